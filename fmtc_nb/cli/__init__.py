@@ -1,0 +1,52 @@
+"""The ``fmtc-nb`` command.
+
+Each command lives in its own module of this package and exposes ``register(subparsers)``, which adds its
+parser and sets ``func`` (called with the parsed namespace, returning the exit code). Modules are discovered,
+so adding a command never edits this file. Errors derived from :class:`fmtc_nb.errors.FmtcError` become one
+sentence on stderr and their exit code (2 for bad input), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from fmtc_nb import __version__
+from fmtc_nb.errors import FmtcError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every discovered command registered."""
+    parser = argparse.ArgumentParser(prog="fmtc-nb", description="Plan and download offline map regions.")
+    parser.add_argument("--version", action="version", version=f"fmtc-nb {__version__}")
+    parser.add_argument(
+        "--root", default=None, help="directory holding stores and recovery (default: $FMTC_NB_ROOT or user data dir)"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``fmtc-nb`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.func(args)
+    except FmtcError as exc:
+        print(f"fmtc-nb: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("fmtc-nb: interrupted", file=sys.stderr)
+        return 130
+    return int(code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

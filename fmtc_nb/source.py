@@ -1,0 +1,100 @@
+"""Tile sources: a URL template plus the politeness rules every request of fmtc-nb follows.
+
+Every module that talks to a tile server (engine, estimate, caching proxy, device bridge) builds its requests
+from a :class:`TileSource`, so the User-Agent, extra headers and usage-policy checks live in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from fmtc_nb import __version__
+from fmtc_nb.errors import PolicyError, SourceError
+
+PROJECT_URL = "https://github.com/fmtc-nb/fmtc-nb"
+_PLACEHOLDER = re.compile(r"\{([a-z-]+)\}")
+_KNOWN = {"z", "x", "y", "-y", "s", "r"}
+_GENERIC_AGENTS = re.compile(r"^(python-requests|python-httpx|aiohttp|python-urllib|curl|wget|mozilla|okhttp|dart)\b", re.I)
+#: Hosts whose usage policy forbids bulk and offline downloading, with the policy to point users at.
+BULK_FORBIDDEN = {
+    "tile.openstreetmap.org": "https://operations.osmfoundation.org/policies/tiles/",
+}
+
+
+def default_user_agent(contact: str | None = None) -> str:
+    """The User-Agent fmtc-nb sends: names fmtc-nb, its version and, if given, the user's contact."""
+    extra = f"; {contact}" if contact else ""
+    return f"fmtc-nb/{__version__} (+{PROJECT_URL}{extra})"
+
+
+@dataclass(frozen=True)
+class TileSource:
+    """Where tiles come from and how to ask for them.
+
+    ``url_template`` uses ``{z}``, ``{x}``, ``{y}`` (or ``{-y}`` for TMS rows), optional ``{s}`` (one of
+    ``subdomains``, chosen per tile) and ``{r}`` (empty; retina suffix). ``headers`` are sent with every
+    request; a User-Agent in them must name fmtc-nb or the app built on it, never a generic HTTP library.
+    """
+
+    url_template: str
+    headers: dict[str, str] = field(default_factory=dict)
+    contact: str | None = None
+    subdomains: tuple[str, ...] = ("a", "b", "c")
+    tile_format: str | None = None  # "png", "jpg", "webp", "pbf"; None: learned from the answers
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url_template)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SourceError(f"The tile URL {self.url_template!r} is not an http(s) URL template.")
+        names = set(_PLACEHOLDER.findall(self.url_template))
+        unknown = names - _KNOWN
+        if unknown:
+            raise SourceError(f"The tile URL template has unknown placeholder(s) {sorted(unknown)}; use {{z}}, {{x}}, {{y}}, {{-y}}, {{s}}.")
+        if "z" not in names or "x" not in names or not names & {"y", "-y"}:
+            raise SourceError(f"The tile URL template {self.url_template!r} must contain {{z}}, {{x}} and {{y}}.")
+        agent = self.user_agent
+        if _GENERIC_AGENTS.match(agent) or "fmtc-nb" not in agent.lower() and len(agent) < 8:
+            raise SourceError(f"The User-Agent {agent!r} is generic; name your application (fmtc-nb adds its own by default).")
+
+    @property
+    def host(self) -> str:
+        """The server's host name with ``{s}`` resolved to the first subdomain."""
+        return urlsplit(self.url_template.replace("{s}", self.subdomains[0] if self.subdomains else "")).hostname or ""
+
+    @property
+    def user_agent(self) -> str:
+        """The User-Agent header that will be sent."""
+        for key, value in self.headers.items():
+            if key.lower() == "user-agent":
+                return value
+        return default_user_agent(self.contact)
+
+    def request_headers(self) -> dict[str, str]:
+        """All headers for a tile request, User-Agent included."""
+        merged = {k: v for k, v in self.headers.items() if k.lower() != "user-agent"}
+        merged["User-Agent"] = self.user_agent
+        return merged
+
+    def url(self, z: int, x: int, y: int) -> str:
+        """The URL of tile ``z/x/y`` (XYZ rows)."""
+        sub = self.subdomains[(x + y) % len(self.subdomains)] if self.subdomains else ""
+        return (
+            self.url_template.replace("{z}", str(z))
+            .replace("{x}", str(x))
+            .replace("{-y}", str((1 << z) - 1 - y))
+            .replace("{y}", str(y))
+            .replace("{s}", sub)
+            .replace("{r}", "")
+        )
+
+    def check_bulk_allowed(self) -> None:
+        """Raise :class:`PolicyError` if the server's policy forbids bulk downloads."""
+        host = self.host.lower()
+        for forbidden, policy in BULK_FORBIDDEN.items():
+            if host == forbidden or host.endswith("." + forbidden):
+                raise PolicyError(
+                    f"{forbidden} forbids bulk and offline downloading (see {policy}); "
+                    "use a tile provider that allows it or the embedded demo server."
+                )
