@@ -1,0 +1,86 @@
+"""A download job: what to fetch (region, zooms), from where (TileSource), into which store, and how."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from fmtc_nb.source import TileSource
+
+
+@dataclass(frozen=True)
+class DownloadOptions:
+    """How the engine downloads. Names follow httpx where one exists (headers live on the TileSource).
+
+    parallel: concurrent requests; rate_limit: tiles per second (None: unlimited); retries: extra attempts
+    per tile after the first; backoff_s: first backoff in seconds (doubles, with jitter); connect_timeout_s
+    and read_timeout_s: seconds; proxy: http(s) proxy URL; skip_existing / fresher_than_days: do not fetch
+    tiles already stored (only those fetched within that many days if set); skip_sea: do not store tiles
+    identical to the source's sea tile; batch_size: tiles per store transaction; flush_interval_s: seconds
+    between flushes at most; final_pass: retry failed requests once more at the end.
+    """
+
+    parallel: int = 16
+    rate_limit: float | None = None
+    retries: int = 3
+    backoff_s: float = 0.25
+    max_backoff_s: float = 30.0
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 30.0
+    proxy: str | None = None
+    skip_existing: bool = True
+    fresher_than_days: float | None = None
+    skip_sea: bool = False
+    batch_size: int = 500
+    flush_interval_s: float = 1.0
+    final_pass: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DownloadOptions:
+        """Inverse of :meth:`to_dict` (unknown keys ignored)."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class DownloadJob:
+    """Region (a ``fmtc_nb.regions.Region``) and zooms, the source, the store name and the options."""
+
+    region: Any
+    zooms: list[int]
+    source: TileSource
+    store: str
+    options: DownloadOptions = field(default_factory=DownloadOptions)
+
+    def cover(self) -> Any:
+        """The job's ``TileCover`` (streamed, never materialised)."""
+        from fmtc_nb.cover import TileCover
+
+        return TileCover(self.region, self.zooms)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict; the region as GeoJSON."""
+        src = self.source
+        return {
+            "region": self.region.to_geojson(),
+            "zooms": list(self.zooms),
+            "source": {"url_template": src.url_template, "headers": dict(src.headers), "contact": src.contact,
+                       "subdomains": list(src.subdomains), "tile_format": src.tile_format},
+            "store": self.store,
+            "options": self.options.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DownloadJob:
+        """Inverse of :meth:`to_dict`."""
+        from fmtc_nb.regions import region_from_geojson
+
+        s = data["source"]
+        source = TileSource(s["url_template"], headers=dict(s.get("headers") or {}), contact=s.get("contact"),
+                            subdomains=tuple(s.get("subdomains") or ()), tile_format=s.get("tile_format"))
+        return cls(region_from_geojson(data["region"]), [int(z) for z in data["zooms"]], source, data["store"],
+                   DownloadOptions.from_dict(data.get("options") or {}))
