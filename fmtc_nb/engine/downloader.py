@@ -1,0 +1,331 @@
+"""The download engine: streams a job's tile cover through concurrent, rate limited, retried, validated
+requests into the store, one transaction per batch, reporting progress snapshots and per-tile events.
+
+``pause()``, ``resume()`` and ``cancel()`` may be called from any thread (notebooks, the device bridge).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+
+from fmtc_nb.engine.buffer import TileBuffer
+from fmtc_nb.engine.fetch import FetchResult, fetch_tile
+from fmtc_nb.engine.hooks import Checkpointer, NullCheckpointer
+from fmtc_nb.engine.job import DownloadJob
+from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
+from fmtc_nb.engine.ratelimit import TokenBucket
+
+Tile = tuple[int, int, int, int]  # index, z, x, y
+#: A point of open ocean (South Pacific, 30°S 140°W) whose tile is used to learn the sea tile's bytes.
+SEA_POINT = (-140.0, -30.0)
+SEA_ZOOM = 8
+_ROW_CHUNK = 256
+
+
+def sea_tile(lon: float = SEA_POINT[0], lat: float = SEA_POINT[1], z: int = SEA_ZOOM) -> tuple[int, int, int]:
+    """The (z, x, y) of the tile holding a point at zoom ``z``."""
+    n = 1 << z
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, int((lon + 180) / 360 * n), y
+
+
+class Download:
+    """One run of a :class:`DownloadJob` into the store named by the job under ``root``."""
+
+    def __init__(self, job: DownloadJob, root: Any = None, *, checkpointer: Checkpointer | None = None,
+                 on_progress: Callable[[ProgressSnapshot], None] | None = None,
+                 on_tile: Callable[[TileEvent], None] | None = None) -> None:
+        self.job = job
+        self.root = root
+        self.checkpointer = checkpointer or NullCheckpointer()
+        self.on_progress = on_progress
+        self.on_tile = on_tile
+        self._pause = threading.Event()
+        self._cancel = threading.Event()
+        self._c: dict[str, int] = dict.fromkeys(
+            ("cached", "flushed", "skipped_existing", "skipped_sea", "failed_negative", "failed_request",
+             "retries_queued", "cached_bytes", "flushed_bytes", "skipped_bytes"), 0)
+        self._max = 0
+        self._start = time.monotonic()
+        self._end: float | None = None
+        self._status = "pending"
+        self._bucket = TokenBucket(job.options.rate_limit)
+        self._buffer = TileBuffer()
+        self._later: list[Tile] = []
+        self._final_pass = False
+        self._thread: threading.Thread | None = None
+
+    # -- control (any thread) -------------------------------------------------------------------------
+    def pause(self) -> None:
+        """Stop starting new requests and flush; :meth:`resume` continues."""
+        self._pause.set()
+
+    def resume(self) -> None:
+        """Continue after :meth:`pause`."""
+        self._pause.clear()
+
+    def cancel(self) -> None:
+        """Stop soon: in-flight requests end, the buffer is flushed, the job stays recoverable."""
+        self._cancel.set()
+        self._pause.clear()
+
+    @property
+    def paused(self) -> bool:
+        """True while paused."""
+        return self._pause.is_set()
+
+    @property
+    def snapshot(self) -> ProgressSnapshot:
+        """The current progress."""
+        c = self._c
+        elapsed = (self._end or time.monotonic()) - self._start
+        skipped = c["skipped_existing"] + c["skipped_sea"]
+        done = c["cached"] + skipped + c["failed_negative"] + c["failed_request"]
+        return ProgressSnapshot(
+            max_tiles=self._max, successful=c["cached"] + skipped, cached=c["cached"],
+            buffered=c["cached"] - c["flushed"], flushed=c["flushed"], skipped_existing=c["skipped_existing"],
+            skipped_sea=c["skipped_sea"], failed_negative=c["failed_negative"], failed_request=c["failed_request"],
+            retries_queued=c["retries_queued"], cached_bytes=c["cached_bytes"],
+            buffered_bytes=c["cached_bytes"] - c["flushed_bytes"], flushed_bytes=c["flushed_bytes"],
+            skipped_bytes=c["skipped_bytes"], elapsed_s=elapsed, tiles_per_s=done / elapsed if elapsed > 0 else 0.0,
+            rate_limited=self._bucket.limiting, status=self._status)
+
+    # -- running ---------------------------------------------------------------------------------------
+    def run(self) -> ProgressSnapshot:
+        """Run to the end in this thread (blocking) and return the final snapshot."""
+        return asyncio.run(self.arun())
+
+    def start(self) -> threading.Thread:
+        """Run in a background daemon thread (for notebooks); returns the thread."""
+        self._thread = threading.Thread(target=self.run, name="fmtc-nb-download", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def wait(self, timeout: float | None = None) -> ProgressSnapshot:
+        """Wait for a :meth:`start`-ed run to end and return the snapshot."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.snapshot
+
+    def _open_store(self) -> Any:
+        from fmtc_nb.store import Root
+
+        root = self.root if hasattr(self.root, "open_or_create") else Root(self.root)
+        return root.open_or_create(self.job.store, self.job.source.url_template)
+
+    async def arun(self) -> ProgressSnapshot:
+        """Run to the end on the running event loop and return the final snapshot."""
+        self.job.source.check_bulk_allowed()
+        store = self._open_store()
+        cover = self.job.cover()
+        self._max = cover.total
+        self._start, self._status = time.monotonic(), "running"
+        opts = self.job.options
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=opts.connect_timeout_s, sock_read=opts.read_timeout_s)
+        connector = aiohttp.TCPConnector(limit=opts.parallel, ttl_dns_cache=300)
+        status, reason = "completed", None
+        ticker = asyncio.create_task(self._tick(store))
+        try:
+            async with aiohttp.ClientSession(connector=connector, timeout=timeout,
+                                             headers=self.job.source.request_headers()) as session:
+                sea = await self._learn_sea(session) if opts.skip_sea else None
+                await self._pump(session, store, self._tiles(cover, store), sea)
+                if not self._cancel.is_set() and self._later:
+                    self._final_pass, later, self._later = True, self._later, []
+                    self._c["retries_queued"] -= len(later)
+                    await self._pump(session, store, iter(later), sea)
+        except BaseException as exc:
+            status, reason = ("cancelled", "interrupted") if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError) \
+                else ("failed", str(exc))
+            raise
+        finally:
+            ticker.cancel()
+            self._flush(store)
+            if self._cancel.is_set() and status == "completed":
+                status, reason = "cancelled", "cancelled by the user"
+            elif status == "completed" and self.snapshot.failed:
+                reason = f"{self.snapshot.failed} tiles failed"
+            self._status, self._end = status, time.monotonic()
+            final = self.snapshot
+            self.checkpointer.finished(final, status, reason)
+            if self.on_progress:
+                self.on_progress(final)
+        return self.snapshot
+
+    def _tiles(self, cover: Any, store: Any) -> Iterator[Tile]:
+        """Stream the checkpointer's todo indexes as tiles, dropping existing ones when asked."""
+        opts = self.job.options
+        fresher = time.time() - opts.fresher_than_days * 86400 if opts.fresher_than_days is not None else None
+        chunk: list[Tile] = []
+        for tile in self._indexed(cover):
+            if opts.skip_existing and chunk and (tile[1:2] + tile[3:4] != chunk[0][1:2] + chunk[0][3:4]
+                                                or len(chunk) >= _ROW_CHUNK):
+                yield from self._drop_existing(chunk, store, fresher)
+                chunk = []
+            if opts.skip_existing:
+                chunk.append(tile)
+            else:
+                yield tile
+        if chunk:
+            yield from self._drop_existing(chunk, store, fresher)
+
+    def _indexed(self, cover: Any) -> Iterator[Tile]:
+        """Merge the (mostly ascending) todo indexes with the streamed cover order."""
+        stream = cover.tiles()
+        pos, current = -1, None
+        for index in self.checkpointer.todo(cover.total):
+            if index <= pos:
+                z, x, y = cover.tile_at(index) if index < pos else current
+            else:
+                while pos < index:
+                    current = next(stream)
+                    pos += 1
+                z, x, y = current
+            yield index, z, x, y
+
+    def _drop_existing(self, chunk: list[Tile], store: Any, fresher: float | None) -> Iterator[Tile]:
+        _, z, _, y = chunk[0]
+        have = store.existing_in_row(z, y, min(t[2] for t in chunk), max(t[2] for t in chunk), fresher_than=fresher)
+        for tile in chunk:
+            if tile[2] in have:
+                self._c["skipped_existing"] += 1
+                self._buffer.add_skipped(tile[0])
+                self._event(tile, "skipped_existing")
+            else:
+                yield tile
+
+    async def _learn_sea(self, session: aiohttp.ClientSession) -> bytes | None:
+        result = await fetch_tile(session, self.job.source.url(*sea_tile()), self.job.source.tile_format,
+                                  self.job.options.proxy)
+        return result.body if result.kind == "ok" else None
+
+    async def _pump(self, session: aiohttp.ClientSession, store: Any, tiles: Iterator[Tile], sea: bytes | None) -> None:
+        queue: asyncio.Queue[Tile | None] = asyncio.Queue(maxsize=self.job.options.parallel * 4)
+        workers = [asyncio.create_task(self._worker(queue, session, store, sea)) for _ in range(self.job.options.parallel)]
+        try:
+            for tile in tiles:
+                if self._cancel.is_set():
+                    break
+                await queue.put(tile)
+                if len(self._buffer) >= self.job.options.batch_size:
+                    self._flush(store)
+        finally:
+            for _ in workers:
+                await queue.put(None)
+            await asyncio.gather(*workers)
+
+    async def _worker(self, queue: asyncio.Queue[Tile | None], session: aiohttp.ClientSession, store: Any,
+                      sea: bytes | None) -> None:
+        while (tile := await queue.get()) is not None:
+            if not self._cancel.is_set():
+                await self._one(tile, session, store, sea)
+
+    async def _gate(self, store: Any) -> bool:
+        """Wait while paused (flushing first); False once cancelled."""
+        if self._pause.is_set():
+            self._flush(store)
+            while self._pause.is_set() and not self._cancel.is_set():
+                await asyncio.sleep(0.05)
+        return not self._cancel.is_set()
+
+    async def _one(self, tile: Tile, session: aiohttp.ClientSession, store: Any, sea: bytes | None) -> None:
+        opts, source = self.job.options, self.job.source
+        index, z, x, y = tile
+        attempt = 0
+        while await self._gate(store):
+            await self._bucket.acquire()
+            result = await fetch_tile(session, source.url(z, x, y), source.tile_format, opts.proxy)
+            if result.kind != "failed":
+                self._settle(tile, result, sea)
+                return
+            attempt += 1
+            if attempt > opts.retries:
+                if opts.final_pass and not self._final_pass:
+                    self._c["retries_queued"] += 1
+                    self._later.append(tile)
+                    self._event(tile, "retry", reason=result.reason)
+                else:
+                    self._c["failed_request"] += 1
+                    self._buffer.add_failure(index, z, x, y, result.reason or "failed")
+                    self._event(tile, "failed_request", reason=result.reason)
+                return
+            self._event(tile, "retry", reason=result.reason)
+            delay = opts.backoff_s * 2 ** (attempt - 1) * (0.5 + random.random())
+            if result.retry_after_s is not None:
+                delay = max(delay, result.retry_after_s)
+            self._c["retries_queued"] += 1
+            try:
+                await self._sleep(min(delay, opts.max_backoff_s))
+            finally:
+                self._c["retries_queued"] -= 1
+
+    async def _sleep(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while not self._cancel.is_set() and (left := end - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, 0.1))
+
+    def _settle(self, tile: Tile, result: FetchResult, sea: bytes | None) -> None:
+        index, z, x, y = tile
+        if result.kind == "negative":
+            self._c["failed_negative"] += 1
+            self._buffer.add_failure(index, z, x, y, result.reason or "negative")
+            self._event(tile, "failed_negative", reason=result.reason)
+        elif sea is not None and result.body == sea:
+            self._c["skipped_sea"] += 1
+            self._c["skipped_bytes"] += len(result.body)
+            self._buffer.add_skipped(index)
+            self._event(tile, "skipped_sea", len(result.body))
+        else:
+            from fmtc_nb.store import TileRecord
+
+            self._buffer.add_tile(index, TileRecord(z, x, y, result.body, time.time(), result.etag,
+                                                    result.last_modified, result.expires_at))
+            self._c["cached"] += 1
+            self._c["cached_bytes"] += len(result.body)
+            self._event(tile, "cached", len(result.body))
+
+    def _event(self, tile: Tile, outcome: str, size: int = 0, reason: str | None = None) -> None:
+        if self.on_tile is not None:
+            self.on_tile(TileEvent(tile[0], tile[1], tile[2], tile[3], outcome, size, reason))
+
+    def _flush(self, store: Any) -> None:
+        tiles, size = self._buffer.flush(store, self.checkpointer)
+        self._c["flushed"] += tiles
+        self._c["flushed_bytes"] += size
+
+    async def _tick(self, store: Any) -> None:
+        """Every 0.1 s: progress; every second: heartbeat and a flush if one is due."""
+        last_beat = time.monotonic()
+        while True:
+            await asyncio.sleep(0.1)
+            now = time.monotonic()
+            if now - self._buffer.last_flush >= self.job.options.flush_interval_s:
+                self._flush(store)
+            snap = self.snapshot
+            if self.on_progress:
+                self.on_progress(snap)
+            if now - last_beat >= 1.0:
+                last_beat = now
+                self.checkpointer.heartbeat(replace(snap))
+
+
+def download(region: Any, zooms: Any, url: str, store: str, root: Any = None, *,
+             checkpointer: Checkpointer | None = None, on_progress: Callable[[ProgressSnapshot], None] | None = None,
+             **options: Any) -> ProgressSnapshot:
+    """Download ``region`` at ``zooms`` from tile URL ``url`` into store ``store`` (blocking); options are
+    :class:`DownloadOptions` fields. Returns the final snapshot."""
+    from fmtc_nb.engine.job import DownloadOptions
+    from fmtc_nb.source import TileSource
+    from fmtc_nb.zooms import parse_zooms
+
+    job = DownloadJob(region, parse_zooms(zooms), TileSource(url), store, DownloadOptions(**options))
+    return Download(job, root, checkpointer=checkpointer, on_progress=on_progress).run()
