@@ -1,0 +1,116 @@
+"""Real loopback tile servers for the engine tests: a fault-injecting aiohttp server in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import pytest
+from aiohttp import web
+from PIL import Image
+
+SEA_COLOUR = (170, 211, 223)
+
+
+def tile_png(z: int, x: int, y: int, sea: bool = False) -> bytes:
+    """A small deterministic PNG; the same bytes for every sea tile."""
+    colour = SEA_COLOUR if sea else ((x * 37) % 256, (y * 53) % 256, (z * 71) % 256)
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+Behaviour = Callable[[int, int, int, int], str]  # (z, x, y, attempt) -> action
+
+
+class FaultServer:
+    """Serves /{z}/{x}/{y}.png; ``behaviour(z, x, y, attempt)`` picks ok, sea, 404, 410, 429, 500, 503,
+    stall, reset, truncate, chunked-truncate or html. ``hits`` counts requests per tile."""
+
+    def __init__(self, behaviour: Behaviour) -> None:
+        self.behaviour = behaviour
+        self.hits: Counter[tuple[int, int, int]] = Counter()
+        self.agents: set[str] = set()
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def url_template(self) -> str:
+        return f"http://127.0.0.1:{self.port}/{{z}}/{{x}}/{{y}}.png"
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        z, x = int(request.match_info["z"]), int(request.match_info["x"])
+        y = int(request.match_info["y"])
+        self.hits[(z, x, y)] += 1
+        self.agents.add(request.headers.get("User-Agent", ""))
+        action = self.behaviour(z, x, y, self.hits[(z, x, y)])
+        body = tile_png(z, x, y, sea=action == "sea")
+        if action in ("ok", "sea"):
+            return web.Response(body=body, content_type="image/png", headers={"ETag": f'"{z}-{x}-{y}"'})
+        if action in ("404", "410", "500"):
+            return web.Response(status=int(action), text="no")
+        if action in ("429", "503"):
+            return web.Response(status=int(action), text="slow down", headers={"Retry-After": "0.3"})
+        if action == "html":
+            return web.Response(body=b"<html><body>Error</body></html>", content_type="text/html")
+        if action == "stall":
+            await asyncio.sleep(5)
+            return web.Response(body=body, content_type="image/png")
+        if action == "reset":
+            assert request.transport is not None
+            request.transport.abort()
+            await asyncio.sleep(0.1)
+            return web.Response(body=body)
+        resp = web.StreamResponse(headers={"Content-Type": "image/png"})
+        if action == "truncate":
+            resp.content_length = len(body)
+        await resp.prepare(request)
+        await resp.write(body[: len(body) // 2])
+        if action == "truncate":
+            assert request.transport is not None
+            request.transport.close()
+            return resp
+        await resp.write_eof()  # chunked-truncate: a well-formed HTTP answer holding half an image
+        return resp
+
+    def _serve(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_get("/{z}/{x}/{y}.png", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        ready.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(self._runner.cleanup())
+
+    def __enter__(self) -> FaultServer:
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+@pytest.fixture
+def fault_server() -> Iterator[Callable[[Behaviour], FaultServer]]:
+    servers: list[FaultServer] = []
+
+    def start(behaviour: Behaviour) -> FaultServer:
+        server = FaultServer(behaviour).__enter__()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.__exit__()

@@ -1,0 +1,49 @@
+"""One request against a real loopback server: every fault becomes the right kind of result."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from fmtc_nb.engine.fetch import fetch_tile
+from fmtc_nb.engine.validate import image_problem
+from tests.engine.conftest import tile_png
+
+
+@pytest.mark.parametrize(("action", "kind", "reason"), [
+    ("ok", "ok", None), ("404", "negative", "HTTP 404"), ("410", "negative", "HTTP 410"),
+    ("500", "failed", "HTTP 500"), ("503", "failed", "HTTP 503"), ("429", "failed", "HTTP 429"),
+    ("html", "failed", "HTML"), ("stall", "failed", "timeout"), ("reset", "failed", ""),
+    ("truncate", "failed", ""), ("chunked-truncate", "failed", "truncated PNG"),
+])
+def test_each_fault_is_classified(fault_server, action, kind, reason):
+    server = fault_server(lambda z, x, y, n: action)
+
+    async def go():
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=1, sock_read=0.5)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            return await fetch_tile(session, server.url_template.format(z=3, x=1, y=2), None)
+
+    result = asyncio.run(go())
+    assert result.kind == kind
+    if kind == "ok":
+        assert result.body == tile_png(3, 1, 2) and result.etag == '"3-1-2"'
+    else:
+        assert result.body == b"" and reason in (result.reason or "")
+    if action in ("429", "503"):
+        assert result.retry_after_s == pytest.approx(0.3)
+
+
+def test_validation_accepts_whole_images_only():
+    png = tile_png(1, 0, 0)
+    assert image_problem(png) is None
+    assert image_problem(png[:-5]) == "truncated PNG (no IEND chunk)"
+    assert image_problem(b"\xff\xd8\xff\xe0 jpeg body \xff\xd9") is None
+    assert image_problem(b"\xff\xd8\xff\xe0 jpeg bo") is not None
+    webp = b"RIFF" + (8).to_bytes(4, "little") + b"WEBPVP8 "
+    assert image_problem(webp) is None and image_problem(webp[:-1]) is not None
+    assert image_problem(b"<!DOCTYPE html><html>") is not None
+    assert image_problem(b"") == "empty body"
+    assert image_problem(b"\x1a\x02pbf", "pbf") is None and image_problem(b"<html>", "pbf") is not None
