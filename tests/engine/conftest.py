@@ -58,7 +58,7 @@ class FaultServer:
         if action == "html":
             return web.Response(body=b"<html><body>Error</body></html>", content_type="text/html")
         if action == "stall":
-            await asyncio.sleep(5)
+            await asyncio.sleep(1.5)
             return web.Response(body=body, content_type="image/png")
         if action == "reset":
             assert request.transport is not None

@@ -1,0 +1,169 @@
+"""The engine end to end against real loopback servers and real SQLite stores."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+
+import pytest
+
+pytest.importorskip("fmtc_nb.store")
+pytest.importorskip("fmtc_nb.cover")
+
+from fmtc_nb.cover import TileCover  # noqa: E402
+from fmtc_nb.regions import parse_region  # noqa: E402
+from fmtc_nb.store import Root  # noqa: E402
+from fmtc_nb.zooms import parse_zooms  # noqa: E402
+
+from fmtc_nb.engine import Download, DownloadJob, DownloadOptions, NullCheckpointer  # noqa: E402
+from fmtc_nb.engine.downloader import sea_tile  # noqa: E402
+from fmtc_nb.engine.validate import image_problem  # noqa: E402
+from fmtc_nb.errors import PolicyError, SourceError  # noqa: E402
+from fmtc_nb.source import TileSource  # noqa: E402
+
+WORLD = "rect:-180,-85,180,85"
+FAULTS = ["404", "500", "503", "429", "html", "reset", "truncate", "chunked-truncate", "stall"]
+
+
+def job(url: str, zooms: str = "0-4", **options) -> DownloadJob:
+    opts = {"parallel": 8, "retries": 2, "backoff_s": 0.02, "read_timeout_s": 0.4, "connect_timeout_s": 1} | options
+    return DownloadJob(parse_region(WORLD), parse_zooms(zooms), TileSource(url), "t", DownloadOptions(**opts))
+
+
+def assert_counts_add_up(snap) -> None:
+    assert snap.attempted == snap.successful + snap.failed
+    assert snap.successful == snap.cached + snap.skipped_existing + snap.skipped_sea
+    assert snap.attempted + snap.remaining == snap.max_tiles
+    assert snap.buffered == 0 and snap.flushed == snap.cached
+
+
+def test_faults_never_store_bad_tiles_and_every_tile_ends_once(fault_server, tmp_path):
+    def behaviour(z, x, y, attempt):
+        rnd = random.Random(f"{z}/{x}/{y}/{attempt}")
+        if (x + y) % 7 == 3:  # these tiles always fail the same way: they must end failed
+            return FAULTS[(x + 2 * y) % len(FAULTS)]
+        return rnd.choice(FAULTS[1:]) if attempt == 1 and rnd.random() < 0.4 else "ok"
+
+    server = fault_server(behaviour)
+    events = []
+    the_job = job(server.url_template)
+    snap = Download(the_job, tmp_path, on_tile=events.append).run()
+    assert_counts_add_up(snap)
+    final = [e for e in events if e.outcome != "retry"]
+    per_tile = Counter(e.index for e in final)
+    assert set(per_tile) == set(range(snap.max_tiles)) and set(per_tile.values()) == {1}
+    cover = TileCover(the_job.region, the_job.zooms)
+    store = Root(tmp_path).open("t")
+    outcome = {e.index: e.outcome for e in final}
+    for i, (z, x, y) in enumerate(cover.tiles()):
+        data = store.get_tile(z, x, y)
+        if outcome[i] == "cached":
+            assert data is not None and image_problem(data) is None
+        else:
+            assert data is None
+        # retries stop: 1 + 2 retries in the main pass and again in the final pass; aiohttp itself re-sends
+        # once when a kept-alive connection is reset, so resets may count double
+        hits = server.hits[(z, x, y)]
+        assert hits <= 2 * (1 + 2) * 2
+        if (x + y) % 7 == 3:
+            expected = "failed_negative" if FAULTS[(x + 2 * y) % len(FAULTS)] == "404" else "failed_request"
+            assert outcome[i] == expected
+            assert hits == 1 if expected == "failed_negative" else 6 <= hits <= 12
+        else:
+            assert outcome[i] == "cached"
+    assert snap.failed_negative > 0 and snap.failed_request > 0 and snap.cached > 0
+    assert snap.status == "completed"
+
+
+def test_skip_existing_and_sea(fault_server, tmp_path):
+    sea_xy = sea_tile()[1:]
+    server = fault_server(lambda z, x, y, n: "sea" if (z, x, y) == (8, *sea_xy) or x % 2 else "ok")
+    first = Download(job(server.url_template, skip_sea=True), tmp_path).run()
+    assert_counts_add_up(first)
+    assert first.skipped_sea > 0 and first.cached > 0 and first.failed == 0
+    store = Root(tmp_path).open("t")
+    cover = TileCover(parse_region(WORLD), parse_zooms("0-4"))
+    for z, x, y in cover.tiles():
+        assert (store.get_tile(z, x, y) is None) == bool(x % 2)
+    hits_before = sum(server.hits.values())
+    again = Download(job(server.url_template, skip_sea=True), tmp_path).run()
+    assert again.skipped_existing == first.cached and again.skipped_sea == first.skipped_sea
+    assert sum(server.hits.values()) - hits_before == first.skipped_sea + 1  # the sea tiles and the sea probe
+    stale = Download(job(server.url_template, fresher_than_days=-1), tmp_path).run()
+    assert stale.skipped_existing == 0 and stale.cached == cover.total
+
+
+class RecordingCheckpointer(NullCheckpointer):
+    def __init__(self):
+        super().__init__("rec")
+        self.batches: list[tuple[list[int], list]] = []
+        self.beats = 0
+        self.end = None
+
+    def batch_done(self, done, failed):
+        self.batches.append((list(done), list(failed)))
+        return self.job_id, f"{sum(len(d) for d, _ in self.batches)}"
+
+    def heartbeat(self, snapshot):
+        self.beats += 1
+
+    def finished(self, snapshot, status, reason):
+        self.end = (snapshot, status, reason)
+
+
+def test_pause_resume_cancel_from_another_thread(fault_server, tmp_path):
+    server = fault_server(lambda z, x, y, n: "ok")
+    cp = RecordingCheckpointer()
+    dl = Download(job(server.url_template, zooms="0-6", rate_limit=400), tmp_path, checkpointer=cp)
+    dl.start()
+    time.sleep(1.5)
+    dl.pause()
+    time.sleep(0.3)
+    paused = dl.snapshot
+    assert paused.buffered == 0 and paused.cached > 0
+    time.sleep(0.5)
+    assert dl.snapshot.attempted - paused.attempted <= 8  # only requests already in flight end
+    assert dl.snapshot.rate_limited is False or paused.rate_limited
+    dl.resume()
+    time.sleep(0.5)
+    assert dl.snapshot.attempted > paused.attempted
+    dl.cancel()
+    snap = dl.wait(10)
+    assert snap.status == "cancelled" and 0 < snap.attempted < snap.max_tiles
+    assert cp.end is not None and cp.end[1] == "cancelled" and cp.beats >= 2
+    done = [i for d, _ in cp.batches for i in d]
+    assert len(done) == len(set(done)) == snap.attempted
+    store = Root(tmp_path).open("t")
+    cover = TileCover(parse_region(WORLD), parse_zooms("0-6"))
+    assert all(store.get_tile(*cover.tile_at(i)) is not None for i in done)
+
+
+def test_rate_limit_holds_the_speed(fault_server, tmp_path):
+    server = fault_server(lambda z, x, y, n: "ok")
+    seen = []
+    snap = Download(job(server.url_template, zooms="0-3", rate_limit=40), tmp_path, on_progress=seen.append).run()
+    assert snap.cached == 85 and snap.elapsed_s >= 1.5
+    assert any(s.rate_limited for s in seen)
+
+
+def test_osm_and_generic_user_agent_refused(tmp_path):
+    with pytest.raises(PolicyError, match="usage policy|forbids"):
+        Download(job("https://tile.openstreetmap.org/{z}/{x}/{y}.png"), tmp_path).run()
+    with pytest.raises(SourceError, match="generic"):
+        TileSource("http://127.0.0.1:1/{z}/{x}/{y}.png", headers={"User-Agent": "python-requests/2.31"})
+
+
+def test_user_agent_names_fmtc_nb(fault_server, tmp_path):
+    server = fault_server(lambda z, x, y, n: "ok")
+    Download(job(server.url_template, zooms="0-1"), tmp_path).run()
+    assert len(server.agents) == 1 and next(iter(server.agents)).startswith("fmtc-nb/")
+
+
+def test_job_round_trips_through_json(fault_server):
+    import json
+
+    the_job = job("http://127.0.0.1:9/{z}/{x}/{y}.png", skip_sea=True, rate_limit=5.0)
+    back = DownloadJob.from_dict(json.loads(json.dumps(the_job.to_dict())))
+    assert back.options == the_job.options and back.zooms == the_job.zooms and back.source == the_job.source
+    assert TileCover(back.region, back.zooms).total == TileCover(the_job.region, the_job.zooms).total
