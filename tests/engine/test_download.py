@@ -11,16 +11,15 @@ import pytest
 pytest.importorskip("fmtc_nb.store")
 pytest.importorskip("fmtc_nb.cover")
 
-from fmtc_nb.cover import TileCover  # noqa: E402
-from fmtc_nb.regions import parse_region  # noqa: E402
-from fmtc_nb.store import Root  # noqa: E402
-from fmtc_nb.zooms import parse_zooms  # noqa: E402
-
+from fmtc_nb.cover import TileCover  # noqa: E402, I001 (sorted for when cover/regions/store/zooms exist)
 from fmtc_nb.engine import Download, DownloadJob, DownloadOptions, NullCheckpointer  # noqa: E402
 from fmtc_nb.engine.downloader import sea_tile  # noqa: E402
 from fmtc_nb.engine.validate import image_problem  # noqa: E402
 from fmtc_nb.errors import PolicyError, SourceError  # noqa: E402
+from fmtc_nb.regions import parse_region  # noqa: E402
 from fmtc_nb.source import TileSource  # noqa: E402
+from fmtc_nb.store import Root  # noqa: E402
+from fmtc_nb.zooms import parse_zooms  # noqa: E402
 
 WORLD = "rect:-180,-85,180,85"
 FAULTS = ["404", "500", "503", "429", "html", "reset", "truncate", "chunked-truncate", "stall"]
