@@ -92,6 +92,7 @@ def engine_run(template: str, zooms: list[int], root: Path, parallel: int, on_pr
     from fmtc_nb.regions import parse_region
     from fmtc_nb.source import TileSource
 
+    root.mkdir(parents=True, exist_ok=True)
     job = DownloadJob(parse_region(WORLD), zooms, TileSource(template), "bench",
                       DownloadOptions(parallel=parallel, skip_existing=False, batch_size=1000))
     return Download(job, root, on_progress=on_progress).run()
@@ -113,6 +114,7 @@ def main() -> int:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
+        tmpdir.chmod(0o755)  # nginx workers started by root run as nobody
         pyramid = tmpdir / "pyramid"
         pyramid.mkdir()
         zooms = range(0, 8)

@@ -209,25 +209,19 @@ class Download:
         return result.body if result.kind == "ok" else None
 
     async def _pump(self, session: aiohttp.ClientSession, store: Any, tiles: Iterator[Tile], sea: bytes | None) -> None:
-        queue: asyncio.Queue[Tile | None] = asyncio.Queue(maxsize=self.job.options.parallel * 4)
-        workers = [asyncio.create_task(self._worker(queue, session, store, sea)) for _ in range(self.job.options.parallel)]
-        try:
-            for tile in tiles:
-                if self._cancel.is_set():
-                    break
-                await queue.put(tile)
-                if len(self._buffer) >= self.job.options.batch_size:
-                    self._flush(store)
-        finally:
-            for _ in workers:
-                await queue.put(None)
-            await asyncio.gather(*workers)
+        """``parallel`` workers share the tile stream directly (no queue: less overhead per tile)."""
+        workers = [self._worker(tiles, session, store, sea) for _ in range(self.job.options.parallel)]
+        await asyncio.gather(*workers)
 
-    async def _worker(self, queue: asyncio.Queue[Tile | None], session: aiohttp.ClientSession, store: Any,
+    async def _worker(self, tiles: Iterator[Tile], session: aiohttp.ClientSession, store: Any,
                       sea: bytes | None) -> None:
-        while (tile := await queue.get()) is not None:
-            if not self._cancel.is_set():
-                await self._one(tile, session, store, sea)
+        batch = self.job.options.batch_size
+        for tile in tiles:
+            if self._cancel.is_set():
+                return
+            await self._one(tile, session, store, sea)
+            if len(self._buffer) >= batch:
+                self._flush(store)
 
     async def _gate(self, store: Any) -> bool:
         """Wait while paused (flushing first); False once cancelled."""
@@ -242,7 +236,8 @@ class Download:
         index, z, x, y = tile
         attempt = 0
         while await self._gate(store):
-            await self._bucket.acquire()
+            if self._bucket.rate is not None:
+                await self._bucket.acquire()
             result = await fetch_tile(session, source.url(z, x, y), source.tile_format, opts.proxy)
             if result.kind != "failed":
                 self._settle(tile, result, sea)
