@@ -72,3 +72,12 @@ def test_ctrl_c_cancels_cleanly(fault_server, tmp_path):
     assert proc.returncode == 130, err
     snap = json.loads(out)
     assert snap["status"] == "cancelled" and 0 < snap["cached"] < 85 and snap["flushed"] == snap["cached"]
+
+
+def test_demo_downloads_the_example_region(tmp_path):
+    pytest.importorskip("fmtc_nb.tileserver")
+    done = fmtc(tmp_path, "demo", "--zoom", "0-4", "--json", timeout=120)
+    assert done.returncode == 0, done.stderr
+    snap = json.loads(done.stdout)
+    assert snap["cached"] > 0 and snap["failed"] == 0 and snap["attempted"] == snap["max_tiles"]
+    assert list(tmp_path.rglob("demo*")), "the demo store file exists"
