@@ -1,0 +1,102 @@
+"""GeoJSON in and out for regions, region specs (``rect:``, ``circle:``, ``line:``) and the example region."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fmtc_nb.errors import RegionError
+from fmtc_nb.regions import Circle, Corridor, MultiPolygon, MultiRegion, Polygon, Rectangle, Region
+
+
+def _geometry(geom: Any, props: dict[str, Any]) -> Region:
+    if not isinstance(geom, dict) or "type" not in geom:
+        raise RegionError("A GeoJSON geometry must be an object with a 'type'.")
+    kind, coords = geom["type"], geom.get("coordinates")
+    try:
+        if kind == "Polygon":
+            return Polygon(coords[0], coords[1:])
+        if kind == "MultiPolygon":
+            return MultiPolygon(coords)
+        if kind == "Point":
+            if "radius_km" not in props:
+                raise RegionError("A Point needs the property radius_km to be a circle region.")
+            return Circle(coords[0], coords[1], props["radius_km"])
+        if kind == "LineString":
+            if "radius_m" not in props:
+                raise RegionError("A LineString needs the property radius_m to be a corridor region.")
+            return Corridor(coords, props["radius_m"])
+        if kind == "GeometryCollection":
+            return MultiRegion(_geometry(g, props) for g in geom.get("geometries", []))
+    except RegionError:
+        raise
+    except (TypeError, IndexError, KeyError, ValueError):
+        raise RegionError(f"The GeoJSON {kind} has malformed coordinates.") from None
+    raise RegionError(f"GeoJSON type {kind!r} is not supported as a region.")
+
+
+def region_from_geojson(obj: Any) -> Region:
+    """A Region from a GeoJSON Geometry, Feature or FeatureCollection (dict); a collection is the union."""
+    if not isinstance(obj, dict) or "type" not in obj:
+        raise RegionError("GeoJSON must be an object with a 'type'.")
+    if obj["type"] == "FeatureCollection":
+        feats = obj.get("features")
+        if not isinstance(feats, list) or not feats:
+            raise RegionError("The GeoJSON FeatureCollection has no features.")
+        regions = [region_from_geojson(f) for f in feats]
+        return regions[0] if len(regions) == 1 else MultiRegion(regions)
+    if obj["type"] == "Feature":
+        props = obj.get("properties") or {}
+        if not isinstance(props, dict):
+            raise RegionError("GeoJSON Feature properties must be an object.")
+        return _geometry(obj.get("geometry"), props)
+    return _geometry(obj, {})
+
+
+def _numbers(text: str, spec: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise RegionError(f"Region spec {spec!r} has a value that is not a number.") from None
+
+
+def parse_region(spec: str) -> Region:
+    """A Region from a GeoJSON file path or ``rect:W,S,E,N``, ``circle:LON,LAT,RADIUS_KM``,
+    ``line:RADIUS_M:LON1,LAT1,LON2,LAT2,...``."""
+    head, sep, rest = spec.partition(":")
+    if sep and head == "rect":
+        v = _numbers(rest, spec)
+        if len(v) != 4:
+            raise RegionError(f"Region spec {spec!r} needs 4 numbers: rect:W,S,E,N.")
+        return Rectangle(*v)
+    if sep and head == "circle":
+        v = _numbers(rest, spec)
+        if len(v) != 3:
+            raise RegionError(f"Region spec {spec!r} needs 3 numbers: circle:LON,LAT,RADIUS_KM.")
+        return Circle(*v)
+    if sep and head == "line":
+        radius, sep2, pts = rest.partition(":")
+        v = _numbers(pts, spec) if sep2 else []
+        if not sep2 or len(v) < 4 or len(v) % 2:
+            raise RegionError(f"Region spec {spec!r} needs line:RADIUS_M:LON1,LAT1,LON2,LAT2,...")
+        return Corridor(list(zip(v[0::2], v[1::2], strict=True)), _numbers(radius, spec)[0])
+    path = Path(spec)
+    if not path.is_file():
+        raise RegionError(f"Region {spec!r} is neither a GeoJSON file nor a rect:, circle: or line: spec.")
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RegionError(f"File {spec} is not readable JSON ({exc.__class__.__name__}).") from None
+    return region_from_geojson(obj)
+
+
+def example_region() -> Region:
+    """The bundled example region: Lake Geneva and the western Swiss Alps."""
+    text = (Path(__file__).parent / "data" / "example_region.geojson").read_text(encoding="utf-8")
+    return region_from_geojson(json.loads(text))
+
+
+def to_geojson(region: Region) -> dict[str, Any]:
+    """GeoJSON (dict) of a region."""
+    return region.to_geojson()

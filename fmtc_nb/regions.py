@@ -1,0 +1,454 @@
+"""Regions (lon/lat WGS84) and their exact per-row tile spans in Web Mercator.
+
+A tile belongs to a region when they overlap with positive area; touching along an edge or at a corner does
+not count. Polygon edges are straight in Web Mercator. Latitudes are clamped to +-85.0511287798 degrees.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from fmtc_nb.cover import Spans, empty_spans, merge_spans, union_spans
+from fmtc_nb.errors import RegionError
+from fmtc_nb.tilemath import EARTH_RADIUS_M, MAX_LAT, lat_to_unit, lon_to_unit
+
+Point = tuple[float, float]
+
+
+def _check_point(lon: float, lat: float) -> Point:
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise RegionError(f"Coordinate ({lon!r}, {lat!r}) is not a pair of numbers.") from None
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise RegionError(f"Coordinate ({lon}, {lat}) is not finite.")
+    if not -90.0 - 1e-9 <= lat <= 90.0 + 1e-9:
+        raise RegionError(f"Latitude {lat} is beyond +-90 degrees.")
+    if not -180.0 - 1e-9 <= lon <= 180.0 + 1e-9:
+        raise RegionError(f"Longitude {lon} is beyond +-180 degrees.")
+    return min(180.0, max(-180.0, lon)), min(90.0, max(-90.0, lat))
+
+
+class Region:
+    """Base class: a set of points on the map, covered by tiles."""
+
+    kind: str = "region"
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) in degrees; west > east when crossing the antimeridian."""
+        raise NotImplementedError
+
+    def to_geojson(self) -> dict[str, Any]:
+        """This region as a GeoJSON Feature or FeatureCollection (dict)."""
+        raise NotImplementedError
+
+    def spans(self, z: int) -> Spans:
+        """Sorted disjoint spans (y, x0, x1_exclusive) of the tiles of this region at zoom ``z``."""
+        raise NotImplementedError
+
+    def count(self, zooms: Any) -> dict[int, int]:
+        """Exact number of tiles per zoom, without enumerating them."""
+        from fmtc_nb.cover import TileCover
+
+        return TileCover(self, zooms).counts
+
+    def tiles(self, zooms: Any, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, int]]:
+        """Yield (z, x, y) ordered by zoom, y, x; ``start``/``end`` are 0-based half-open indexes."""
+        from fmtc_nb.cover import TileCover
+
+        return TileCover(self, zooms).tiles(start, end)
+
+
+def _ring_spans(xs: np.ndarray, ys: np.ndarray, n: int) -> Spans:
+    """Spans of the even-odd fill of closed rings given as edge arrays in world tile units."""
+    xa, ya, xb, yb = xs[:, 0], ys[:, 0], xs[:, 1], ys[:, 1]
+    ylo, yhi = np.minimum(ya, yb), np.maximum(ya, yb)
+    parts_y, parts_x0, parts_x1 = [], [], []
+    # (a) tiles whose open interior an edge passes through
+    sloped = yhi > ylo
+    r0 = np.floor(ylo).astype(np.int64)
+    r1 = np.ceil(yhi).astype(np.int64)  # exclusive
+    cnt = np.where(sloped, r1 - r0, 0)
+    idx = np.repeat(np.flatnonzero(sloped), cnt[sloped])
+    if idx.size:
+        first = np.repeat(np.cumsum(cnt[sloped]) - cnt[sloped], cnt[sloped])
+        row = r0[idx] + (np.arange(idx.size) - first)
+        lo = np.maximum(row, ylo[idx])
+        hi = np.minimum(row + 1, yhi[idx])
+        dx = (xb - xa)[idx]
+        dy = (yb - ya)[idx]
+        xl = xa[idx] + (lo - ya[idx]) * dx / dy
+        xh = xa[idx] + (hi - ya[idx]) * dx / dy
+        smin, smax = np.minimum(xl, xh), np.maximum(xl, xh)
+        a = np.floor(smin)
+        b = np.where(smax > smin, np.ceil(smax), np.where(smin == a, a, a + 1))
+        parts_y.append(row)
+        parts_x0.append(a.astype(np.int64))
+        parts_x1.append(b.astype(np.int64))
+    flat = (~sloped) & (ylo != np.floor(ylo))
+    if flat.any():
+        parts_y.append(np.floor(ylo[flat]).astype(np.int64))
+        lo, hi = np.minimum(xa, xb)[flat], np.maximum(xa, xb)[flat]
+        parts_x0.append(np.floor(lo).astype(np.int64))
+        parts_x1.append(np.ceil(hi).astype(np.int64))
+    # (b) tiles whose centre is inside (scanline y + 0.5, half-open crossing rule)
+    c0 = np.ceil(ylo - 0.5).astype(np.int64)
+    c1 = np.ceil(yhi - 0.5).astype(np.int64)
+    ccnt = np.where(sloped, np.maximum(c1 - c0, 0), 0)
+    cidx = np.repeat(np.arange(ylo.size), ccnt)
+    if cidx.size:
+        first = np.repeat(np.cumsum(ccnt) - ccnt, ccnt)
+        row = c0[cidx] + (np.arange(cidx.size) - first)
+        s = row + 0.5
+        x = xa[cidx] + (s - ya[cidx]) * (xb - xa)[cidx] / (yb - ya)[cidx]
+        order = np.lexsort((x, row))
+        row, x = row[order], x[order]
+        left, right = x[0::2], x[1::2]
+        parts_y.append(row[0::2])
+        parts_x0.append(np.floor(left + 0.5).astype(np.int64))
+        parts_x1.append(np.ceil(right - 0.5).astype(np.int64))
+    if not parts_y:
+        return empty_spans()
+    return merge_spans(np.concatenate(parts_y), np.concatenate(parts_x0), np.concatenate(parts_x1), n)
+
+
+def _ring_coords(ring: Sequence[Sequence[float]], what: str) -> np.ndarray:
+    pts = [_check_point(*p[:2]) if len(p) >= 2 else None for p in ring]
+    if any(p is None for p in pts):
+        raise RegionError(f"A position of the {what} has fewer than 2 numbers.")
+    arr = np.array(pts, dtype=float)
+    if len(arr) and np.array_equal(arr[0], arr[-1]):
+        arr = arr[:-1]
+    # drop consecutive duplicates
+    if len(arr) > 1:
+        keep = np.ones(len(arr), dtype=bool)
+        keep[1:] = np.any(arr[1:] != arr[:-1], axis=1)
+        arr = arr[keep]
+    if len({(float(a), float(b)) for a, b in arr}) < 3:
+        raise RegionError(f"The {what} has fewer than 3 distinct points.")
+    _check_simple(arr, what)
+    return arr
+
+
+def _check_simple(arr: np.ndarray, what: str) -> None:
+    """Raise RegionError if two non-adjacent edges of the closed ring cross or touch."""
+    m = len(arr)
+    p = arr
+    q = np.roll(arr, -1, axis=0)
+    chunk = max(1, 2_000_000 // max(m, 1))
+    for s in range(0, m, chunk):
+        i = np.arange(s, min(m, s + chunk))[:, None]
+        j = np.arange(m)[None, :]
+        adjacent = (j == i) | (j == (i + 1) % m) | (i == (j + 1) % m)
+        a, b, c, d = p[i[:, 0]][:, None], q[i[:, 0]][:, None], p[None, :], q[None, :]
+
+        def orient(u, v, w):
+            return np.sign((v[..., 0] - u[..., 0]) * (w[..., 1] - u[..., 1]) - (v[..., 1] - u[..., 1]) * (w[..., 0] - u[..., 0]))
+
+        o1, o2, o3, o4 = orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
+        proper = (o1 * o2 < 0) & (o3 * o4 < 0)
+
+        def within(u, v, w):
+            return (np.minimum(u[..., 0], v[..., 0]) <= w[..., 0]) & (w[..., 0] <= np.maximum(u[..., 0], v[..., 0])) & (
+                np.minimum(u[..., 1], v[..., 1]) <= w[..., 1]) & (w[..., 1] <= np.maximum(u[..., 1], v[..., 1]))
+
+        touch = ((o1 == 0) & within(a, b, c)) | ((o2 == 0) & within(a, b, d)) | ((o3 == 0) & within(c, d, a)) | (
+            (o4 == 0) & within(c, d, b))
+        bad = (proper | touch) & ~adjacent & (j > i)
+        if bad.any():
+            bi, bj = np.argwhere(bad)[0]
+            e1, e2 = int(i[bi, 0]), int(bj)
+            x = arr[e1]
+            raise RegionError(
+                f"The {what} intersects itself: edge {e1} (from {x[0]:g},{x[1]:g}) crosses edge {e2} "
+                f"(from {arr[e2][0]:g},{arr[e2][1]:g})."
+            )
+
+
+SNAP = 2.0**-36
+"""World coordinates (0-1) are snapped to multiples of this (about 0.6 mm) so vertices meant on tile lines are."""
+
+
+def _snap(u: np.ndarray) -> np.ndarray:
+    return np.round(u / SNAP) * SNAP
+
+
+class Polygon(Region):
+    """A polygon with optional holes; rings are sequences of (lon, lat), edges straight in Web Mercator."""
+
+    kind = "polygon"
+
+    def __init__(self, exterior: Sequence[Sequence[float]], holes: Iterable[Sequence[Sequence[float]]] = ()) -> None:
+        self.exterior = _ring_coords(exterior, "polygon ring")
+        self.holes = [_ring_coords(h, "polygon hole") for h in holes]
+        self._ux = [_snap(lon_to_unit(r[:, 0])) for r in [self.exterior, *self.holes]]
+        self._uy = [_snap(lat_to_unit(r[:, 1])) for r in [self.exterior, *self.holes]]
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        e = self.exterior
+        return float(e[:, 0].min()), float(e[:, 1].min()), float(e[:, 0].max()), float(e[:, 1].max())
+
+    def coordinates(self) -> list[list[list[float]]]:
+        """GeoJSON Polygon coordinates (closed rings)."""
+        return [[*map(list, map(tuple, r)), list(r[0])] for r in [self.exterior, *self.holes]]
+
+    def to_geojson(self) -> dict[str, Any]:
+        return {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": self.coordinates()}}
+
+    def spans(self, z: int) -> Spans:
+        n = 1 << z
+        xs = np.concatenate([np.stack([u, np.roll(u, -1)], axis=1) for u in self._ux]) * n
+        ys = np.concatenate([np.stack([u, np.roll(u, -1)], axis=1) for u in self._uy]) * n
+        return _ring_spans(xs, ys, n)
+
+
+class MultiRegion(Region):
+    """The union of several regions: a tile where they overlap is counted and yielded once."""
+
+    kind = "multi"
+
+    def __init__(self, regions: Iterable[Region]) -> None:
+        self.regions = list(regions)
+        if not self.regions:
+            raise RegionError("A multi-region needs at least one region.")
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        b = np.array([r.bounds for r in self.regions])
+        if any(r.bounds[0] > r.bounds[2] for r in self.regions):
+            return -180.0, float(b[:, 1].min()), 180.0, float(b[:, 3].max())
+        return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+
+    def to_geojson(self) -> dict[str, Any]:
+        feats: list[dict[str, Any]] = []
+        for r in self.regions:
+            g = r.to_geojson()
+            feats.extend(g["features"] if g["type"] == "FeatureCollection" else [g])
+        return {"type": "FeatureCollection", "features": feats}
+
+    def spans(self, z: int) -> Spans:
+        return union_spans((r.spans(z) for r in self.regions), 1 << z)
+
+
+class MultiPolygon(MultiRegion):
+    """Several polygons (their union)."""
+
+    kind = "multipolygon"
+
+    def __init__(self, polygons: Iterable[Polygon | Sequence[Any]]) -> None:
+        polys = [p if isinstance(p, Polygon) else Polygon(p[0], p[1:]) for p in polygons]
+        super().__init__(polys)
+
+    def to_geojson(self) -> dict[str, Any]:
+        coords = [p.coordinates() for p in self.regions]  # type: ignore[attr-defined]
+        return {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPolygon", "coordinates": coords}}
+
+
+class Rectangle(Region):
+    """A lon/lat rectangle; west > east means it crosses the antimeridian."""
+
+    kind = "rectangle"
+
+    def __init__(self, west: float, south: float, east: float, north: float) -> None:
+        west, south = _check_point(west, south)
+        east, north = _check_point(east, north)
+        if south >= north:
+            raise RegionError(f"Rectangle south {south} must be less than north {north}.")
+        if west == east:
+            raise RegionError(f"Rectangle west and east are both {west}, so it has no width.")
+        self.west, self.south, self.east, self.north = west, south, east, north
+        pieces = [(west, east)] if west < east else [(west, 180.0), (-180.0, east)]
+        self._polys = [Polygon([(w, south), (e, south), (e, north), (w, north)]) for w, e in pieces if e > w]
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return self.west, self.south, self.east, self.north
+
+    def to_geojson(self) -> dict[str, Any]:
+        w, s, e, n = self.bounds
+        ring = [[w, s], [e, s], [e, n], [w, n], [w, s]]
+        return {"type": "Feature", "properties": {"bbox": [w, s, e, n]}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+    def spans(self, z: int) -> Spans:
+        return union_spans((p.spans(z) for p in self._polys), 1 << z)
+
+
+class Circle(Region):
+    """Points within ``radius_km`` great-circle distance of (lon, lat) on a sphere of radius 6,371,008.8 m."""
+
+    kind = "circle"
+
+    def __init__(self, lon: float, lat: float, radius_km: float) -> None:
+        self.lon, self.lat = _check_point(lon, lat)
+        try:
+            r = float(radius_km)
+        except (TypeError, ValueError):
+            raise RegionError(f"Circle radius {radius_km!r} is not a number.") from None
+        if not (r > 0 and math.isfinite(r)):
+            raise RegionError(f"Circle radius must be positive, got {radius_km} km.")
+        self.radius_km = r
+        self._d = min(r * 1000.0 / EARTH_RADIUS_M, math.pi)  # angular radius, radians
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        dd = math.degrees(self._d)
+        s, n = max(-90.0, self.lat - dd), min(90.0, self.lat + dd)
+        w = self._half_width(math.radians(max(-MAX_LAT, s)), math.radians(min(MAX_LAT, n)))
+        if w >= math.pi:
+            return -180.0, s, 180.0, n
+        wd = math.degrees(float(w))
+        west = (self.lon - wd + 180.0) % 360.0 - 180.0
+        east = (self.lon + wd + 180.0) % 360.0 - 180.0
+        return west, s, east, n
+
+    def to_geojson(self) -> dict[str, Any]:
+        return {
+            "type": "Feature",
+            "properties": {"radius_km": self.radius_km},
+            "geometry": {"type": "Point", "coordinates": [self.lon, self.lat]},
+        }
+
+    def _half_width(self, phi_a: np.ndarray | float, phi_b: np.ndarray | float) -> np.ndarray:
+        """Largest longitude half-width (radians) of the cap over latitude bands [phi_a, phi_b]; -1 if empty."""
+        pc, d = math.radians(self.lat), self._d
+        phi_a, phi_b = np.asarray(phi_a, dtype=float), np.asarray(phi_b, dtype=float)
+        best = np.full(np.broadcast(phi_a, phi_b).shape, -1.0)
+        s = math.sin(pc) / math.cos(d) if math.cos(d) > 0 else 2.0
+        cands = [phi_a, phi_b]
+        if abs(s) <= 1:
+            cands.append(np.clip(math.asin(s), phi_a, phi_b))
+        for phi in cands:
+            cosphi = np.cos(phi) * math.cos(pc)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                arg = (math.cos(d) - np.sin(phi) * math.sin(pc)) / cosphi
+            w = np.where(arg <= -1, math.pi, np.where(arg >= 1, np.where(arg == 1, 0.0, -1.0), np.arccos(np.clip(arg, -1, 1))))
+            w = np.where(cosphi <= 0, np.where(np.cos(phi - pc) >= math.cos(d), math.pi, -1.0), w)
+            best = np.maximum(best, w)
+        return best
+
+    def spans(self, z: int) -> Spans:
+        n = 1 << z
+        dd = math.degrees(self._d)
+        north, south = min(90.0, self.lat + dd), max(-90.0, self.lat - dd)
+        y_top, y_bot = float(lat_to_unit(north)) * n, float(lat_to_unit(south)) * n
+        if y_bot <= y_top:
+            return empty_spans()
+        rows = np.arange(int(math.floor(y_top)), int(math.ceil(y_bot)), dtype=np.int64)
+        lo = np.maximum(rows, y_top)
+        hi = np.minimum(rows + 1, y_bot)
+        phi_n = np.arctan(np.sinh(math.pi * (1 - 2 * lo / n)))
+        phi_s = np.arctan(np.sinh(math.pi * (1 - 2 * hi / n)))
+        w = self._half_width(phi_s, phi_n)
+        ok = w > 0
+        rows, w = rows[ok], w[ok]
+        full = w >= math.pi
+        cx = (self.lon + 180.0) / 360.0 * n
+        half = np.degrees(w) / 360.0 * n
+        a, b = cx - half, cx + half
+        a0 = np.floor(a)
+        b0 = np.ceil(b)
+        ys = [rows[full]]
+        x0s = [np.zeros(int(full.sum()), dtype=np.int64)]
+        x1s = [np.full(int(full.sum()), n, dtype=np.int64)]
+        part = ~full
+        for shift in (-n, 0, n):  # wrap around the antimeridian
+            ys.append(rows[part])
+            x0s.append((a0[part] + shift).astype(np.int64))
+            x1s.append((b0[part] + shift).astype(np.int64))
+        return merge_spans(np.concatenate(ys), np.concatenate(x0s), np.concatenate(x1s), n)
+
+
+def _capsule(p: Point, q: Point, radius_m: float, sides: int = 32) -> Polygon:
+    """Convex polygon (in Web Mercator) around segment pq: radius radius_m scaled by sec(mid latitude)."""
+    ux = lon_to_unit(np.array([p[0], q[0]]))
+    uy = lat_to_unit(np.array([p[1], q[1]]))
+    mid = math.radians(min(MAX_LAT, abs((p[1] + q[1]) / 2)))
+    r = radius_m / (2 * math.pi * EARTH_RADIUS_M * math.cos(mid))
+    r /= math.cos(math.pi / sides)  # circumscribe: the polygon contains the capsule
+    ang = np.linspace(0, 2 * math.pi, sides, endpoint=False)
+    pts = np.concatenate([np.stack([ux[0] + r * np.cos(ang), uy[0] + r * np.sin(ang)], 1),
+                          np.stack([ux[1] + r * np.cos(ang), uy[1] + r * np.sin(ang)], 1)])
+    hull = _convex_hull(pts)
+    lon = np.clip(hull[:, 0], 0, 1) * 360 - 180
+    lat = np.degrees(np.arctan(np.sinh(math.pi * (1 - 2 * np.clip(hull[:, 1], 0, 1)))))
+    return Polygon(list(zip(lon.tolist(), lat.tolist(), strict=True)))
+
+
+def _convex_hull(pts: np.ndarray) -> np.ndarray:
+    """Monotone-chain convex hull of 2-D points."""
+    p = sorted({(float(a), float(b)) for a, b in pts})
+
+    def half(seq: list[Point]) -> list[Point]:
+        out: list[Point] = []
+        for c in seq:
+            while len(out) >= 2 and (out[-1][0] - out[-2][0]) * (c[1] - out[-2][1]) - (out[-1][1] - out[-2][1]) * (c[0] - out[-2][0]) <= 0:
+                out.pop()
+            out.append(c)
+        return out
+
+    lower, upper = half(p), half(p[::-1])
+    return np.array(lower[:-1] + upper[:-1])
+
+
+class Corridor(Region):
+    """Points within ``radius_m`` of a path (lon, lat) with round joins and caps; segments straight in Mercator.
+
+    Each segment's capsule uses, in Web Mercator, the metre radius scaled by sec(latitude of the segment's
+    midpoint), drawn as a circumscribed 32-gon capsule (a slight over-cover, at most 0.5% of the radius).
+    """
+
+    kind = "corridor"
+
+    def __init__(self, path: Sequence[Sequence[float]], radius_m: float) -> None:
+        pts = [_check_point(*p[:2]) for p in path]
+        if len(pts) < 2:
+            raise RegionError("A corridor path needs at least 2 points.")
+        try:
+            r = float(radius_m)
+        except (TypeError, ValueError):
+            raise RegionError(f"Corridor radius {radius_m!r} is not a number.") from None
+        if not (r > 0 and math.isfinite(r)):
+            raise RegionError(f"Corridor radius must be positive, got {radius_m} m.")
+        self.path, self.radius_m = pts, r
+        self._parts = MultiRegion(_capsule(a, b, r) for a, b in zip(pts[:-1], pts[1:], strict=True))
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return self._parts.bounds
+
+    def to_geojson(self) -> dict[str, Any]:
+        return {
+            "type": "Feature",
+            "properties": {"radius_m": self.radius_m},
+            "geometry": {"type": "LineString", "coordinates": [list(p) for p in self.path]},
+        }
+
+    def spans(self, z: int) -> Spans:
+        return self._parts.spans(z)
+
+
+def region_from_geojson(obj: Any) -> Region:
+    """A Region from a GeoJSON Geometry, Feature or FeatureCollection (dict)."""
+    from fmtc_nb.geojson import region_from_geojson as impl
+
+    return impl(obj)
+
+
+def parse_region(spec: str) -> Region:
+    """A Region from a GeoJSON file path or a ``rect:``, ``circle:`` or ``line:`` spec (lon,lat order)."""
+    from fmtc_nb.geojson import parse_region as impl
+
+    return impl(spec)
+
+
+def example_region() -> Region:
+    """The bundled example region (Lake Geneva and the western Swiss Alps)."""
+    from fmtc_nb.geojson import example_region as impl
+
+    return impl()
