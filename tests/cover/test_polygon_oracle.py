@@ -100,7 +100,7 @@ def test_random_star_polygons_with_holes(cx, cy, rx, ry, k, jitter, hole, z):
            for i in range(k)]
     holes = []
     if hole:
-        holes = [[(cx + 0.25 * rx * math.cos(2 * math.pi * i / 5), cy + 0.25 * ry * math.sin(2 * math.pi * i / 5))
+        holes = [[(cx + 0.1 * rx * math.cos(2 * math.pi * i / 5), cy + 0.1 * ry * math.sin(2 * math.pi * i / 5))
                   for i in range(5)]]
     region = Polygon(ext, holes)
     geom = {"type": "Polygon", "coordinates": [ext + ext[:1]] + [h + h[:1] for h in holes]}
