@@ -271,9 +271,10 @@ class Rectangle(Region):
         return self.west, self.south, self.east, self.north
 
     def to_geojson(self) -> dict[str, Any]:
-        w, s, e, n = self.bounds
-        ring = [[w, s], [e, s], [e, n], [w, n], [w, s]]
-        return {"type": "Feature", "properties": {"bbox": [w, s, e, n]}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        coords = [p.coordinates() for p in self._polys]  # two pieces when crossing the antimeridian
+        geometry = {"type": "Polygon", "coordinates": coords[0]} if len(coords) == 1 else {
+            "type": "MultiPolygon", "coordinates": coords}
+        return {"type": "Feature", "properties": {"bbox": list(self.bounds)}, "geometry": geometry}
 
     def spans(self, z: int) -> Spans:
         return union_spans((p.spans(z) for p in self._polys), 1 << z)

@@ -1,0 +1,149 @@
+"""Indexing (tiles slices, tile_at, index_of), zoom parsing, GeoJSON round trip, CLI and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from fmtc_nb.cli import main
+from fmtc_nb.cover import TileCover
+from fmtc_nb.errors import RegionError, ZoomError
+from fmtc_nb.regions import Circle, Corridor, MultiRegion, Rectangle, example_region, parse_region, region_from_geojson
+from fmtc_nb.zooms import parse_zooms
+
+REGIONS = [
+    example_region(),
+    Rectangle(170, -20, -170, -10),
+    Circle(6.6, 46.5, 40),
+    Corridor([(6.1, 46.2), (7.4, 46.9)], 4000),
+    MultiRegion([Rectangle(0, 0, 2, 2), Circle(1, 1, 300)]),
+]
+
+
+@pytest.mark.parametrize("region", REGIONS, ids=lambda r: r.kind)
+def test_slices_and_index_round_trip(region):
+    cover = TileCover(region, "0-10")
+    every = list(cover.tiles())
+    assert len(every) == cover.total == sum(cover.counts.values())
+    assert every == sorted(every, key=lambda t: (t[0], t[2], t[1]))
+    assert len(set(every)) == len(every)
+    for start, end in [(0, 5), (7, 7), (cover.total // 3, cover.total // 2), (cover.total - 3, None), (5, 10**9)]:
+        assert list(cover.tiles(start, end)) == every[start:end]
+    for i in range(0, cover.total, max(1, cover.total // 97)):
+        assert cover.tile_at(i) == every[i]
+        assert cover.index_of(*every[i]) == i
+    for z in cover.zooms:
+        rows = list(cover.rows(z))
+        assert sum(b - a for _, spans in rows for a, b in spans) == cover.counts[z]
+    with pytest.raises(IndexError):
+        cover.tile_at(cover.total)
+    with pytest.raises(ValueError):
+        cover.index_of(10, 0, 0) if (10, 0, 0) not in set(every) else cover.index_of(23, 0, 0)
+
+
+def test_region_methods_and_bounds():
+    r = Rectangle(170, -20, -170, -10)
+    assert r.bounds == (170, -20, -170, -10)
+    assert r.count("3") == {3: 2}
+    assert list(r.tiles("3", start=1)) == [(3, 7, 4)]
+
+
+@pytest.mark.parametrize("region", REGIONS, ids=lambda r: r.kind)
+def test_geojson_round_trip(region):
+    back = region_from_geojson(json.loads(json.dumps(region.to_geojson())))
+    assert back.count("0-9") == region.count("0-9")
+
+
+def test_parse_zooms():
+    assert parse_zooms("0-3") == [0, 1, 2, 3]
+    assert parse_zooms("12") == [12]
+    assert parse_zooms(5) == [5]
+    assert parse_zooms(range(2, 4)) == [2, 3]
+    assert parse_zooms([4, 2, 4]) == [2, 4]
+    for bad in ["5-3", "23", "-1", "0-23", "x", [], [1.5]]:
+        with pytest.raises(ZoomError):
+            parse_zooms(bad)
+
+
+def test_cli_count_json_and_table(capsys):
+    assert main(["count", "rect:-10,-10,10,10", "--zoom", "0-4", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"counts": {"0": 1, "1": 4, "2": 4, "3": 4, "4": 4}, "total": 17}
+    assert main(["count", "circle:6.6,46.5,40", "--zoom", "0-12"]) == 0
+    table = capsys.readouterr().out
+    assert "zoom" in table and "all" in table and len(table.splitlines()) == 15
+
+
+def test_cli_tiles_slice(capsys):
+    assert main(["tiles", "line:5000:6.1,46.2,7.4,46.9", "--zoom", "8-10"]) == 0
+    every = capsys.readouterr().out.splitlines()
+    assert main(["tiles", "line:5000:6.1,46.2,7.4,46.9", "--zoom", "8-10", "--start", "3", "--end", "9"]) == 0
+    assert capsys.readouterr().out.splitlines() == every[3:9]
+    z, x, y = map(int, every[0].split("/"))
+    assert z == 8
+
+
+def test_cli_geojson_file(tmp_path, capsys):
+    f = tmp_path / "r.geojson"
+    f.write_text(json.dumps(Circle(0, 0, 100).to_geojson()))
+    assert main(["count", str(f), "--zoom", "5", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == Circle(0, 0, 100).count([5])[5]
+
+
+BAD = {
+    "malformed.geojson": "{not json",
+    "unsupported.geojson": json.dumps({"type": "MultiPoint", "coordinates": [[0, 0]]}),
+    "selfcross.geojson": json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]]}),
+    "two_points.geojson": json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0], [1, 1]]]}),
+    "nocoords.geojson": json.dumps({"type": "Polygon"}),
+    "point_no_radius.geojson": json.dumps({"type": "Point", "coordinates": [0, 0]}),
+}
+
+
+@pytest.mark.parametrize(
+    ("spec", "zoom", "needle"),
+    [
+        ("malformed.geojson", "0-3", "JSON"),
+        ("unsupported.geojson", "0-3", "not supported"),
+        ("selfcross.geojson", "0-3", "intersects itself"),
+        ("two_points.geojson", "0-3", "fewer than 3 distinct points"),
+        ("nocoords.geojson", "0-3", "malformed"),
+        ("point_no_radius.geojson", "0-3", "radius_km"),
+        ("circle:0,0,0", "0-3", "positive"),
+        ("circle:0,0,-5", "0-3", "positive"),
+        ("line:0:0,0,1,1", "0-3", "positive"),
+        ("circle:0,91,5", "0-3", "beyond +-90"),
+        ("rect:0,-95,1,1", "0-3", "beyond +-90"),
+        ("rect:0,0,1,1", "0-23", "outside 0-22"),
+        ("rect:0,0,1,1", "9-3", "reversed"),
+        ("hexagon:1,2,3", "0-3", "neither a GeoJSON file"),
+        ("rect:1,2,3", "0-3", "4 numbers"),
+    ],
+)
+def test_bad_input_one_sentence_exit_2(tmp_path, spec, zoom, needle):
+    for name, text in BAD.items():
+        (tmp_path / name).write_text(text)
+    proc = subprocess.run(
+        [sys.executable, "-m", "fmtc_nb", "count", spec, "--zoom", zoom],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fmtc-nb: error: ")
+    assert needle in lines[0]
+
+
+def test_self_intersection_says_where():
+    with pytest.raises(RegionError, match=r"edge \d+ .* crosses edge \d+"):
+        parse_region_text = {"type": "Polygon", "coordinates": [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]]}
+        region_from_geojson(parse_region_text)
+
+
+def test_parse_region_specs():
+    assert parse_region("rect:0,0,1,1").kind == "rectangle"
+    assert parse_region("circle:1,2,3").kind == "circle"
+    assert parse_region("line:10:0,0,1,1,2,0").kind == "corridor"
