@@ -55,8 +55,8 @@ def main() -> None:
     results: dict = {"runs": RUNS, "unit": "seconds (median)", "countries": {}}
     for name in COUNTRIES:
         region = country(name)
-        per_zoom = {z: median_time(lambda z=z: TileCover(region, [z])) for z in range(21)}
-        total = median_time(lambda: TileCover(region, "0-20"))
+        per_zoom = {z: median_time(lambda z=z, r=region: TileCover(r, [z])) for z in range(21)}
+        total = median_time(lambda r=region: TileCover(r, "0-20"))
         counts = TileCover(region, "0-20").counts
         results["countries"][name] = {
             "seconds_per_zoom": {str(z): round(t, 5) for z, t in per_zoom.items()},
@@ -65,7 +65,12 @@ def main() -> None:
             "tiles_z0_20": sum(counts.values()),
             "tiles_z20": counts[20],
         }
-        print(name, f"total {total:.3f} s", f"z20/z18 {per_zoom[20] / per_zoom[18]:.2f}", f"tiles {sum(counts.values()):,}")
+        print(
+            name,
+            f"total {total:.3f} s",
+            f"z20/z18 {per_zoom[20] / per_zoom[18]:.2f}",
+            f"tiles {sum(counts.values()):,}",
+        )
     t = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", STREAM_CHILD], capture_output=True, text=True, check=True)
     tiles, maxrss_kb = map(int, proc.stdout.split())

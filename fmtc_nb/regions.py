@@ -148,17 +148,28 @@ def _check_simple(arr: np.ndarray, what: str) -> None:
         a, b, c, d = p[i[:, 0]][:, None], q[i[:, 0]][:, None], p[None, :], q[None, :]
 
         def orient(u, v, w):
-            return np.sign((v[..., 0] - u[..., 0]) * (w[..., 1] - u[..., 1]) - (v[..., 1] - u[..., 1]) * (w[..., 0] - u[..., 0]))
+            return np.sign(
+                (v[..., 0] - u[..., 0]) * (w[..., 1] - u[..., 1])
+                - (v[..., 1] - u[..., 1]) * (w[..., 0] - u[..., 0])
+            )
 
         o1, o2, o3, o4 = orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
         proper = (o1 * o2 < 0) & (o3 * o4 < 0)
 
         def within(u, v, w):
-            return (np.minimum(u[..., 0], v[..., 0]) <= w[..., 0]) & (w[..., 0] <= np.maximum(u[..., 0], v[..., 0])) & (
-                np.minimum(u[..., 1], v[..., 1]) <= w[..., 1]) & (w[..., 1] <= np.maximum(u[..., 1], v[..., 1]))
+            return (
+                (np.minimum(u[..., 0], v[..., 0]) <= w[..., 0])
+                & (w[..., 0] <= np.maximum(u[..., 0], v[..., 0]))
+                & (np.minimum(u[..., 1], v[..., 1]) <= w[..., 1])
+                & (w[..., 1] <= np.maximum(u[..., 1], v[..., 1]))
+            )
 
-        touch = ((o1 == 0) & within(a, b, c)) | ((o2 == 0) & within(a, b, d)) | ((o3 == 0) & within(c, d, a)) | (
-            (o4 == 0) & within(c, d, b))
+        touch = (
+            ((o1 == 0) & within(a, b, c))
+            | ((o2 == 0) & within(a, b, d))
+            | ((o3 == 0) & within(c, d, a))
+            | ((o4 == 0) & within(c, d, b))
+        )
         bad = (proper | touch) & ~adjacent & (j > i)
         if bad.any():
             bi, bj = np.argwhere(bad)[0]
@@ -183,7 +194,9 @@ class Polygon(Region):
 
     kind = "polygon"
 
-    def __init__(self, exterior: Sequence[Sequence[float]], holes: Iterable[Sequence[Sequence[float]]] = ()) -> None:
+    def __init__(
+        self, exterior: Sequence[Sequence[float]], holes: Iterable[Sequence[Sequence[float]]] = ()
+    ) -> None:
         self.exterior = _ring_coords(exterior, "polygon ring")
         self.holes = [_ring_coords(h, "polygon hole") for h in holes]
         self._ux = [_snap(lon_to_unit(r[:, 0])) for r in [self.exterior, *self.holes]]
@@ -199,7 +212,11 @@ class Polygon(Region):
         return [[*map(list, map(tuple, r)), list(r[0])] for r in [self.exterior, *self.holes]]
 
     def to_geojson(self) -> dict[str, Any]:
-        return {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": self.coordinates()}}
+        return {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": self.coordinates()},
+        }
 
     def spans(self, z: int) -> Spans:
         n = 1 << z
@@ -247,7 +264,11 @@ class MultiPolygon(MultiRegion):
 
     def to_geojson(self) -> dict[str, Any]:
         coords = [p.coordinates() for p in self.regions]  # type: ignore[attr-defined]
-        return {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPolygon", "coordinates": coords}}
+        return {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {"type": "MultiPolygon", "coordinates": coords},
+        }
 
 
 class Rectangle(Region):
@@ -272,8 +293,11 @@ class Rectangle(Region):
 
     def to_geojson(self) -> dict[str, Any]:
         coords = [p.coordinates() for p in self._polys]  # two pieces when crossing the antimeridian
-        geometry = {"type": "Polygon", "coordinates": coords[0]} if len(coords) == 1 else {
-            "type": "MultiPolygon", "coordinates": coords}
+        geometry = (
+            {"type": "Polygon", "coordinates": coords[0]}
+            if len(coords) == 1
+            else {"type": "MultiPolygon", "coordinates": coords}
+        )
         return {"type": "Feature", "properties": {"bbox": list(self.bounds)}, "geometry": geometry}
 
     def spans(self, z: int) -> Spans:
@@ -328,7 +352,11 @@ class Circle(Region):
             cosphi = np.cos(phi) * math.cos(pc)
             with np.errstate(divide="ignore", invalid="ignore"):
                 arg = (math.cos(d) - np.sin(phi) * math.sin(pc)) / cosphi
-            w = np.where(arg <= -1, math.pi, np.where(arg >= 1, np.where(arg == 1, 0.0, -1.0), np.arccos(np.clip(arg, -1, 1))))
+            w = np.where(
+                arg <= -1,
+                math.pi,
+                np.where(arg >= 1, np.where(arg == 1, 0.0, -1.0), np.arccos(np.clip(arg, -1, 1))),
+            )
             w = np.where(cosphi <= 0, np.where(np.cos(phi - pc) >= math.cos(d), math.pi, -1.0), w)
             best = np.maximum(best, w)
         return best
@@ -373,8 +401,12 @@ def _capsule(p: Point, q: Point, radius_m: float, sides: int = 32) -> Polygon:
     r = radius_m / (2 * math.pi * EARTH_RADIUS_M * math.cos(mid))
     r /= math.cos(math.pi / sides)  # circumscribe: the polygon contains the capsule
     ang = np.linspace(0, 2 * math.pi, sides, endpoint=False)
-    pts = np.concatenate([np.stack([ux[0] + r * np.cos(ang), uy[0] + r * np.sin(ang)], 1),
-                          np.stack([ux[1] + r * np.cos(ang), uy[1] + r * np.sin(ang)], 1)])
+    pts = np.concatenate(
+        [
+            np.stack([ux[0] + r * np.cos(ang), uy[0] + r * np.sin(ang)], 1),
+            np.stack([ux[1] + r * np.cos(ang), uy[1] + r * np.sin(ang)], 1),
+        ]
+    )
     hull = _convex_hull(pts)
     lon = np.clip(hull[:, 0], 0, 1) * 360 - 180
     lat = np.degrees(np.arctan(np.sinh(math.pi * (1 - 2 * np.clip(hull[:, 1], 0, 1)))))
@@ -388,7 +420,12 @@ def _convex_hull(pts: np.ndarray) -> np.ndarray:
     def half(seq: list[Point]) -> list[Point]:
         out: list[Point] = []
         for c in seq:
-            while len(out) >= 2 and (out[-1][0] - out[-2][0]) * (c[1] - out[-2][1]) - (out[-1][1] - out[-2][1]) * (c[0] - out[-2][0]) <= 0:
+            while (
+                len(out) >= 2
+                and (out[-1][0] - out[-2][0]) * (c[1] - out[-2][1])
+                - (out[-1][1] - out[-2][1]) * (c[0] - out[-2][0])
+                <= 0
+            ):
                 out.pop()
             out.append(c)
         return out

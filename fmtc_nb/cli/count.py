@@ -9,7 +9,9 @@ import json
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``count`` command."""
     p = subparsers.add_parser("count", help="count the tiles of a region per zoom (exact, no enumeration)")
-    p.add_argument("region", help="GeoJSON file, rect:W,S,E,N, circle:LON,LAT,RADIUS_KM or line:RADIUS_M:LON,LAT,...")
+    p.add_argument(
+        "region", help="GeoJSON file, rect:W,S,E,N, circle:LON,LAT,RADIUS_KM or line:RADIUS_M:LON,LAT,..."
+    )
     p.add_argument("--zoom", default="0-12", help="zoom level or range, e.g. 0-18 (default 0-12)")
     p.add_argument("--json", action="store_true", help='print {"counts": {"0": n0, ...}, "total": N}')
     p.set_defaults(func=run)

@@ -8,8 +8,12 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``tiles`` command."""
-    p = subparsers.add_parser("tiles", help="list the tiles of a region as z/x/y (zoom, then y, then x order)")
-    p.add_argument("region", help="GeoJSON file, rect:W,S,E,N, circle:LON,LAT,RADIUS_KM or line:RADIUS_M:LON,LAT,...")
+    p = subparsers.add_parser(
+        "tiles", help="list the tiles of a region as z/x/y (zoom, then y, then x order)"
+    )
+    p.add_argument(
+        "region", help="GeoJSON file, rect:W,S,E,N, circle:LON,LAT,RADIUS_KM or line:RADIUS_M:LON,LAT,..."
+    )
     p.add_argument("--zoom", default="0-12", help="zoom level or range, e.g. 0-18 (default 0-12)")
     p.add_argument("--start", type=int, default=0, help="first index (0-based, inclusive)")
     p.add_argument("--end", type=int, default=None, help="end index (exclusive; default: all)")

@@ -15,7 +15,9 @@ from fmtc_nb.tilemath import lat_to_unit, lon_to_unit
 
 def merc_ring(ring, n):
     ring = np.asarray(ring, dtype=float)
-    return list(zip((lon_to_unit(ring[:, 0]) * n).tolist(), (lat_to_unit(ring[:, 1]) * n).tolist(), strict=True))
+    return list(
+        zip((lon_to_unit(ring[:, 0]) * n).tolist(), (lat_to_unit(ring[:, 1]) * n).tolist(), strict=True)
+    )
 
 
 def merc_geometry(geojson_geom, n):
@@ -24,7 +26,9 @@ def merc_geometry(geojson_geom, n):
         polys = [geojson_geom["coordinates"]]
     else:
         polys = geojson_geom["coordinates"]
-    return shapely.MultiPolygon([SPolygon(merc_ring(p[0], n), [merc_ring(h, n) for h in p[1:]]) for p in polys])
+    return shapely.MultiPolygon(
+        [SPolygon(merc_ring(p[0], n), [merc_ring(h, n) for h in p[1:]]) for p in polys]
+    )
 
 
 def oracle_tiles(geom, z):

@@ -27,7 +27,8 @@ def cap_ring(lon, lat, d, k=4000):
 
 
 @pytest.mark.parametrize(
-    "circle", [(6.6, 46.5, 30.0), (-70.0, -33.0, 400.0), (0.0, 0.0, 1000.0), (10.0, 60.0, 900.0), (25.0, 80.0, 50.0)]
+    "circle",
+    [(6.6, 46.5, 30.0), (-70.0, -33.0, 400.0), (0.0, 0.0, 1000.0), (10.0, 60.0, 900.0), (25.0, 80.0, 50.0)],
 )
 @pytest.mark.parametrize("z", [3, 6, 8])
 def test_circle_against_fine_polygon(circle, z):
@@ -62,8 +63,11 @@ def test_circle_across_antimeridian_and_around_pole():
 
 @pytest.mark.parametrize(
     ("path", "radius_m"),
-    [([(6.1, 46.2), (6.9, 46.4), (7.4, 46.9)], 5000.0), ([(-0.1, 51.5), (2.35, 48.85)], 20000.0),
-     ([(10.0, 0.0), (10.0, 1.0), (11.0, 1.0)], 3000.0)],
+    [
+        ([(6.1, 46.2), (6.9, 46.4), (7.4, 46.9)], 5000.0),
+        ([(-0.1, 51.5), (2.35, 48.85)], 20000.0),
+        ([(10.0, 0.0), (10.0, 1.0), (11.0, 1.0)], 3000.0),
+    ],
 )
 @pytest.mark.parametrize("z", [6, 9, 11])
 def test_corridor_contains_capsule_tiles(path, radius_m, z):
@@ -81,7 +85,10 @@ def test_corridor_contains_capsule_tiles(path, radius_m, z):
                 if dist < r * 0.999:
                     assert (z, x, y) in got
     for _, x, y in got:
-        d = min(box(x, y, x + 1, y + 1).distance(segment(p, q, n)) for p, q in zip(path[:-1], path[1:], strict=True))
+        d = min(
+            box(x, y, x + 1, y + 1).distance(segment(p, q, n))
+            for p, q in zip(path[:-1], path[1:], strict=True)
+        )
         mid = max(abs(p[1]) for p in path)
         assert d < radius_m / (2 * math.pi * EARTH_RADIUS_M * math.cos(math.radians(mid))) * n * 1.01
 

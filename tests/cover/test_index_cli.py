@@ -11,7 +11,15 @@ import pytest
 from fmtc_nb.cli import main
 from fmtc_nb.cover import TileCover
 from fmtc_nb.errors import RegionError, ZoomError
-from fmtc_nb.regions import Circle, Corridor, MultiRegion, Rectangle, example_region, parse_region, region_from_geojson
+from fmtc_nb.regions import (
+    Circle,
+    Corridor,
+    MultiRegion,
+    Rectangle,
+    example_region,
+    parse_region,
+    region_from_geojson,
+)
 from fmtc_nb.zooms import parse_zooms
 
 REGIONS = [
@@ -30,7 +38,13 @@ def test_slices_and_index_round_trip(region):
     assert len(every) == cover.total == sum(cover.counts.values())
     assert every == sorted(every, key=lambda t: (t[0], t[2], t[1]))
     assert len(set(every)) == len(every)
-    for start, end in [(0, 5), (7, 7), (cover.total // 3, cover.total // 2), (cover.total - 3, None), (5, 10**9)]:
+    for start, end in [
+        (0, 5),
+        (7, 7),
+        (cover.total // 3, cover.total // 2),
+        (cover.total - 3, None),
+        (5, 10**9),
+    ]:
         assert list(cover.tiles(start, end)) == every[start:end]
     for i in range(0, cover.total, max(1, cover.total // 97)):
         assert cover.tile_at(i) == every[i]
@@ -96,7 +110,9 @@ def test_cli_geojson_file(tmp_path, capsys):
 BAD = {
     "malformed.geojson": "{not json",
     "unsupported.geojson": json.dumps({"type": "MultiPoint", "coordinates": [[0, 0]]}),
-    "selfcross.geojson": json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]]}),
+    "selfcross.geojson": json.dumps(
+        {"type": "Polygon", "coordinates": [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]]}
+    ),
     "two_points.geojson": json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0], [1, 1]]]}),
     "nocoords.geojson": json.dumps({"type": "Polygon"}),
     "point_no_radius.geojson": json.dumps({"type": "Point", "coordinates": [0, 0]}),
@@ -128,7 +144,10 @@ def test_bad_input_one_sentence_exit_2(tmp_path, spec, zoom, needle):
         (tmp_path / name).write_text(text)
     proc = subprocess.run(
         [sys.executable, "-m", "fmtc_nb", "count", spec, "--zoom", zoom],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr

@@ -15,7 +15,9 @@ from fmtc_nb.regions import MultiRegion, Polygon, Rectangle, region_from_geojson
 
 from .oracle import merc_geometry, oracle_tiles
 
-COUNTRIES = json.loads((Path(fmtc_nb.__file__).parent / "data" / "naturalearth_110m_countries.geojson").read_text())
+COUNTRIES = json.loads(
+    (Path(fmtc_nb.__file__).parent / "data" / "naturalearth_110m_countries.geojson").read_text()
+)
 
 
 def country(name):
@@ -39,8 +41,16 @@ def check(region, geom_of_zoom, zooms):
 
 @pytest.mark.parametrize(
     ("name", "zooms"),
-    [("France", [0, 3, 6, 8]), ("South Africa", [4, 7, 8]), ("Lesotho", [6, 9]), ("Fiji", [3, 6, 8]),
-     ("Norway", [5, 7]), ("Russia", [2, 4]), ("Italy", [6, 8]), ("Indonesia", [4, 6])],
+    [
+        ("France", [0, 3, 6, 8]),
+        ("South Africa", [4, 7, 8]),
+        ("Lesotho", [6, 9]),
+        ("Fiji", [3, 6, 8]),
+        ("Norway", [5, 7]),
+        ("Russia", [2, 4]),
+        ("Italy", [6, 8]),
+        ("Indonesia", [4, 6]),
+    ],
 )
 def test_countries_match_oracle(name, zooms):
     feat = country(name)
@@ -57,13 +67,23 @@ def test_south_africa_excludes_lesotho_interior():
     assert le_tiles - sa_tiles, "tiles strictly inside Lesotho must not belong to South Africa"
 
 
-@pytest.mark.parametrize("rect", [(-10.2, -5.5, 12.3, 20.1), (170.5, -20, -170.25, -10), (-180, -85.1, 180, 85.1),
-                                  (0, 0, 45, 40.97989806962013)])
+@pytest.mark.parametrize(
+    "rect",
+    [
+        (-10.2, -5.5, 12.3, 20.1),
+        (170.5, -20, -170.25, -10),
+        (-180, -85.1, 180, 85.1),
+        (0, 0, 45, 40.97989806962013),
+    ],
+)
 def test_rectangles(rect):
     w, s, e, n = rect
     region = Rectangle(*rect)
     pieces = [(w, e)] if w < e else [(w, 180), (-180, e)]
-    geom = {"type": "MultiPolygon", "coordinates": [[[[a, s], [b, s], [b, n], [a, n], [a, s]]] for a, b in pieces]}
+    geom = {
+        "type": "MultiPolygon",
+        "coordinates": [[[[a, s], [b, s], [b, n], [a, n], [a, s]]] for a, b in pieces],
+    }
     check(region, lambda k: merc_geometry(geom, k).buffer(0), [0, 2, 5, 7])
 
 
@@ -80,7 +100,9 @@ def test_multi_region_overlap_counted_once():
     a, b = Rectangle(0, 0, 10, 10), Rectangle(5, 5, 15, 15)
     m = MultiRegion([a, b])
     for z in (4, 6, 8):
-        assert list(m.tiles([z])) == sorted(set(a.tiles([z])) | set(b.tiles([z])), key=lambda t: (t[0], t[2], t[1]))
+        assert list(m.tiles([z])) == sorted(
+            set(a.tiles([z])) | set(b.tiles([z])), key=lambda t: (t[0], t[2], t[1])
+        )
         assert m.count([z])[z] < a.count([z])[z] + b.count([z])[z]
 
 
@@ -89,19 +111,33 @@ ring_pt = st.tuples(st.floats(-60, 60), st.floats(-60, 60))
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    cx=st.floats(-150, 150), cy=st.floats(-60, 60), rx=st.floats(0.5, 25), ry=st.floats(0.5, 20),
-    k=st.integers(3, 12), jitter=st.lists(st.floats(0.3, 1.0), min_size=12, max_size=12),
-    hole=st.booleans(), z=st.integers(2, 7),
+    cx=st.floats(-150, 150),
+    cy=st.floats(-60, 60),
+    rx=st.floats(0.5, 25),
+    ry=st.floats(0.5, 20),
+    k=st.integers(3, 12),
+    jitter=st.lists(st.floats(0.3, 1.0), min_size=12, max_size=12),
+    hole=st.booleans(),
+    z=st.integers(2, 7),
 )
 def test_random_star_polygons_with_holes(cx, cy, rx, ry, k, jitter, hole, z):
     import math
 
-    ext = [(cx + rx * jitter[i] * math.cos(2 * math.pi * i / k), cy + ry * jitter[i] * math.sin(2 * math.pi * i / k))
-           for i in range(k)]
+    ext = [
+        (
+            cx + rx * jitter[i] * math.cos(2 * math.pi * i / k),
+            cy + ry * jitter[i] * math.sin(2 * math.pi * i / k),
+        )
+        for i in range(k)
+    ]
     holes = []
     if hole:
-        holes = [[(cx + 0.1 * rx * math.cos(2 * math.pi * i / 5), cy + 0.1 * ry * math.sin(2 * math.pi * i / 5))
-                  for i in range(5)]]
+        holes = [
+            [
+                (cx + 0.1 * rx * math.cos(2 * math.pi * i / 5), cy + 0.1 * ry * math.sin(2 * math.pi * i / 5))
+                for i in range(5)
+            ]
+        ]
     region = Polygon(ext, holes)
     geom = {"type": "Polygon", "coordinates": [ext + ext[:1]] + [h + h[:1] for h in holes]}
     check(region, lambda n: merc_geometry(geom, n), [z])
