@@ -153,6 +153,8 @@ def main() -> int:
                 }
         finally:
             subprocess.run(["kill", pidfile.read_text().strip()], check=False)
+    store_module = sys.modules.get("fmtc_nb.store")
+    results["store_impl"] = getattr(store_module, "__file__", None) or "stand-in store (fmtc_nb.store not landed yet)"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

@@ -235,7 +235,7 @@ class Download:
         opts, source = self.job.options, self.job.source
         index, z, x, y = tile
         attempt = 0
-        while await self._gate(store):
+        while not (self._pause.is_set() or self._cancel.is_set()) or await self._gate(store):
             if self._bucket.rate is not None:
                 await self._bucket.acquire()
             result = await fetch_tile(session, source.url(z, x, y), source.tile_format, opts.proxy)
