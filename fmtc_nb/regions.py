@@ -14,7 +14,7 @@ import numpy as np
 
 from fmtc_nb.cover import Spans, empty_spans, merge_spans, union_spans
 from fmtc_nb.errors import RegionError
-from fmtc_nb.tilemath import EARTH_RADIUS_M, MAX_LAT, lat_to_unit, lon_to_unit
+from fmtc_nb.tilemath import EARTH_RADIUS_M, MAX_LAT, lat_to_unit, lon_to_unit, unit_to_lat, unit_to_lon
 
 Point = tuple[float, float]
 
@@ -393,52 +393,57 @@ class Circle(Region):
         return merge_spans(np.concatenate(ys), np.concatenate(x0s), np.concatenate(x1s), n)
 
 
-def _capsule(p: Point, q: Point, radius_m: float, sides: int = 32) -> Polygon:
-    """Convex polygon (in Web Mercator) around segment pq: radius radius_m scaled by sec(mid latitude)."""
-    ux = lon_to_unit(np.array([p[0], q[0]]))
-    uy = lat_to_unit(np.array([p[1], q[1]]))
-    mid = math.radians(min(MAX_LAT, abs((p[1] + q[1]) / 2)))
-    r = radius_m / (2 * math.pi * EARTH_RADIUS_M * math.cos(mid))
-    r /= math.cos(math.pi / sides)  # circumscribe: the polygon contains the capsule
-    ang = np.linspace(0, 2 * math.pi, sides, endpoint=False)
-    pts = np.concatenate(
-        [
-            np.stack([ux[0] + r * np.cos(ang), uy[0] + r * np.sin(ang)], 1),
-            np.stack([ux[1] + r * np.cos(ang), uy[1] + r * np.sin(ang)], 1),
-        ]
-    )
-    hull = _convex_hull(pts)
-    lon = np.clip(hull[:, 0], 0, 1) * 360 - 180
-    lat = np.degrees(np.arctan(np.sinh(math.pi * (1 - 2 * np.clip(hull[:, 1], 0, 1)))))
-    return Polygon(list(zip(lon.tolist(), lat.tolist(), strict=True)))
+def _chord_right(x0, y0, x1, y1, r, h):
+    """Right end of the capsule (segment (x0,y0)-(x1,y1), radius r) on the line y = h; -inf where it misses."""
+    best = np.full(np.shape(h), -np.inf)
+    for xe, ye in ((x0, y0), (x1, y1)):  # round caps
+        dy = np.abs(ye - h)
+        best = np.where(dy <= r, np.maximum(best, xe + np.sqrt(np.maximum(r * r - dy * dy, 0.0))), best)
+    dx, dy = x1 - x0, y1 - y0
+    length = np.hypot(dx, dy)
+    sloped = dy != 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for sign in (1.0, -1.0):  # the two straight sides
+            ox, oy = x0 - sign * r * dy / length, y0 + sign * r * dx / length
+            t = (h - oy) / dy
+            x = ox + t * dx
+            ok = sloped & (t >= 0) & (t <= 1)
+            best = np.where(ok, np.maximum(best, x), best)
+    return best
 
 
-def _convex_hull(pts: np.ndarray) -> np.ndarray:
-    """Monotone-chain convex hull of 2-D points."""
-    p = sorted({(float(a), float(b)) for a, b in pts})
-
-    def half(seq: list[Point]) -> list[Point]:
-        out: list[Point] = []
-        for c in seq:
-            while (
-                len(out) >= 2
-                and (out[-1][0] - out[-2][0]) * (c[1] - out[-2][1])
-                - (out[-1][1] - out[-2][1]) * (c[0] - out[-2][0])
-                <= 0
-            ):
-                out.pop()
-            out.append(c)
-        return out
-
-    lower, upper = half(p), half(p[::-1])
-    return np.array(lower[:-1] + upper[:-1])
+def _capsule_spans(x0, y0, x1, y1, r, n):
+    """Spans of tiles overlapping open capsules (arrays per segment, world tile units), all rows they touch."""
+    top, bot = np.minimum(y0, y1) - r, np.maximum(y0, y1) + r
+    r0 = np.floor(top).astype(np.int64)
+    cnt = np.ceil(bot).astype(np.int64) - r0
+    seg = np.repeat(np.arange(x0.size), cnt)
+    row = r0[seg] + (np.arange(seg.size) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    ya, yb = np.maximum(row, top[seg]), np.minimum(row + 1, bot[seg])
+    ends = []
+    for flip in (1.0, -1.0):  # right ends, then left ends as right ends of the mirrored capsule
+        sx0, sx1 = flip * x0[seg], flip * x1[seg]
+        sy0, sy1, rr = y0[seg], y1[seg], r[seg]
+        best = np.maximum(_chord_right(sx0, sy0, sx1, sy1, rr, ya), _chord_right(sx0, sy0, sx1, sy1, rr, yb))
+        # the capsule's own extreme point, when it lies inside the strip
+        right_is_1 = sx1 > sx0
+        ye = np.where(right_is_1, sy1, sy0)
+        inside = (ye >= ya) & (ye <= yb)
+        best = np.where(inside, np.maximum(best, np.maximum(sx0, sx1) + rr), best)
+        ends.append(flip * best)
+    right, left = ends
+    ok = np.isfinite(left) & np.isfinite(right) & (right > left)
+    return merge_spans(row[ok], np.floor(left[ok]).astype(np.int64), np.ceil(right[ok]).astype(np.int64), n)
 
 
 class Corridor(Region):
     """Points within ``radius_m`` of a path (lon, lat) with round joins and caps; segments straight in Mercator.
 
-    Each segment's capsule uses, in Web Mercator, the metre radius scaled by sec(latitude of the segment's
-    midpoint), drawn as a circumscribed 32-gon capsule (a slight over-cover, at most 0.5% of the radius).
+    Each segment is covered by its capsule in Web Mercator: the points closer than r to the straight
+    Mercator segment, where r is the metre radius scaled by sec(latitude of the segment's midpoint), the local
+    Mercator scale there. The corridor is the union of the capsules (round joins and caps). Exact per row: a
+    capsule cut by an open tile row is convex, so its x-projection is one open interval. Corridors do not
+    wrap around the antimeridian.
     """
 
     kind = "corridor"
@@ -454,11 +459,19 @@ class Corridor(Region):
         if not (r > 0 and math.isfinite(r)):
             raise RegionError(f"Corridor radius must be positive, got {radius_m} m.")
         self.path, self.radius_m = pts, r
-        self._parts = MultiRegion(_capsule(a, b, r) for a, b in zip(pts[:-1], pts[1:], strict=True))
+        arr = np.array(pts)
+        self._ux, self._uy = _snap(lon_to_unit(arr[:, 0])), _snap(lat_to_unit(arr[:, 1]))
+        mid = np.radians(np.minimum(MAX_LAT, np.abs((arr[:-1, 1] + arr[1:, 1]) / 2)))
+        self._ur = r / (2 * math.pi * EARTH_RADIUS_M * np.cos(mid))  # capsule radius per segment, world units
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
-        return self._parts.bounds
+        r = float(self._ur.max())
+        w, e = float(self._ux.min()) - r, float(self._ux.max()) + r
+        n, s = float(self._uy.min()) - r, float(self._uy.max()) + r
+        lon = unit_to_lon(np.clip([w, e], 0, 1))
+        lat = unit_to_lat(np.clip([s, n], 0, 1))
+        return float(lon[0]), float(lat[0]), float(lon[1]), float(lat[1])
 
     def to_geojson(self) -> dict[str, Any]:
         return {
@@ -468,7 +481,9 @@ class Corridor(Region):
         }
 
     def spans(self, z: int) -> Spans:
-        return self._parts.spans(z)
+        n = 1 << z
+        ux, uy = self._ux * n, self._uy * n
+        return _capsule_spans(ux[:-1], uy[:-1], ux[1:], uy[1:], self._ur * n, n)
 
 
 def region_from_geojson(obj: Any) -> Region:

@@ -67,30 +67,32 @@ def test_circle_across_antimeridian_and_around_pole():
         ([(6.1, 46.2), (6.9, 46.4), (7.4, 46.9)], 5000.0),
         ([(-0.1, 51.5), (2.35, 48.85)], 20000.0),
         ([(10.0, 0.0), (10.0, 1.0), (11.0, 1.0)], 3000.0),
+        ([(-70.0, -30.0), (-60.0, -31.0), (-65.0, -20.0), (-71.0, -25.0)], 50000.0),
     ],
 )
 @pytest.mark.parametrize("z", [6, 9, 11])
-def test_corridor_contains_capsule_tiles(path, radius_m, z):
-    """Every tile within the (sec-latitude scaled) capsule distance belongs; nothing beyond 1% over does."""
+def test_corridor_matches_capsule_oracle(path, radius_m, z):
+    """A tile belongs iff its square is closer than the segment's scaled radius to some Mercator segment."""
     n = 1 << z
     got = set(Corridor(path, radius_m).tiles([z]))
+    segs = []
     for p, q in zip(path[:-1], path[1:], strict=True):
-        seg = segment(p, q, n)
         mid = math.radians((p[1] + q[1]) / 2)
-        r = radius_m / (2 * math.pi * EARTH_RADIUS_M * math.cos(mid)) * n
-        minx, miny, maxx, maxy = seg.buffer(r * 1.02).bounds
-        for y in range(max(0, math.floor(miny)), min(n, math.ceil(maxy))):
-            for x in range(max(0, math.floor(minx)), min(n, math.ceil(maxx))):
-                dist = box(x, y, x + 1, y + 1).distance(seg)
-                if dist < r * 0.999:
-                    assert (z, x, y) in got
-    for _, x, y in got:
-        d = min(
-            box(x, y, x + 1, y + 1).distance(segment(p, q, n))
-            for p, q in zip(path[:-1], path[1:], strict=True)
-        )
-        mid = max(abs(p[1]) for p in path)
-        assert d < radius_m / (2 * math.pi * EARTH_RADIUS_M * math.cos(math.radians(mid))) * n * 1.01
+        segs.append((segment(p, q, n), radius_m / (2 * math.pi * EARTH_RADIUS_M * math.cos(mid)) * n))
+    minx = min(s.bounds[0] - r for s, r in segs)
+    maxx = max(s.bounds[2] + r for s, r in segs)
+    miny = min(s.bounds[1] - r for s, r in segs)
+    maxy = max(s.bounds[3] + r for s, r in segs)
+    judged = 0
+    for y in range(max(0, math.floor(miny) - 1), min(n, math.ceil(maxy) + 1)):
+        for x in range(max(0, math.floor(minx) - 1), min(n, math.ceil(maxx) + 1)):
+            gaps = [box(x, y, x + 1, y + 1).distance(s) - r for s, r in segs]
+            if min(abs(g) for g in gaps) < 1e-9:
+                continue  # tangent within rounding: not judged
+            judged += 1
+            assert ((z, x, y) in got) == (min(gaps) < 0), (z, x, y, gaps)
+    assert judged > 0
+    assert all(min(box(x, y, x + 1, y + 1).distance(s) - r for s, r in segs) < 1e-9 for _, x, y in got)
 
 
 def test_point_in_circle_oracle_sanity():
