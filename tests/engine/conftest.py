@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 
@@ -34,6 +35,7 @@ class FaultServer:
         self.behaviour = behaviour
         self.hits: Counter[tuple[int, int, int]] = Counter()
         self.agents: set[str] = set()
+        self.times: dict[tuple[int, int, int], list[float]] = {}
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -46,6 +48,7 @@ class FaultServer:
         z, x = int(request.match_info["z"]), int(request.match_info["x"])
         y = int(request.match_info["y"])
         self.hits[(z, x, y)] += 1
+        self.times.setdefault((z, x, y), []).append(time.monotonic())
         self.agents.add(request.headers.get("User-Agent", ""))
         action = self.behaviour(z, x, y, self.hits[(z, x, y)])
         body = tile_png(z, x, y, sea=action == "sea")

@@ -166,3 +166,16 @@ def test_job_round_trips_through_json(fault_server):
     back = DownloadJob.from_dict(json.loads(json.dumps(the_job.to_dict())))
     assert back.options == the_job.options and back.zooms == the_job.zooms and back.source == the_job.source
     assert TileCover(back.region, back.zooms).total == TileCover(the_job.region, the_job.zooms).total
+
+
+def test_retry_after_is_honoured_and_backoff_grows(fault_server, tmp_path):
+    server = fault_server(lambda z, x, y, n: ("429" if x == 0 else "500") if n <= 2 else "ok")
+    snap = Download(job(server.url_template, zooms="1", backoff_s=0.05), tmp_path).run()
+    assert snap.cached == 4 and snap.failed == 0 and snap.retries_queued == 0
+    for (_z, x, _y), stamps in server.times.items():
+        gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+        assert len(stamps) == 3
+        if x == 0:
+            assert min(gaps) >= 0.29  # Retry-After: 0.3 s
+        else:
+            assert gaps[0] >= 0.05 * 0.5 and gaps[1] >= 0.05 * 2 * 0.5  # exponential backoff with jitter
