@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point as SPoint
 from shapely.geometry import Polygon as SPolygon
 from shapely.geometry import box
@@ -97,3 +99,13 @@ def test_corridor_matches_capsule_oracle(path, radius_m, z):
 
 def test_point_in_circle_oracle_sanity():
     assert shapely.contains(SPoint(0, 0).buffer(1), SPoint(0.5, 0))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    pts=st.lists(st.tuples(st.floats(-20, 20), st.floats(-50, 50)), min_size=2, max_size=5),
+    radius_km=st.floats(5, 300),
+    z=st.integers(3, 7),
+)
+def test_random_corridors_match_oracle(pts, radius_km, z):
+    test_corridor_matches_capsule_oracle(pts, radius_km * 1000, z)
