@@ -135,50 +135,69 @@ def _ring_coords(ring: Sequence[Sequence[float]], what: str) -> np.ndarray:
     return arr
 
 
+def _orient(u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Sign of the turn u -> v -> w (arrays of points, shape (k, 2))."""
+    cross = (v[:, 0] - u[:, 0]) * (w[:, 1] - u[:, 1]) - (v[:, 1] - u[:, 1]) * (w[:, 0] - u[:, 0])
+    return np.sign(cross)
+
+
+def _on_segment(u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Whether collinear point w lies within the bounding box of segment uv."""
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    return np.all((lo <= w) & (w <= hi), axis=1)
+
+
 def _check_simple(arr: np.ndarray, what: str) -> None:
-    """Raise RegionError if two non-adjacent edges of the closed ring cross or touch."""
+    """Raise RegionError naming two non-adjacent edges of the closed ring that cross or touch.
+
+    Candidate pairs come from a sweep over edges sorted by their west end (x-ranges must overlap), so the cost
+    is close to linear for ordinary rings.
+    """
     m = len(arr)
-    p = arr
-    q = np.roll(arr, -1, axis=0)
-    chunk = max(1, 2_000_000 // max(m, 1))
-    for s in range(0, m, chunk):
-        i = np.arange(s, min(m, s + chunk))[:, None]
-        j = np.arange(m)[None, :]
-        adjacent = (j == i) | (j == (i + 1) % m) | (i == (j + 1) % m)
-        a, b, c, d = p[i[:, 0]][:, None], q[i[:, 0]][:, None], p[None, :], q[None, :]
-
-        def orient(u, v, w):
-            return np.sign(
-                (v[..., 0] - u[..., 0]) * (w[..., 1] - u[..., 1])
-                - (v[..., 1] - u[..., 1]) * (w[..., 0] - u[..., 0])
-            )
-
-        o1, o2, o3, o4 = orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
-        proper = (o1 * o2 < 0) & (o3 * o4 < 0)
-
-        def within(u, v, w):
-            return (
-                (np.minimum(u[..., 0], v[..., 0]) <= w[..., 0])
-                & (w[..., 0] <= np.maximum(u[..., 0], v[..., 0]))
-                & (np.minimum(u[..., 1], v[..., 1]) <= w[..., 1])
-                & (w[..., 1] <= np.maximum(u[..., 1], v[..., 1]))
-            )
-
-        touch = (
-            ((o1 == 0) & within(a, b, c))
-            | ((o2 == 0) & within(a, b, d))
-            | ((o3 == 0) & within(c, d, a))
-            | ((o4 == 0) & within(c, d, b))
+    p, q = arr, np.roll(arr, -1, axis=0)
+    nxt = np.roll(q, -1, axis=0)  # consecutive edges i, i+1 meet at q[i]; a spike doubles back along itself
+    back = (_orient(p, q, nxt) == 0) & (np.sum((p - q) * (nxt - q), axis=1) > 0)
+    if back.any():
+        k = int(np.flatnonzero(back)[0])
+        raise RegionError(
+            f"The {what} intersects itself: it doubles back on itself at {q[k][0]:g},{q[k][1]:g} (edges {k} and "
+            f"{(k + 1) % m})."
         )
-        bad = (proper | touch) & ~adjacent & (j > i)
+    xmin, xmax = np.minimum(p[:, 0], q[:, 0]), np.maximum(p[:, 0], q[:, 0])
+    order = np.argsort(xmin, kind="stable")
+    sorted_min = xmin[order]
+    stop = np.searchsorted(sorted_min, xmax[order], side="right")
+    begin = np.arange(m) + 1
+    cnt = np.maximum(stop - begin, 0)
+    block = 1_000_000
+    starts = np.cumsum(cnt) - cnt
+    pos = 0
+    while pos < m:
+        end = int(np.searchsorted(starts, starts[pos] + block, side="right"))
+        end = max(end, pos + 1)
+        c = cnt[pos:end]
+        ii = np.repeat(np.arange(pos, end), c)
+        jj = np.arange(ii.size) - np.repeat(starts[pos:end] - starts[pos], c) + begin[ii]
+        i, j = order[ii], order[jj]
+        adjacent = (j == (i + 1) % m) | (i == (j + 1) % m)
+        i, j = i[~adjacent], j[~adjacent]
+        a, b, c2, d = p[i], q[i], p[j], q[j]
+        o1, o2, o3, o4 = _orient(a, b, c2), _orient(a, b, d), _orient(c2, d, a), _orient(c2, d, b)
+        bad = (
+            ((o1 * o2 < 0) & (o3 * o4 < 0))
+            | ((o1 == 0) & _on_segment(a, b, c2))
+            | ((o2 == 0) & _on_segment(a, b, d))
+            | ((o3 == 0) & _on_segment(c2, d, a))
+            | ((o4 == 0) & _on_segment(c2, d, b))
+        )
         if bad.any():
-            bi, bj = np.argwhere(bad)[0]
-            e1, e2 = int(i[bi, 0]), int(bj)
-            x = arr[e1]
+            k = int(np.flatnonzero(bad)[0])
+            e1, e2 = sorted((int(i[k]), int(j[k])))
             raise RegionError(
-                f"The {what} intersects itself: edge {e1} (from {x[0]:g},{x[1]:g}) crosses edge {e2} "
+                f"The {what} intersects itself: edge {e1} (from {arr[e1][0]:g},{arr[e1][1]:g}) crosses edge {e2} "
                 f"(from {arr[e2][0]:g},{arr[e2][1]:g})."
             )
+        pos = end
 
 
 SNAP = 2.0**-36

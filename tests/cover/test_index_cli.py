@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fmtc_nb.cli import main
 from fmtc_nb.cover import TileCover
@@ -15,6 +17,7 @@ from fmtc_nb.regions import (
     Circle,
     Corridor,
     MultiRegion,
+    Polygon,
     Rectangle,
     example_region,
     parse_region,
@@ -166,3 +169,18 @@ def test_parse_region_specs():
     assert parse_region("rect:0,0,1,1").kind == "rectangle"
     assert parse_region("circle:1,2,3").kind == "circle"
     assert parse_region("line:10:0,0,1,1,2,0").kind == "corridor"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(-5, 5), st.integers(-5, 5)), min_size=3, max_size=8, unique=True))
+def test_self_intersection_agrees_with_shapely(pts):
+    from shapely.geometry import LinearRing
+
+    ring = LinearRing(pts)
+    try:
+        Polygon(pts)
+        accepted = True
+    except RegionError as exc:
+        accepted = False
+        assert "intersects itself" in str(exc) or "fewer than 3" in str(exc)
+    assert accepted == ring.is_simple
