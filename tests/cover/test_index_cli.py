@@ -184,3 +184,26 @@ def test_self_intersection_agrees_with_shapely(pts):
         accepted = False
         assert "intersects itself" in str(exc) or "fewer than 3" in str(exc)
     assert accepted == ring.is_simple
+
+
+def test_entering_far_index_does_not_walk():
+    """Brazil at z0-20 has ~8e9 tiles: slicing its end must come back at once (walking would never finish)."""
+    from .test_polygon_oracle import country
+
+    cover = TileCover(region_from_geojson(country("Brazil")), "0-20")
+    assert cover.total > 10**9
+    last = list(cover.tiles(cover.total - 3))
+    assert len(last) == 3 and last[-1] == cover.tile_at(cover.total - 1)
+    assert cover.index_of(*last[0]) == cover.total - 3
+    mid = cover.total // 2
+    assert next(cover.tiles(mid)) == cover.tile_at(mid)
+
+
+def test_multi_region_of_mixed_kinds_is_union():
+    parts = [Circle(6.6, 46.5, 60), Corridor([(6.0, 46.0), (8.0, 47.0)], 10000), example_region()]
+    multi = MultiRegion(parts)
+    for z in (7, 10):
+        union = set().union(*(set(p.tiles([z])) for p in parts))
+        got = list(multi.tiles([z]))
+        assert got == sorted(union, key=lambda t: (t[2], t[1]))
+        assert multi.count([z])[z] == len(union)
