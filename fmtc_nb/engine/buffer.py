@@ -37,13 +37,11 @@ class TileBuffer:
         self.failed.append((index, reason))
         self.failures.append((z, x, y, reason))
 
-    def flush(self, store: Any, checkpointer: Checkpointer) -> tuple[int, int]:
-        """Write everything in one store transaction with the checkpoint; return (tiles, bytes) stored."""
+    def take(self, checkpointer: Checkpointer) -> tuple[list[Any], list[tuple[int, int, int, str]], tuple[str, str], int]:
+        """Empty the buffer: (records, failures, checkpoint, bytes) for one ``Store.put_tiles`` transaction;
+        ``checkpointer.batch_done`` is asked for the checkpoint here, in batch order."""
         self.last_flush = time.monotonic()
-        if not len(self):
-            return 0, 0
         checkpoint = checkpointer.batch_done(self.done, self.failed)
-        store.put_tiles(self.records, failures=self.failures, checkpoint=checkpoint)
-        stored = len(self.records), self.bytes
+        batch = self.records, self.failures, checkpoint, self.bytes
         self.records, self.done, self.failed, self.failures, self.bytes = [], [], [], [], 0
-        return stored
+        return batch

@@ -12,6 +12,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -63,6 +64,8 @@ class Download:
         self._later: list[Tile] = []
         self._final_pass = False
         self._thread: threading.Thread | None = None
+        # every store call runs on this one thread, so SQLite writes overlap the network work of the loop
+        self._io = ThreadPoolExecutor(1, thread_name_prefix="fmtc-nb-store")
 
     # -- control (any thread) -------------------------------------------------------------------------
     def pause(self) -> None:
@@ -125,7 +128,7 @@ class Download:
     async def arun(self) -> ProgressSnapshot:
         """Run to the end on the running event loop and return the final snapshot."""
         self.job.source.check_bulk_allowed()
-        store = self._open_store()
+        store = self._io.submit(self._open_store).result()
         cover = self.job.cover()
         self._max = cover.total
         self._start, self._status = time.monotonic(), "running"
@@ -150,6 +153,11 @@ class Download:
         finally:
             ticker.cancel()
             self._flush(store)
+            self._io.submit(lambda: None).result()  # every queued write has landed
+            close = getattr(store, "close", None)
+            if close is not None:
+                self._io.submit(close).result()
+            self._io.shutdown(wait=True)
             if self._cancel.is_set() and status == "completed":
                 status, reason = "cancelled", "cancelled by the user"
             elif status == "completed" and self.snapshot.failed:
@@ -194,7 +202,8 @@ class Download:
 
     def _drop_existing(self, chunk: list[Tile], store: Any, fresher: float | None) -> Iterator[Tile]:
         _, z, _, y = chunk[0]
-        have = store.existing_in_row(z, y, min(t[2] for t in chunk), max(t[2] for t in chunk), fresher_than=fresher)
+        have = self._io.submit(store.existing_in_row, z, y, min(t[2] for t in chunk), max(t[2] for t in chunk),
+                               fresher_than=fresher).result()
         for tile in chunk:
             if tile[2] in have:
                 self._c["skipped_existing"] += 1
@@ -221,12 +230,12 @@ class Download:
                 return
             await self._one(tile, session, store, sea)
             if len(self._buffer) >= batch:
-                self._flush(store)
+                await self._aflush(store)
 
     async def _gate(self, store: Any) -> bool:
         """Wait while paused (flushing first); False once cancelled."""
         if self._pause.is_set():
-            self._flush(store)
+            await self._aflush(store)
             while self._pause.is_set() and not self._cancel.is_set():
                 await asyncio.sleep(0.05)
         return not self._cancel.is_set()
@@ -292,10 +301,31 @@ class Download:
         if self.on_tile is not None:
             self.on_tile(TileEvent(tile[0], tile[1], tile[2], tile[3], outcome, size, reason))
 
+    def _write(self, store: Any) -> Any:
+        """Hand the buffer to the store thread as one transaction; returns its future (None if empty)."""
+        if not len(self._buffer):
+            self._buffer.last_flush = time.monotonic()
+            return None
+        records, failures, checkpoint, size = self._buffer.take(self.checkpointer)
+
+        def put() -> None:
+            store.put_tiles(records, failures=failures, checkpoint=checkpoint)
+            self._c["flushed"] += len(records)
+            self._c["flushed_bytes"] += size
+
+        return self._io.submit(put)
+
     def _flush(self, store: Any) -> None:
-        tiles, size = self._buffer.flush(store, self.checkpointer)
-        self._c["flushed"] += tiles
-        self._c["flushed_bytes"] += size
+        """Flush and wait (used at the end)."""
+        future = self._write(store)
+        if future is not None:
+            future.result()
+
+    async def _aflush(self, store: Any) -> None:
+        """Flush without blocking the event loop."""
+        future = self._write(store)
+        if future is not None:
+            await asyncio.wrap_future(future)
 
     async def _tick(self, store: Any) -> None:
         """Every 0.1 s: progress; every second: heartbeat and a flush if one is due."""
@@ -304,7 +334,7 @@ class Download:
             await asyncio.sleep(0.1)
             now = time.monotonic()
             if now - self._buffer.last_flush >= self.job.options.flush_interval_s:
-                self._flush(store)
+                await self._aflush(store)
             snap = self.snapshot
             if self.on_progress:
                 self.on_progress(snap)
