@@ -31,8 +31,12 @@ def merc_geometry(geojson_geom, n):
     )
 
 
-def oracle_tiles(geom, z):
-    """Tiles (z, x, y), sorted by y then x, whose square overlaps ``geom`` (tile units) with positive area."""
+def oracle_tiles(geom, z, slivers=None):
+    """Tiles (z, x, y), sorted by y then x, whose square overlaps ``geom`` (tile units) with positive area.
+
+    Overlaps of area at most 1e-9 tile (float rounding decides them) are left out and, if ``slivers`` is a set,
+    added to it; tiles that only touch (area exactly 0) are out.
+    """
     minx, miny, maxx, maxy = geom.bounds
     n = 1 << z
     out = []
@@ -40,8 +44,12 @@ def oracle_tiles(geom, z):
     for y in range(max(0, math.floor(miny)), min(n, math.ceil(maxy))):
         for x in range(max(0, math.floor(minx)), min(n, math.ceil(maxx))):
             b = box(x, y, x + 1, y + 1)
-            if prepared.intersects(b) and geom.intersection(b).area > 1e-12:
-                out.append((z, x, y))
+            if prepared.intersects(b):
+                area = geom.intersection(b).area
+                if area > 1e-9:
+                    out.append((z, x, y))
+                elif area > 0 and slivers is not None:
+                    slivers.add((z, x, y))
     return out
 
 

@@ -29,13 +29,15 @@ def country(name):
 
 
 def check(region, geom_of_zoom, zooms):
+    """Tiles equal the oracle's, except tiles overlapping by a rounding-size sliver (either answer is fine)."""
     cover = TileCover(region, zooms)
     got = list(cover.tiles())
     assert len(got) == cover.total
-    expected = []
+    assert got == sorted(got, key=lambda t: (t[0], t[2], t[1]))
+    expected, slivers = [], set()
     for z in zooms:
-        expected.extend(oracle_tiles(geom_of_zoom(1 << z), z))
-    assert got == expected
+        expected.extend(oracle_tiles(geom_of_zoom(1 << z), z, slivers))
+    assert [t for t in got if t not in slivers] == expected
     return cover
 
 
