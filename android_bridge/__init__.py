@@ -1,0 +1,1 @@
+"""fmtc-nb on an Android phone: HTTP API, foreground service, platform adapters."""
