@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -48,13 +49,18 @@ class DownloadOptions:
 
 @dataclass(frozen=True)
 class DownloadJob:
-    """Region (a ``fmtc_nb.regions.Region``) and zooms, the source, the store name and the options."""
+    """Region (a ``fmtc_nb.regions.Region``) and zooms, the source, the store name and the options.
+
+    ``job_id`` is stable for the job's life (kept by :meth:`to_dict`/:meth:`from_dict`); a new job gets a
+    random 16-hex-digit id. Recovery and checkpoints use it to name the job.
+    """
 
     region: Any
     zooms: list[int]
     source: TileSource
     store: str
     options: DownloadOptions = field(default_factory=DownloadOptions)
+    job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 
     def cover(self) -> Any:
         """The job's ``TileCover`` (streamed, never materialised)."""
@@ -72,6 +78,7 @@ class DownloadJob:
                        "subdomains": list(src.subdomains), "tile_format": src.tile_format},
             "store": self.store,
             "options": self.options.to_dict(),
+            "job_id": self.job_id,
         }
 
     @classmethod
@@ -82,5 +89,6 @@ class DownloadJob:
         s = data["source"]
         source = TileSource(s["url_template"], headers=dict(s.get("headers") or {}), contact=s.get("contact"),
                             subdomains=tuple(s.get("subdomains") or ()), tile_format=s.get("tile_format"))
+        extra = {"job_id": str(data["job_id"])} if data.get("job_id") else {}
         return cls(region_from_geojson(data["region"]), [int(z) for z in data["zooms"]], source, data["store"],
-                   DownloadOptions.from_dict(data.get("options") or {}))
+                   DownloadOptions.from_dict(data.get("options") or {}), **extra)

@@ -165,6 +165,7 @@ def test_job_round_trips_through_json(fault_server):
     the_job = job("http://127.0.0.1:9/{z}/{x}/{y}.png", skip_sea=True, rate_limit=5.0)
     back = DownloadJob.from_dict(json.loads(json.dumps(the_job.to_dict())))
     assert back.options == the_job.options and back.zooms == the_job.zooms and back.source == the_job.source
+    assert back.job_id == the_job.job_id and len(the_job.job_id) == 16 and job("http://127.0.0.1:9/{z}/{x}/{y}.png").job_id != the_job.job_id
     assert TileCover(back.region, back.zooms).total == TileCover(the_job.region, the_job.zooms).total
 
 
