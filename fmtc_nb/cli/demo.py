@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 DEMO_STORE = "demo"
@@ -33,8 +34,19 @@ def run(args: argparse.Namespace) -> int:
     with running_server(latency_s=args.latency) as server:
         job = DownloadJob(example_region(), parse_zooms(args.zoom), TileSource(server.url_template), DEMO_STORE,
                           DownloadOptions(parallel=16, rate_limit=args.rate_limit))
-        print(f"Downloading the example region z{args.zoom} from {server.url_template}")
+        print(f"fmtc-nb demo: the example region (Lake Geneva and the western Swiss Alps) z{args.zoom} from the "
+              f"embedded tile server {server.url_template}", file=sys.stderr)
         code = run_with_bar(Download(job, root), args.json)
     if not args.json:
-        print(f"Store: {root.store_path(DEMO_STORE)} (MBTiles; open it in QGIS or export it)")
+        print(report(root, DEMO_STORE))
     return code
+
+
+def report(root: Any, name: str) -> str:
+    """A few lines about store ``name``: tiles per zoom, size on disk and where it is."""
+    with root.open(name, readonly=True) as store:
+        stats = store.stats()
+    zooms = ", ".join(f"z{z}: {n}" for z, n in sorted(stats.zooms.items()))
+    return (f"Store {name!r} now holds {stats.tiles} tiles ({stats.tile_bytes / 1e6:.1f} MB; {zooms}).\n"
+            f"Store: {root.store_path(name)}\n"
+            "It is an MBTiles file: open it in QGIS (Layer > Add Raster Layer) or with any MBTiles reader.")
