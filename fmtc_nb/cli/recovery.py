@@ -1,0 +1,124 @@
+"""``fmtc-nb recovery``: list, show, resume, cancel and forget the download jobs recorded in a root."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``recovery`` command and its subcommands."""
+    p = subparsers.add_parser("recovery", help="list, show, resume, cancel or forget recorded download jobs")
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub.required = True
+    ls = sub.add_parser("list", help="every recorded job with its status")
+    ls.add_argument("--json", action="store_true", help="print a JSON list, one object a job")
+    ls.add_argument("--store", help="only the jobs of this store")
+    ls.set_defaults(func=run_list)
+    show = sub.add_parser("show", help="one job in detail")
+    show.add_argument("id", help="job id (a unique prefix is enough)")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(func=run_show)
+    resume = sub.add_parser("resume", help="download what a job is missing, then retry its failed tiles")
+    resume.add_argument("id", help="job id (a unique prefix is enough)")
+    resume.add_argument("--force", action="store_true", help="take over a stale job (its owner cannot be asked)")
+    resume.add_argument("--json", action="store_true", help="print the final snapshot as JSON")
+    resume.set_defaults(func=run_resume)
+    for name, func, text in (("cancel", run_cancel, "stop a running job or mark a stopped one cancelled"),
+                             ("forget", run_forget, "remove a job and its checkpoint")):
+        action = sub.add_parser(name, help=text)
+        action.add_argument("id", help="job id (a unique prefix is enough)")
+        action.set_defaults(func=func)
+
+
+def _registry(args: argparse.Namespace) -> Any:
+    from fmtc_nb.paths import resolve_root
+    from fmtc_nb.recovery import RecoveryRegistry
+
+    return RecoveryRegistry(resolve_root(args.root))
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.0f} h" if seconds < 172800 else f"{seconds / 86400:.0f} d"
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """``recovery list``: a table, or ``--json`` a list of objects (id, store, status, reason, tiles_*, ...)."""
+    with _registry(args) as registry:
+        infos = registry.jobs(args.store)
+    if args.json:
+        print(json.dumps([info.to_dict() for info in infos], indent=2))
+        return 0
+    if not infos:
+        print("no recorded jobs")
+        return 0
+    print(f"{'id':<12}  {'status':<9}  {'done/total':>17}  {'failed':>6}  {'heartbeat':>9}  {'store':<16}  reason")
+    for i in infos:
+        total = "?" if i.tiles_total is None else str(i.tiles_total)
+        print(f"{i.id:<12}  {i.status:<9}  {f'{i.tiles_done}/{total}':>17}  {i.tiles_failed:>6}  "
+              f"{_age(i.heartbeat_age_s):>9}  {i.store:<16}  {i.reason or ''}")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """``recovery show ID``: every field of one job, and the checkpoint its store holds."""
+    with _registry(args) as registry:
+        info = registry.get(args.id)
+        checkpoint = registry.checkpoint(info.id, info.store)
+    data = info.to_dict() | {"spec": info.spec}
+    if checkpoint is not None:
+        data["checkpoint"] = {"watermark": checkpoint.watermark, "tiles_done": checkpoint.tiles_done,
+                              "tiles_failed": checkpoint.tiles_failed,
+                              "failed_by_reason": {k: len(v) for k, v in checkpoint.failed.items()}}
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    for key, value in data.items():
+        if key in ("spec", "owner_detail"):
+            continue
+        if key in ("created_at", "heartbeat_at", "finished_at") and value is not None:
+            value = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(value))
+        print(f"{key:>16}: {value}")
+    return 0
+
+
+def run_resume(args: argparse.Namespace) -> int:
+    """``recovery resume ID``: claim the job and run it with the progress bar (exit codes as ``download``)."""
+    from fmtc_nb.cli.download import run_with_bar
+    from fmtc_nb.engine import Download
+    from fmtc_nb.store import Root
+
+    registry = _registry(args)
+    job, tracker = registry.resume(args.id, force=args.force)
+    download = Download(job, Root(registry.root_dir), checkpointer=tracker)
+    tracker.bind(download)
+    try:
+        return run_with_bar(download, args.json)
+    finally:
+        registry.close()
+
+
+def run_cancel(args: argparse.Namespace) -> int:
+    """``recovery cancel ID``."""
+    with _registry(args) as registry:
+        info = registry.cancel(args.id)
+    if info.live:
+        print(f"asked {info.owner.describe()} to stop job {info.id}; it ends within a few seconds")
+    else:
+        print(f"job {info.id} is {info.status}")
+    return 0
+
+
+def run_forget(args: argparse.Namespace) -> int:
+    """``recovery forget ID``."""
+    with _registry(args) as registry:
+        info = registry.get(args.id)
+        registry.forget(info.id)
+    print(f"forgot job {info.id}")
+    return 0

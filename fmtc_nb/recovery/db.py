@@ -1,0 +1,50 @@
+"""The registry's SQLite file ``<root>/recovery.sqlite``: schema and connections (WAL, several processes)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+FILE_NAME = "recovery.sqlite"
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    store TEXT NOT NULL,
+    spec TEXT NOT NULL,            -- DownloadJob.to_dict() as JSON (region GeoJSON, zooms, source, options)
+    region_kind TEXT NOT NULL,
+    zooms TEXT NOT NULL,           -- JSON list
+    owner TEXT NOT NULL,           -- Owner.to_json()
+    held INTEGER NOT NULL,         -- 1 while a runner holds the job (its status then depends on the owner)
+    claim INTEGER NOT NULL,        -- bumped at every claim; a runner writes only under its own claim
+    status TEXT NOT NULL,          -- running, paused, failed, cancelled, completed (stale is derived)
+    reason TEXT,
+    tiles_total INTEGER,
+    tiles_done INTEGER NOT NULL DEFAULT 0,
+    tiles_failed INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0,   -- bytes stored by the job over all its runs
+    active_s REAL NOT NULL DEFAULT 0,   -- seconds spent running over all runs
+    runs INTEGER NOT NULL DEFAULT 1,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,      -- Unix seconds
+    heartbeat_at REAL NOT NULL,    -- Unix seconds of the last heartbeat
+    finished_at REAL               -- Unix seconds the last run ended (NULL while held)
+);
+CREATE INDEX IF NOT EXISTS jobs_by_store ON jobs (store);
+"""
+
+
+def connect(root_dir: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (callers use ``BEGIN IMMEDIATE`` for read-modify-write), WAL,
+    usable from several threads under the caller's lock; the schema is created on first use."""
+    root_dir.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(root_dir / FILE_NAME, timeout=15.0, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA busy_timeout = 15000")
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        db.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    return db

@@ -1,0 +1,44 @@
+"""The pandas report of the registry: one row per job (pandas is imported only here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from fmtc_nb.recovery.info import JobInfo
+
+if TYPE_CHECKING:
+    import pandas
+
+#: Columns of :func:`jobs_frame`, in order.
+COLUMNS = ("id", "store", "region_kind", "zooms", "status", "reason", "tiles_done", "tiles_failed", "tiles_total",
+           "bytes", "started", "last_heartbeat", "heartbeat_age_s", "duration_s", "tiles_per_s", "runs", "owner")
+
+
+def jobs_frame(infos: Iterable[JobInfo]) -> pandas.DataFrame:
+    """A DataFrame of :data:`COLUMNS`: ``started``/``last_heartbeat`` are UTC timestamps, ``duration_s`` the
+    seconds spent running over all runs, ``tiles_per_s`` tiles finished per second of running, ``zooms``
+    a text like ``"0-12"``."""
+    import pandas as pd
+
+    rows = [{"id": i.id, "store": i.store, "region_kind": i.region_kind, "zooms": zoom_text(i.zooms),
+             "status": i.status, "reason": i.reason, "tiles_done": i.tiles_done, "tiles_failed": i.tiles_failed,
+             "tiles_total": i.tiles_total, "bytes": i.bytes, "started": i.created_at, "last_heartbeat": i.heartbeat_at,
+             "heartbeat_age_s": i.heartbeat_age_s, "duration_s": i.active_s, "tiles_per_s": i.tiles_per_s,
+             "runs": i.runs, "owner": i.owner.describe()} for i in infos]
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    for column in ("started", "last_heartbeat"):
+        frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
+    frame["tiles_total"] = frame["tiles_total"].astype("Int64")
+    return frame
+
+
+def zoom_text(zooms: list[int]) -> str:
+    """Zooms as compact text: ``[0, 1, 2, 5]`` -> ``"0-2,5"``."""
+    parts: list[str] = []
+    for z in sorted(set(zooms)):
+        if parts and z == int(parts[-1].split("-")[-1]) + 1:
+            parts[-1] = f"{parts[-1].split('-')[0]}-{z}"
+        else:
+            parts.append(str(z))
+    return ",".join(parts)
