@@ -1,0 +1,146 @@
+"""A root: the directory holding a user's stores (``<root>/stores/<name>.mbtiles``) and recovery registry."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from fmtc_nb.errors import StoreError, StoreExists, StoreNotFound
+from fmtc_nb.paths import resolve_root
+from fmtc_nb.store.formats import format_from_url
+from fmtc_nb.store.metadata import SOURCE_KEY, write_metadata
+from fmtc_nb.store.names import check_name
+from fmtc_nb.store.schema import create_schema
+from fmtc_nb.store.store import Store
+
+SUFFIX = ".mbtiles"
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def side_files(path: Path) -> list[Path]:
+    """The SQLite side files (WAL, shared memory, rollback journal) that may sit next to ``path``."""
+    return [Path(f"{path}{suffix}") for suffix in _SIDE_FILES]
+
+
+def checkpoint_wal(path: Path) -> None:
+    """Fold the write-ahead log into the main file so the file alone holds every committed tile."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+
+
+class Root:
+    """The stores under one root directory (``path`` None: ``$FMTC_NB_ROOT`` or the user data directory)."""
+
+    def __init__(self, path: str | os.PathLike[str] | Root | None = None) -> None:
+        self.path: Path = resolve_root(path.path if isinstance(path, Root) else path)
+        self.stores_dir = self.path / "stores"
+
+    def __repr__(self) -> str:
+        return f"Root({str(self.path)!r})"
+
+    def store_path(self, name: str) -> Path:
+        """The file of store ``name`` (validated: StoreError for a bad name)."""
+        return self.stores_dir / f"{check_name(name)}{SUFFIX}"
+
+    def exists(self, name: str) -> bool:
+        """True if store ``name`` exists."""
+        return self.store_path(name).is_file()
+
+    def list(self) -> list[str]:
+        """Names of the stores, sorted."""
+        if not self.stores_dir.is_dir():
+            return []
+        return sorted(p.name[: -len(SUFFIX)] for p in self.stores_dir.glob(f"*{SUFFIX}") if p.is_file())
+
+    def open(self, name: str, *, readonly: bool = False) -> Store:
+        """Open store ``name`` (StoreNotFound if it does not exist)."""
+        path = self.store_path(name)
+        if not path.is_file():
+            raise StoreNotFound(f"There is no store named {name!r} in {self.stores_dir}.")
+        return Store(path, readonly=readonly)
+
+    def create(self, name: str, source_url: str | None = None, **meta: object) -> Store:
+        """Create an empty store for tiles of ``source_url`` (a URL template) with extra MBTiles metadata
+        (``attribution``, ``description``, ``format`` ...); StoreExists if the name is taken."""
+        path = self.store_path(name)
+        self.stores_dir.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            raise StoreExists(f"A store named {name!r} exists already.")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+        try:
+            db = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                create_schema(db, time.time())
+                entries: dict[str, object] = {"name": name, "type": "baselayer", "version": "1.3",
+                                              "description": f"fmtc-nb store {name}", SOURCE_KEY: source_url}
+                fmt = meta.pop("format", None) or format_from_url(source_url)
+                entries |= {"format": fmt, **meta}
+                db.execute("BEGIN")
+                write_metadata(db, entries)
+                db.execute("COMMIT")
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                db.close()
+            try:
+                os.link(tmp, path)  # atomic: fails if another process created the store meanwhile
+            except FileExistsError:
+                raise StoreExists(f"A store named {name!r} exists already.") from None
+        finally:
+            for p in (tmp, *side_files(tmp)):
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
+        return Store(path)
+
+    def open_or_create(self, name: str, url_template: str | None = None, **meta: object) -> Store:
+        """Open store ``name``, creating it for ``url_template`` if missing. A store recording another
+        source's URL template is refused (StoreError); one recording none adopts ``url_template``."""
+        try:
+            return self.create(name, url_template, **meta)
+        except StoreExists:
+            pass
+        store = self.open(name)
+        recorded = store.source_url
+        if url_template is not None and recorded != url_template:
+            if recorded:
+                store.close()
+                raise StoreError(f"The store {name!r} holds tiles of {recorded}; writing tiles of another source "
+                                 f"({url_template}) is refused.")
+            store.set_metadata(**{SOURCE_KEY: url_template})
+        return store
+
+    def rename(self, name: str, new_name: str) -> Path:
+        """Rename store ``name`` to ``new_name`` (StoreExists if taken); returns the new file."""
+        src, dst = self.store_path(name), self.store_path(new_name)
+        if not src.is_file():
+            raise StoreNotFound(f"There is no store named {name!r} in {self.stores_dir}.")
+        if dst.exists():
+            raise StoreExists(f"A store named {new_name!r} exists already.")
+        with Store(src) as store:
+            store.set_metadata(name=new_name)
+        checkpoint_wal(src)
+        os.link(src, dst)
+        src.unlink()
+        for old in side_files(src):
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
+        return dst
+
+    def reset(self, name: str) -> None:
+        """Remove every tile, failure and checkpoint of store ``name``, keeping its metadata and source."""
+        with self.open(name) as store:
+            store.clear()
+
+    def delete(self, name: str) -> None:
+        """Delete store ``name`` and its side files."""
+        path = self.store_path(name)
+        if not path.is_file():
+            raise StoreNotFound(f"There is no store named {name!r} in {self.stores_dir}.")
+        for p in (path, *side_files(path)):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()

@@ -1,0 +1,424 @@
+"""One store: an SQLite file that is a valid MBTiles 1.3, written in batches, read by anyone.
+
+A :class:`Store` owns one connection. It may be used from any thread (calls are serialised by a lock), but
+the engine keeps it on one dedicated thread; other readers (GDAL, the tile proxy, ``fmtc-nb store stats``
+in another process) open their own connections and, thanks to WAL mode, see the last committed batch while
+a download writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from fmtc_nb.errors import StoreError
+from fmtc_nb.store.formats import sniff_format
+from fmtc_nb.store.maintenance import delete_tiles, verify_problems
+from fmtc_nb.store.metadata import SOURCE_KEY, extent_entries, read_metadata, write_metadata
+from fmtc_nb.store.records import StoreStats, TileRecord
+from fmtc_nb.store.schema import LRU_INDEX, is_fmtc_store
+
+#: Metadata key of the optional tile limit (least-recently-used eviction).
+MAX_TILES_KEY = "fmtc_max_tiles"
+Failure = tuple[int, int, int, str]  # z, x, y, reason
+_KEY_CHUNK = 500
+_TILE_COLUMNS = "zoom_level, tile_row, tile_column, blob_id, size, fetched_at, used_at, etag, last_modified, expires_at"
+_INSERT_TILE = f"INSERT INTO fmtc_tiles ({_TILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+_SELECT_RECORD = ("SELECT b.data, t.fetched_at, t.etag, t.last_modified, t.expires_at FROM fmtc_tiles t "
+                  "JOIN fmtc_blobs b ON b.id = t.blob_id WHERE t.zoom_level = ? AND t.tile_row = ? AND t.tile_column = ?")
+
+
+def tms_row(z: int, y: int) -> int:
+    """The TMS row (counted from the south) of XYZ row ``y`` at zoom ``z``; the mapping is its own inverse."""
+    return (1 << z) - 1 - y
+
+
+def blob_hash(data: bytes) -> bytes:
+    """The 16-byte BLAKE2b digest identifying a tile body."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """An autocommit connection to ``path`` (which must exist) with the store's pragmas."""
+    uri = f"{path.resolve().as_uri()}?mode={'ro' if readonly else 'rw'}"
+    try:
+        db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30.0)
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA cache_size = -16000")
+        db.execute("PRAGMA foreign_keys = OFF")
+    except sqlite3.Error as exc:
+        raise StoreError(f"The file {path} cannot be opened as SQLite ({exc}).") from exc
+    return db
+
+
+class Store:
+    """A tile store: ``put_tiles`` in batches, ``get_tile`` by XYZ, ``stats`` in O(1).
+
+    Open stores through :class:`fmtc_nb.store.Root` (``open``, ``create``, ``open_or_create``).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        self._db: sqlite3.Connection | None = connect(self.path, readonly=readonly)
+        try:
+            ok = is_fmtc_store(self._db)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"The file {self.path} is not a readable SQLite store ({exc}).") from exc
+        if not ok:
+            self.close()
+            raise StoreError(f"The file {self.path} is not an fmtc-nb store; import it with 'fmtc-nb store import'.")
+
+    # -- plumbing --------------------------------------------------------------------------------------
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The open connection (StoreError once closed)."""
+        if self._db is None:
+            raise StoreError(f"The store {self.name!r} is closed.")
+        return self._db
+
+    @property
+    def name(self) -> str:
+        """The store's name (its file name without ``.mbtiles``)."""
+        return self.path.name.removesuffix(".mbtiles")
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: committed at the end, rolled back on any error."""
+        with self._lock:
+            db = self.db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"The store {self.name!r} cannot be written ({exc}).") from exc
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every query inside sees the same committed state."""
+        with self._lock:
+            db = self.db
+            db.execute("BEGIN")
+            try:
+                yield db
+            finally:
+                db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # -- writing ---------------------------------------------------------------------------------------
+    def put_tiles(self, records: Iterable[TileRecord], *, failures: Sequence[Failure] = (),
+                  checkpoint: tuple[str, str] | None = None) -> None:
+        """Store ``records`` (replacing tiles at the same place), record ``failures`` (z, x, y, reason) and
+        upsert ``checkpoint`` = (job_id, text), all in ONE transaction; a stored tile clears its failure."""
+        latest: dict[tuple[int, int, int], TileRecord] = {}
+        for record in records:
+            latest[(record.z, record.x, record.y)] = record
+        now = time.time()
+        with self._write() as db:
+            if latest:
+                self._put(db, list(latest.values()), now)
+            if failures:
+                db.executemany(
+                    "INSERT INTO fmtc_failures VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                    "reason = excluded.reason, failed_at = excluded.failed_at",
+                    [(z, tms_row(z, y), x, reason, now) for z, x, y, reason in failures])
+            if failures or (latest and db.execute("SELECT failures FROM fmtc_counters").fetchone()[0]):
+                if latest:
+                    db.executemany("DELETE FROM fmtc_failures WHERE zoom_level = ? AND tile_row = ? AND tile_column = ?",
+                                   [(z, tms_row(z, y), x) for z, x, y in latest])
+                db.execute("UPDATE fmtc_counters SET failures = (SELECT count(*) FROM fmtc_failures)")
+            if latest:
+                self._evict(db)
+            if checkpoint is not None:
+                db.execute("INSERT INTO fmtc_checkpoints VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET "
+                           "checkpoint = excluded.checkpoint, updated_at = excluded.updated_at",
+                           (checkpoint[0], checkpoint[1], now))
+            db.execute("UPDATE fmtc_counters SET updated_at = ?", (now,))
+
+    def _blob_ids(self, db: sqlite3.Connection, bodies: dict[bytes, bytes]) -> tuple[dict[bytes, int], dict[bytes, int]]:
+        """(existing hash -> id, new hash -> freshly assigned id) for the hashes of ``bodies``."""
+        hashes = list(bodies)
+        existing: dict[bytes, int] = {}
+        for i in range(0, len(hashes), _KEY_CHUNK):
+            chunk = hashes[i:i + _KEY_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            existing.update(db.execute(f"SELECT hash, id FROM fmtc_blobs WHERE hash IN ({marks})", chunk).fetchall())
+        next_id = db.execute("SELECT coalesce(max(id), 0) + 1 FROM fmtc_blobs").fetchone()[0]
+        new = {h: next_id + i for i, h in enumerate(h for h in hashes if h not in existing)}
+        return existing, new
+
+    def _put(self, db: sqlite3.Connection, records: list[TileRecord], now: float) -> None:
+        bodies: dict[bytes, bytes] = {}
+        hashed = []
+        for r in records:
+            h = blob_hash(r.data)
+            bodies[h] = r.data
+            hashed.append(h)
+        existing, new = self._blob_ids(db, bodies)
+        ids = existing | new
+        rows = [(r.z, tms_row(r.z, r.y), r.x, ids[h], len(r.data), r.fetched_at, max(r.fetched_at, now), r.etag,
+                 r.last_modified, r.expires_at) for r, h in zip(records, hashed, strict=True)]
+        refs: dict[int, int] = {}
+        for row in rows:
+            refs[row[3]] = refs.get(row[3], 0) + 1
+        zooms = self._zoom_rows(db)
+        before = db.total_changes
+        db.execute("SAVEPOINT put")
+        db.executemany(_INSERT_TILE, rows)
+        replaced: list[tuple[int, int, int, int, int]] = []
+        if db.total_changes - before != len(rows):  # some places held a tile: replace them one by one
+            db.execute("ROLLBACK TO put")
+            replaced = self._take_old(db, rows)
+            db.executemany(_INSERT_TILE, rows)
+        db.execute("RELEASE put")
+        for _, _, _, blob_id, _ in replaced:
+            refs[blob_id] = refs.get(blob_id, 0) - 1
+        db.executemany("INSERT INTO fmtc_blobs (id, hash, data, refs) VALUES (?, ?, ?, ?)",
+                       [(i, h, bodies[h], refs.pop(i)) for h, i in new.items()])
+        db.executemany("UPDATE fmtc_blobs SET refs = refs + ? WHERE id = ?",
+                       [(n, i) for i, n in refs.items() if n])
+        gone = db.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM fmtc_blobs WHERE refs <= 0 AND id IN "
+                          f"({','.join(str(i) for i in refs) or 'NULL'})").fetchone()
+        if gone[0]:
+            db.execute(f"DELETE FROM fmtc_blobs WHERE refs <= 0 AND id IN ({','.join(str(i) for i in refs)})")
+        new_bytes = sum(len(bodies[h]) for h in new)
+        added_bytes = sum(row[4] for row in rows) - sum(old[4] for old in replaced)
+        db.execute("UPDATE fmtc_counters SET tiles = tiles + ?, tile_bytes = tile_bytes + ?, blobs = blobs + ?, "
+                   "blob_bytes = blob_bytes + ?", (len(rows) - len(replaced), added_bytes, len(new) - gone[0],
+                                                   new_bytes - gone[1]))
+        self._count_zooms(db, zooms, rows, replaced)
+        if records and "format" not in read_metadata(db):
+            fmt = sniff_format(records[0].data)
+            if fmt:
+                write_metadata(db, {"format": fmt})
+
+    @staticmethod
+    def _take_old(db: sqlite3.Connection, rows: list[tuple]) -> list[tuple[int, int, int, int, int]]:
+        """Delete and return (z, row, col, blob_id, size) of the tiles ``rows`` will replace."""
+        old = []
+        for row in rows:
+            found = db.execute("SELECT zoom_level, tile_row, tile_column, blob_id, size FROM fmtc_tiles "
+                               "WHERE zoom_level = ? AND tile_row = ? AND tile_column = ?", row[:3]).fetchone()
+            if found:
+                old.append(found)
+        db.executemany("DELETE FROM fmtc_tiles WHERE zoom_level = ? AND tile_row = ? AND tile_column = ?",
+                       [o[:3] for o in old])
+        return old
+
+    @staticmethod
+    def _zoom_rows(db: sqlite3.Connection) -> dict[int, list[int]]:
+        return {z: [n, size, *rng] for z, n, size, *rng in db.execute("SELECT * FROM fmtc_zooms")}
+
+    @staticmethod
+    def _count_zooms(db: sqlite3.Connection, zooms: dict[int, list[int]], rows: list[tuple],
+                     replaced: list[tuple[int, int, int, int, int]]) -> None:
+        """Apply the batch to the per-zoom counts and ranges; rewrite the extent metadata if it changed."""
+        touched: dict[int, list[int]] = {}
+        grew = False
+        for z, row, col, _, size, *_ in rows:
+            cur = touched.get(z)
+            if cur is None:
+                base = zooms.get(z)
+                if base and base[0] > 0:
+                    cur = touched[z] = list(base)
+                else:
+                    cur = touched[z] = [0, 0, col, col, row, row]
+                    grew = True
+            cur[0] += 1
+            cur[1] += size
+            if col < cur[2] or col > cur[3] or row < cur[4] or row > cur[5]:
+                cur[2], cur[3], cur[4], cur[5] = min(cur[2], col), max(cur[3], col), min(cur[4], row), max(cur[5], row)
+                grew = True
+        for z, _, _, _, size in replaced:
+            touched[z][0] -= 1
+            touched[z][1] -= size
+        db.executemany("INSERT OR REPLACE INTO fmtc_zooms VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [(z, *v) for z, v in touched.items()])
+        if grew:
+            merged = {z: (v[0], *v[2:]) for z, v in (zooms | touched).items()}
+            write_metadata(db, extent_entries(merged))
+
+    # -- reading ---------------------------------------------------------------------------------------
+    def existing_in_row(self, z: int, y: int, x0: int, x1: int, fresher_than: float | None = None) -> set[int]:
+        """The x of stored tiles in row ``y`` of zoom ``z`` with x0 <= x <= x1 (only those fetched at or after
+        epoch ``fresher_than`` if given)."""
+        sql = "SELECT tile_column FROM fmtc_tiles WHERE zoom_level = ? AND tile_row = ? AND tile_column BETWEEN ? AND ?"
+        args: tuple = (z, tms_row(z, y), x0, x1)
+        if fresher_than is not None:
+            sql, args = sql + " AND fetched_at >= ?", (*args, fresher_than)
+        with self._lock:
+            return {x for (x,) in self.db.execute(sql, args)}
+
+    def get_tile(self, z: int, x: int, y: int) -> bytes | None:
+        """The bytes of tile z/x/y (XYZ), or None if not stored."""
+        with self._lock:
+            row = self.db.execute("SELECT b.data FROM fmtc_tiles t JOIN fmtc_blobs b ON b.id = t.blob_id "
+                                  "WHERE t.zoom_level = ? AND t.tile_row = ? AND t.tile_column = ?",
+                                  (z, tms_row(z, y), x)).fetchone()
+        return row[0] if row else None
+
+    def get_tile_record(self, z: int, x: int, y: int) -> TileRecord | None:
+        """Tile z/x/y with its fetched time and HTTP validators, or None if not stored."""
+        with self._lock:
+            row = self.db.execute(_SELECT_RECORD, (z, tms_row(z, y), x)).fetchone()
+        return TileRecord(z, x, y, *row) if row else None
+
+    def has_tile(self, z: int, x: int, y: int) -> bool:
+        """True if tile z/x/y (XYZ) is stored."""
+        with self._lock:
+            return self.db.execute("SELECT 1 FROM fmtc_tiles WHERE zoom_level = ? AND tile_row = ? AND tile_column = ?",
+                                   (z, tms_row(z, y), x)).fetchone() is not None
+
+    def iter_tiles(self, page: int = 1000) -> Iterator[TileRecord]:
+        """Every tile, ordered by zoom, TMS row, column; read in pages of ``page`` tiles so writes may interleave."""
+        key = (-1, -1, -1)
+        while True:
+            with self._lock:
+                rows = self.db.execute(
+                    "SELECT t.zoom_level, t.tile_row, t.tile_column, b.data, t.fetched_at, t.etag, t.last_modified, "
+                    "t.expires_at FROM fmtc_tiles t JOIN fmtc_blobs b ON b.id = t.blob_id "
+                    "WHERE (t.zoom_level, t.tile_row, t.tile_column) > (?, ?, ?) "
+                    "ORDER BY t.zoom_level, t.tile_row, t.tile_column LIMIT ?", (*key, page)).fetchall()
+            for z, row, col, *rest in rows:
+                yield TileRecord(z, col, tms_row(z, row), *rest)
+            if len(rows) < page:
+                return
+            key = rows[-1][:3]
+
+    def stats(self) -> StoreStats:
+        """The store's statistics in O(1): counters and per-zoom counts from one consistent read."""
+        with self._read() as db:
+            tiles, tile_bytes, blobs, blob_bytes, hits, misses, failures, created, updated = db.execute(
+                "SELECT tiles, tile_bytes, blobs, blob_bytes, hits, misses, failures, created_at, updated_at "
+                "FROM fmtc_counters").fetchone()
+            zooms = {z: n for z, n in db.execute("SELECT zoom_level, tiles FROM fmtc_zooms WHERE tiles > 0")}
+            source = db.execute("SELECT value FROM metadata WHERE name = ?", (SOURCE_KEY,)).fetchone()
+        disk = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+        return StoreStats(self.name, source[0] if source else None, tiles, tile_bytes, blobs, blob_bytes, disk, zooms,
+                          hits, misses, failures, created, updated)
+
+    def failures(self) -> list[dict[str, object]]:
+        """Recorded negative answers: [{z, x, y, reason, failed_at}] ordered by zoom, row, column."""
+        with self._lock:
+            rows = self.db.execute("SELECT zoom_level, tile_row, tile_column, reason, failed_at FROM fmtc_failures "
+                                   "ORDER BY zoom_level, tile_row, tile_column").fetchall()
+        return [{"z": z, "x": col, "y": tms_row(z, row), "reason": reason, "failed_at": at}
+                for z, row, col, reason, at in rows]
+
+    # -- checkpoints -----------------------------------------------------------------------------------
+    def read_checkpoint(self, job_id: str) -> str | None:
+        """The checkpoint text last stored for ``job_id`` by :meth:`put_tiles`, or None."""
+        with self._lock:
+            row = self.db.execute("SELECT checkpoint FROM fmtc_checkpoints WHERE job_id = ?", (job_id,)).fetchone()
+        return row[0] if row else None
+
+    def delete_checkpoint(self, job_id: str) -> None:
+        """Forget ``job_id``'s checkpoint (no error if there is none)."""
+        with self._write() as db:
+            db.execute("DELETE FROM fmtc_checkpoints WHERE job_id = ?", (job_id,))
+
+    # -- metadata --------------------------------------------------------------------------------------
+    @property
+    def source_url(self) -> str | None:
+        """The URL template of the store's tile source (None for imported stores without one)."""
+        return self.metadata().get(SOURCE_KEY)
+
+    def metadata(self) -> dict[str, str]:
+        """The MBTiles metadata table as a dict."""
+        with self._lock:
+            return read_metadata(self.db)
+
+    def set_metadata(self, **entries: object) -> None:
+        """Set metadata entries (a value of None deletes the key)."""
+        with self._write() as db:
+            write_metadata(db, entries)
+
+    # -- management ------------------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Remove every tile, failure, checkpoint and browse count; metadata and source stay."""
+        with self._write() as db:
+            delete_tiles(db, "1")
+            db.execute("DELETE FROM fmtc_failures")
+            db.execute("DELETE FROM fmtc_checkpoints")
+            db.execute("UPDATE fmtc_counters SET hits = 0, misses = 0, failures = 0, updated_at = ?", (time.time(),))
+
+    def prune(self, older_than: float) -> int:
+        """Delete tiles fetched before epoch ``older_than``; returns how many."""
+        with self._write() as db:
+            count = delete_tiles(db, "fetched_at < ?", (older_than,))
+            db.execute("UPDATE fmtc_counters SET updated_at = ?", (time.time(),))
+        return count
+
+    @property
+    def max_tiles(self) -> int | None:
+        """The tile limit enforced by least-recently-used eviction after each write (None: no limit)."""
+        value = self.metadata().get(MAX_TILES_KEY)
+        return int(value) if value else None
+
+    def set_max_tiles(self, limit: int | None) -> int:
+        """Set (or with None remove) the tile limit and evict down to it now; returns tiles evicted."""
+        if limit is not None and limit < 0:
+            raise StoreError("The maximum tile count must be zero or more.")
+        with self._write() as db:
+            write_metadata(db, {MAX_TILES_KEY: limit})
+            if limit is not None:
+                db.execute(LRU_INDEX)
+        return self.evict()
+
+    def evict(self) -> int:
+        """Delete the least recently used tiles beyond :attr:`max_tiles`; returns how many."""
+        with self._write() as db:
+            return self._evict(db)
+
+    @staticmethod
+    def _evict(db: sqlite3.Connection) -> int:
+        row = db.execute("SELECT value FROM metadata WHERE name = ?", (MAX_TILES_KEY,)).fetchone()
+        if not row or row[0] is None:
+            return 0
+        excess = db.execute("SELECT tiles FROM fmtc_counters").fetchone()[0] - int(row[0])
+        if excess <= 0:
+            return 0
+        return delete_tiles(db, "(zoom_level, tile_row, tile_column) IN (SELECT zoom_level, tile_row, tile_column "
+                                    "FROM fmtc_tiles ORDER BY used_at, zoom_level, tile_row, tile_column LIMIT ?)",
+                                (excess,))
+
+    def record_browse(self, hits: int, misses: int, used: Iterable[tuple[int, int, int]] = ()) -> None:
+        """Count browse hits and misses (tile proxy) and mark tiles ``used`` (z, x, y) as used now (for LRU)."""
+        now = time.time()
+        with self._write() as db:
+            db.execute("UPDATE fmtc_counters SET hits = hits + ?, misses = misses + ?", (hits, misses))
+            db.executemany("UPDATE fmtc_tiles SET used_at = ? WHERE zoom_level = ? AND tile_row = ? AND tile_column = ?",
+                           [(now, z, tms_row(z, y), x) for z, x, y in used])
+
+    def verify(self) -> list[str]:
+        """Problems found by SQLite's integrity check, the MBTiles schema check and a recount (empty: fine)."""
+        with self._read() as db:
+            return verify_problems(db)
