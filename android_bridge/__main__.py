@@ -1,0 +1,80 @@
+"""``python -m android_bridge --virtual [--port P] [--root DIR] [--lan]``: run the bridge on a desktop.
+
+The first line printed is JSON for programs (``{"url": ..., "code": ..., "device_id": ..., "pid": ...,
+"resumed": [...]}``); the lines after it are for people. The process serves until SIGTERM or SIGINT, which
+leave running jobs paused and resumable; SIGKILL is the phone's power manager and recovery's business.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from android_bridge.config import DEFAULT_PORT, BridgeConfig
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of the virtual device."""
+    p = argparse.ArgumentParser(prog="python -m android_bridge", description="Run the fmtc-nb device bridge.")
+    p.add_argument("--virtual", action="store_true", required=True,
+                   help="run the virtual device (simulated platform); on a phone the service starts the bridge")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
+    p.add_argument("--root", default=None, help="device root (default: $FMTC_NB_ROOT or the user data dir)")
+    p.add_argument("--lan", action="store_true", help="listen on every interface, not only 127.0.0.1")
+    p.add_argument("--max-tiles", type=int, default=BridgeConfig.max_tiles, help="most tiles one job may cover")
+    p.add_argument("--max-zoom", type=int, default=BridgeConfig.max_zoom, help="highest zoom a job may ask for")
+    p.add_argument("--code-ttl", type=float, default=BridgeConfig.code_ttl_s, help="seconds a pairing code lives")
+    p.add_argument("--code-tries", type=int, default=BridgeConfig.code_tries, help="wrong codes before lockout")
+    p.add_argument("--lockout", type=float, default=BridgeConfig.lockout_s, help="seconds of lockout")
+    return p
+
+
+async def serve(config: BridgeConfig) -> None:
+    """Run the virtual device until SIGTERM/SIGINT."""
+    from android_bridge.bridge import Bridge
+    from android_bridge.platform.virtual import VirtualPlatform
+
+    bridge = Bridge(config, VirtualPlatform(config.state_dir))
+    await bridge.start()
+    code = bridge.pairing.current()
+    print(json.dumps({"url": bridge.url, "code": code.code if code else None, "device_id": bridge.device_id,
+                      "pid": os.getpid(), "root": str(config.root), "resumed": bridge.resumed}), flush=True)
+    where = "every interface" if config.lan else "127.0.0.1 only"
+    print(f"fmtc-nb virtual device {bridge.device_id} at {bridge.url} ({where})", flush=True)
+    print(f"pairing code: {code.code if code else '(locked)'}  (new codes appear in "
+          f"{config.state_dir / 'screen.json'})", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await bridge.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point."""
+    args = build_parser().parse_args(argv)
+    from fmtc_nb.paths import resolve_root
+
+    if not 0 <= args.port < 65536:
+        print("python -m android_bridge: error: --port must be 0-65535.", file=sys.stderr)
+        return 2
+    config = BridgeConfig(root=Path(resolve_root(args.root)), port=args.port, lan=args.lan,
+                          max_tiles=args.max_tiles, max_zoom=args.max_zoom, code_ttl_s=args.code_ttl,
+                          code_tries=args.code_tries, lockout_s=args.lockout)
+    try:
+        asyncio.run(serve(config))
+    except OSError as exc:
+        print(f"python -m android_bridge: error: cannot listen on port {args.port}: {exc.strerror}.", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

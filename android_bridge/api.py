@@ -1,0 +1,258 @@
+"""The HTTP JSON API under ``/api/v1`` (aiohttp.web, pure Python, packageable by python-for-android).
+
+Every endpoint but ``POST /api/v1/pair`` needs ``Authorization: Bearer <token>``; a missing or wrong token
+gets the same bare 401 whatever the path, so nothing about the device or its jobs leaks. Errors are always
+``{"error": "<one sentence>"}`` with a fitting status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from android_bridge.errors import ApiError
+from android_bridge.jobspec import parse_job
+from android_bridge.openapi import openapi_document
+from android_bridge.pairing import PairingRefused
+from android_bridge.stores import snapshot_copy, store_list, store_stats
+from fmtc_nb.errors import FmtcError, StoreNotFound
+
+if TYPE_CHECKING:
+    from android_bridge.bridge import Bridge
+
+PREFIX = "/api/v1"
+BRIDGE_KEY: web.AppKey[Bridge] = web.AppKey("bridge")
+CLIENT_KEY = "paired_client"
+#: Seconds between server-sent progress events of a running job.
+EVENT_INTERVAL_S = 0.25
+#: Seconds between keep-alive comments on an event stream whose job does not change.
+KEEPALIVE_S = 10.0
+_STREAM_CHUNK = 256 * 1024
+log = logging.getLogger("android_bridge")
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    """``{"error": message}`` with ``status``."""
+    return web.json_response({"error": message}, status=status, headers=headers)
+
+
+def _unauthorized() -> web.Response:
+    return error_response(401, "Unauthorized.", {"WWW-Authenticate": "Bearer"})
+
+
+@web.middleware
+async def errors_and_auth(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Check the bearer token (except for pairing), then turn every failure into a JSON error."""
+    if not (request.path == f"{PREFIX}/pair" and request.method == "POST"):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        client = request.app[BRIDGE_KEY].tokens.check(token.strip()) if scheme.lower() == "bearer" else None
+        if client is None:
+            return _unauthorized()
+        request[CLIENT_KEY] = client
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc.status, exc.message, exc.headers)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        messages = {404: "No such endpoint.", 405: f"Method {request.method} is not allowed here.",
+                    413: "The request body is too large."}
+        return error_response(exc.status, messages.get(exc.status, exc.reason), {
+            k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")})
+    except StoreNotFound as exc:
+        return error_response(404, str(exc))
+    except FmtcError as exc:
+        return error_response(400, str(exc))
+    except (ConnectionResetError, asyncio.CancelledError):
+        raise
+    except Exception:
+        log.exception("internal error on %s %s", request.method, request.path)
+        return error_response(500, "The device hit an internal error; the job state is unchanged.")
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body as strict JSON (no NaN/Infinity), within the size limit; else a 400/413."""
+    limit = request.app[BRIDGE_KEY].config.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, f"The request body is larger than {limit} bytes.")
+    raw = await request.content.read(limit + 1)
+    if len(raw) > limit:
+        raise ApiError(413, f"The request body is larger than {limit} bytes.")
+
+    def reject(token: str) -> Any:
+        raise ValueError(f"{token} is not valid JSON")
+
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=reject)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ApiError(400, "The request body is not valid JSON.") from None
+
+
+# -- handlers ------------------------------------------------------------------------------------------------
+async def get_openapi(request: web.Request) -> web.Response:
+    """The OpenAPI 3 document of this API."""
+    return web.json_response(openapi_document())
+
+
+async def get_device(request: web.Request) -> web.Response:
+    """What the device is, its permission state and its limits."""
+    bridge = request.app[BRIDGE_KEY]
+    info = await asyncio.to_thread(bridge.platform.device_info)
+    cfg = bridge.config
+    return web.json_response({
+        **asdict(info), "device_id": bridge.device_id, "bridge_version": bridge.version,
+        "limits": {"max_tiles": cfg.max_tiles, "max_zoom": cfg.max_zoom, "max_body_bytes": cfg.max_body_bytes},
+        "foreground": bridge.foreground.in_foreground, "wake_lock": bridge.foreground.wake_lock_held,
+        "active_jobs": len(bridge.jobs.rows_active()),
+    })
+
+
+async def post_pair(request: web.Request) -> web.Response:
+    """Trade the code the device shows for a bearer token."""
+    bridge = request.app[BRIDGE_KEY]
+    body = await read_json(request)
+    if not isinstance(body, dict) or set(body) - {"code", "name"} or "code" not in body:
+        raise ApiError(400, 'The body must be {"code": "<six digits>", "name": "<your notebook>"}.')
+    name = body.get("name", "notebook")
+    if not isinstance(name, str) or not 0 < len(name) <= 100 or not name.isprintable():
+        raise ApiError(400, "The name must be 1-100 printable characters.")
+    try:
+        bridge.pairing.redeem(body["code"])
+    except PairingRefused as exc:
+        headers = {"Retry-After": str(int(exc.retry_after_s) + 1)} if exc.retry_after_s is not None else None
+        raise ApiError(exc.status, str(exc), headers) from None
+    client, token = bridge.tokens.issue(name)
+    return web.json_response({"token": token, "client_id": client.id, "device_id": bridge.device_id}, status=201)
+
+
+async def delete_pair(request: web.Request) -> web.Response:
+    """Revoke the caller's own token (unpair)."""
+    bridge = request.app[BRIDGE_KEY]
+    bridge.tokens.revoke(request[CLIENT_KEY].id)
+    return web.json_response({"revoked": True})
+
+
+async def get_jobs(request: web.Request) -> web.Response:
+    """Every job of this device, newest state first-class for the active ones."""
+    jobs = await asyncio.to_thread(request.app[BRIDGE_KEY].jobs.rows)
+    return web.json_response({"jobs": jobs})
+
+
+async def post_jobs(request: web.Request) -> web.Response:
+    """Start a job (body: ``DownloadJob.to_dict()``)."""
+    bridge = request.app[BRIDGE_KEY]
+    job = parse_job(await read_json(request), bridge.config)
+    row = await asyncio.to_thread(bridge.jobs.dispatch, job)
+    return web.json_response(row, status=201)
+
+
+def _job_id(request: web.Request) -> str:
+    job_id = request.match_info["job_id"]
+    if not 0 < len(job_id) <= 100 or not job_id.isprintable():
+        raise ApiError(404, "No such job on this device.")
+    return job_id
+
+
+async def get_job(request: web.Request) -> web.Response:
+    """One job with its full snapshot while active."""
+    return web.json_response(await asyncio.to_thread(request.app[BRIDGE_KEY].jobs.row, _job_id(request)))
+
+
+async def post_job_action(request: web.Request) -> web.Response:
+    """pause, resume or cancel a job."""
+    manager = request.app[BRIDGE_KEY].jobs
+    action = {"pause": manager.pause, "resume": manager.resume, "cancel": manager.cancel}[request.match_info["action"]]
+    return web.json_response(await asyncio.to_thread(action, _job_id(request)))
+
+
+async def get_job_events(request: web.Request) -> web.StreamResponse:
+    """Live progress as server-sent events: ``progress`` events with the engine's snapshot fields, then ``end``."""
+    manager = request.app[BRIDGE_KEY].jobs
+    job_id = _job_id(request)
+    data, active = await asyncio.to_thread(manager.events_state, job_id)  # 404 before the stream starts
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    last, quiet = None, 0.0
+    while True:
+        text = json.dumps(data)
+        if text != last:
+            await response.write(f"event: progress\ndata: {text}\n\n".encode())
+            last, quiet = text, 0.0
+        elif quiet >= KEEPALIVE_S:
+            await response.write(b": keep-alive\n\n")
+            quiet = 0.0
+        if not active:
+            await response.write(f"event: end\ndata: {text}\n\n".encode())
+            break
+        await asyncio.sleep(EVENT_INTERVAL_S)
+        quiet += EVENT_INTERVAL_S
+        data, active = manager.events_state(job_id)
+    await response.write_eof()
+    return response
+
+
+async def get_recovery(request: web.Request) -> web.Response:
+    """The recovery registry of the device: one record per job, live ones marked running."""
+    rows = await asyncio.to_thread(request.app[BRIDGE_KEY].jobs.recovery_rows)
+    return web.json_response({"jobs": rows})
+
+
+async def get_stores(request: web.Request) -> web.Response:
+    """Names of the device's stores."""
+    return web.json_response({"stores": await asyncio.to_thread(store_list, request.app[BRIDGE_KEY].store_root)})
+
+
+async def get_store_stats(request: web.Request) -> web.Response:
+    """A store's statistics."""
+    bridge = request.app[BRIDGE_KEY]
+    return web.json_response(await asyncio.to_thread(store_stats, bridge.store_root, request.match_info["name"]))
+
+
+async def get_store_file(request: web.Request) -> web.StreamResponse:
+    """The store as one MBTiles file: a consistent copy taken with SQLite's online backup, streamed."""
+    bridge = request.app[BRIDGE_KEY]
+    name = request.match_info["name"]
+    path = await asyncio.to_thread(snapshot_copy, bridge.store_root, name, bridge.config.state_dir / "exports")
+    try:
+        handle = open(path, "rb")  # noqa: SIM115  (closed below; unlinked now so a crash leaves no copy)
+    finally:
+        os.unlink(path)
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        response = web.StreamResponse(headers={
+            "Content-Type": "application/vnd.sqlite3", "Content-Length": str(size),
+            "Content-Disposition": f'attachment; filename="{name}.mbtiles"'})
+        await response.prepare(request)
+        while chunk := await asyncio.to_thread(handle.read, _STREAM_CHUNK):
+            await response.write(chunk)
+        await response.write_eof()
+    return response
+
+
+def build_app(bridge: Bridge) -> web.Application:
+    """The aiohttp application of ``bridge``."""
+    app = web.Application(middlewares=[errors_and_auth], client_max_size=bridge.config.max_body_bytes)
+    app[BRIDGE_KEY] = bridge
+    r = app.router
+    r.add_get(f"{PREFIX}/openapi.json", get_openapi)
+    r.add_get(f"{PREFIX}/device", get_device)
+    r.add_post(f"{PREFIX}/pair", post_pair)
+    r.add_delete(f"{PREFIX}/pair", delete_pair)
+    r.add_get(f"{PREFIX}/jobs", get_jobs)
+    r.add_post(f"{PREFIX}/jobs", post_jobs)
+    r.add_get(f"{PREFIX}/jobs/{{job_id}}", get_job)
+    r.add_get(f"{PREFIX}/jobs/{{job_id}}/events", get_job_events)
+    r.add_post(f"{PREFIX}/jobs/{{job_id}}/{{action:pause|resume|cancel}}", post_job_action)
+    r.add_get(f"{PREFIX}/recovery", get_recovery)
+    r.add_get(f"{PREFIX}/stores", get_stores)
+    r.add_get(f"{PREFIX}/stores/{{name}}/stats", get_store_stats)
+    r.add_get(f"{PREFIX}/stores/{{name}}.mbtiles", get_store_file)
+    return app

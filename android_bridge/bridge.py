@@ -1,0 +1,96 @@
+"""The bridge: one object holding the device's identity, pairing, tokens, jobs and HTTP server.
+
+``Bridge(config, platform)`` is what the Android service entry point and ``python -m android_bridge --virtual``
+both run: :meth:`start` binds the API (127.0.0.1 unless ``config.lan``) and resumes the jobs that died with
+the previous process; :meth:`stop` leaves running jobs paused and resumable.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from android_bridge import __version__
+from android_bridge.config import BridgeConfig
+from android_bridge.foreground import ForegroundService
+from android_bridge.jobs import JobManager
+from android_bridge.pairing import PairingCode, PairingCodes
+from android_bridge.platform.base import Platform
+from android_bridge.recovery_link import RecoveryLink
+from android_bridge.tokens import TokenStore
+
+
+def device_id(state_dir: Path) -> str:
+    """This device's stable id (``state_dir/device.json``, created on first start)."""
+    path = state_dir / "device.json"
+    if path.exists():
+        return str(json.loads(path.read_text())["device_id"])
+    ident = f"device-{secrets.token_hex(6)}"
+    path.write_text(json.dumps({"device_id": ident}))
+    return ident
+
+
+class Bridge:
+    """The on-device app: API server, pairing, tokens, jobs and the foreground service."""
+
+    version = __version__
+
+    def __init__(self, config: BridgeConfig, platform: Platform,
+                 on_pairing_code: Callable[[PairingCode | None], None] | None = None) -> None:
+        from fmtc_nb.store import Root
+
+        self.config = config
+        self.platform = platform
+        state = config.state_dir
+        self.device_id = device_id(state)
+        self.tokens = TokenStore(state / "tokens.json")
+        self._code_listeners = [c for c in (on_pairing_code, self._show_code) if c is not None]
+        self.pairing = PairingCodes(config.code_ttl_s, config.code_tries, config.lockout_s,
+                                    on_new_code=self._announce_code)
+        self.store_root = Root(config.root)
+        self.foreground = ForegroundService(platform)
+        self.link = RecoveryLink(config.root, self.device_id, self.store_root)
+        self.jobs = JobManager(self.link, self.foreground)
+        self.link.answer_liveness(self.jobs.is_active)
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        """The API's base URL (loopback form; on the LAN use the device's address)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        """Serve the API and resume this device's jobs that died with the previous process."""
+        from android_bridge.api import build_app
+
+        self._runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.bind_host, self.config.port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.config.port
+        self.resumed = self.jobs.resume_orphans()
+
+    async def stop(self) -> None:
+        """Leave running jobs paused (resumable), leave the foreground and stop serving."""
+        import asyncio
+
+        await asyncio.to_thread(self.jobs.shutdown)
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _announce_code(self, code: PairingCode | None) -> None:
+        for listener in getattr(self, "_code_listeners", ()):
+            listener(code)
+
+    def _show_code(self, code: PairingCode | None) -> None:
+        show: Any = getattr(self.platform, "show_pairing_code", None)
+        if show is not None:
+            show(code.code if code else None, code.expires_at if code else None)

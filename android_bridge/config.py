@@ -1,0 +1,47 @@
+"""The bridge's settings: where it keeps its files, where it listens, and the device's limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Default port of the bridge's HTTP API (``adb forward tcp:8765 tcp:8765`` reaches it over USB).
+DEFAULT_PORT = 8765
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    """Settings of one bridge.
+
+    root: the fmtc-nb root on the device (stores, recovery registry); the bridge's own files live in
+    ``root/bridge``. host/port: where the API listens (127.0.0.1 unless ``lan``; port 0 picks a free one).
+    max_tiles: most tiles one job may cover; max_zoom: highest zoom a job may ask for. max_body_bytes: largest
+    request body accepted. code_ttl_s: seconds a pairing code stays valid; code_tries: wrong codes accepted
+    before the lockout; lockout_s: seconds pairing stays locked afterwards. flush_interval_s and batch_size:
+    the engine's buffer limits for jobs run here, small so a killed service loses at most about a second of work.
+    """
+
+    root: Path
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    lan: bool = False
+    max_tiles: int = 2_000_000
+    max_zoom: int = 19
+    max_body_bytes: int = 1 << 20
+    code_ttl_s: float = 300.0
+    code_tries: int = 5
+    lockout_s: float = 300.0
+    flush_interval_s: float = 1.0
+    batch_size: int = 200
+
+    @property
+    def bind_host(self) -> str:
+        """The address to bind: every interface when ``lan`` is asked for, else loopback only."""
+        return "0.0.0.0" if self.lan else self.host
+
+    @property
+    def state_dir(self) -> Path:
+        """``root/bridge``: tokens, device id, the virtual device's screen and settings."""
+        path = Path(self.root) / "bridge"
+        path.mkdir(parents=True, exist_ok=True)
+        return path

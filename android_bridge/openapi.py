@@ -1,0 +1,181 @@
+"""The OpenAPI 3 document of the bridge's API, served at ``/api/v1/openapi.json`` (a test keeps it true)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from android_bridge import __version__
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    text = {400: "Malformed request", 401: "Missing or wrong token (nothing else is revealed)",
+            403: "Wrong or expired pairing code", 404: "Unknown job or store", 409: "Conflicting job state",
+            413: "Request body too large", 422: "Beyond the device's limits", 429: "Pairing locked"}
+    return {str(s): _json(_ref("Error"), text[s]) for s in statuses}
+
+
+_NUM = {"type": "number"}
+_INT = {"type": "integer"}
+_STR = {"type": "string"}
+_NSTR = {"type": ["string", "null"]}
+_NNUM = {"type": ["number", "null"]}
+
+_SNAPSHOT_FIELDS = ["max_tiles", "successful", "cached", "buffered", "flushed", "skipped_existing", "skipped_sea", "failed_negative", "failed_request", "retries_queued", "cached_bytes", "buffered_bytes", "flushed_bytes", "skipped_bytes", "skipped", "failed", "attempted", "remaining"]
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": _STR}},
+    "Device": {
+        "type": "object",
+        "required": ["platform", "android_version", "sdk_int", "vendor", "model", "battery_optimisation_ignored",
+                     "notifications_allowed", "device_id", "limits"],
+        "properties": {
+            "platform": {"type": "string", "enum": ["android", "virtual"]}, "android_version": _STR,
+            "sdk_int": _INT, "vendor": _STR, "model": _STR, "battery_optimisation_ignored": {"type": "boolean"},
+            "notifications_allowed": {"type": "boolean"}, "device_id": _STR, "bridge_version": _STR,
+            "limits": {"type": "object", "required": ["max_tiles", "max_zoom"],
+                       "properties": {"max_tiles": _INT, "max_zoom": _INT, "max_body_bytes": _INT}},
+            "foreground": {"type": "boolean"}, "wake_lock": {"type": "boolean"}, "active_jobs": _INT,
+        },
+    },
+    "PairRequest": {"type": "object", "required": ["code"], "additionalProperties": False,
+                    "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"},
+                                   "name": {"type": "string", "minLength": 1, "maxLength": 100}}},
+    "PairResponse": {"type": "object", "required": ["token"],
+                     "properties": {"token": _STR, "client_id": _STR, "device_id": _STR}},
+    "Revoked": {"type": "object", "required": ["revoked"], "properties": {"revoked": {"type": "boolean"}}},
+    "JobSpec": {
+        "type": "object", "required": ["region", "zooms", "source", "store"], "additionalProperties": False,
+        "description": "fmtc_nb.engine.DownloadJob.to_dict(): the region as a GeoJSON object.",
+        "properties": {
+            "region": {"type": "object", "description": "GeoJSON geometry, Feature or FeatureCollection"},
+            "zooms": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
+            "source": {"type": "object", "required": ["url_template"],
+                       "properties": {"url_template": _STR, "headers": {"type": "object",
+                                                                       "additionalProperties": _STR},
+                                      "contact": _NSTR, "subdomains": {"type": "array", "items": _STR},
+                                      "tile_format": _NSTR}},
+            "store": {"type": "string", "minLength": 1},
+            "options": {"type": "object", "description": "fmtc_nb.engine.DownloadOptions fields"},
+            "job_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$",
+                       "description": "stable id chosen by the client; sending a known id again is refused"},
+        },
+    },
+    "JobRow": {
+        "type": "object", "required": ["id", "store", "status", "tiles_done", "tiles_total"],
+        "properties": {
+            "id": _STR, "store": _STR,
+            "status": {"type": "string", "description": "running, paused, stale, failed, cancelled, completed "
+                                                        "or cancelling"},
+            "reason": _NSTR, "tiles_done": _INT, "tiles_failed": {"type": ["integer", "null"]},
+            "tiles_total": _INT, "percentage": _NNUM, "heartbeat_age_s": _NNUM,
+            "running_here": {"type": "boolean"}, "snapshot": _ref("Snapshot"),
+        },
+    },
+    "JobList": {"type": "object", "required": ["jobs"], "properties": {"jobs": {"type": "array",
+                                                                                 "items": _ref("JobRow")}}},
+    "RecoveryList": {"type": "object", "required": ["jobs"],
+                     "properties": {"jobs": {"type": "array", "items": {
+                         "type": "object", "required": ["id", "store", "status"],
+                         "properties": {"id": _STR, "store": _STR, "status": _STR, "reason": _NSTR}}}}},
+    "Snapshot": {
+        "type": "object", "required": ["max_tiles", "attempted", "percentage", "status"],
+        "description": "fmtc_nb.engine.ProgressSnapshot.to_dict() (tiles, bytes, seconds)",
+        "properties": {**{k: _INT for k in _SNAPSHOT_FIELDS}, "elapsed_s": _NUM, "tiles_per_s": _NUM,
+                       "percentage": _NUM, "rate_limited": {"type": "boolean"}, "status": _STR,
+                       "estimated_remaining_s": _NNUM, "estimated_total_s": _NNUM},
+    },
+    "StoreList": {"type": "object", "required": ["stores"],
+                  "properties": {"stores": {"type": "array", "items": _STR}}},
+    "StoreStats": {
+        "type": "object", "required": ["name", "tiles", "tile_bytes"],
+        "properties": {"name": _STR, "source_url": _NSTR, "tiles": _INT, "tile_bytes": _INT, "unique_blobs": _INT,
+                       "blob_bytes": _INT, "disk_bytes": _INT, "zooms": {"type": "object",
+                                                                         "additionalProperties": _INT},
+                       "hits": _INT, "misses": _INT, "failures": _INT, "created_at": _NUM, "updated_at": _NUM},
+    },
+}
+
+_JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_STORE = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _action(verb: str) -> dict[str, Any]:
+    return {"post": {"operationId": f"{verb}Job", "summary": f"{verb.capitalize()} a job",
+                     "parameters": [_JOB_ID],
+                     "responses": {"200": _json(_ref("JobRow"), "The job after the action"),
+                                   **_errors(401, 404, 409)}}}
+
+
+PATHS: dict[str, Any] = {
+    "/api/v1/openapi.json": {"get": {"operationId": "getOpenApi", "summary": "This document",
+                                     "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document"),
+                                                   **_errors(401)}}},
+    "/api/v1/device": {"get": {"operationId": "getDevice", "summary": "Device facts, permissions and limits",
+                               "responses": {"200": _json(_ref("Device"), "The device"), **_errors(401)}}},
+    "/api/v1/pair": {
+        "post": {"operationId": "pair", "summary": "Trade the one-time code the device shows for a token",
+                 "security": [],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PairRequest")}}},
+                 "responses": {"201": _json(_ref("PairResponse"), "Paired"), **_errors(400, 403, 413, 429)}},
+        "delete": {"operationId": "unpair", "summary": "Revoke the caller's token",
+                   "responses": {"200": _json(_ref("Revoked"), "Revoked"), **_errors(401)}},
+    },
+    "/api/v1/jobs": {
+        "get": {"operationId": "listJobs", "summary": "The device's jobs",
+                "responses": {"200": _json(_ref("JobList"), "Jobs"), **_errors(401)}},
+        "post": {"operationId": "dispatchJob", "summary": "Start a download job on the device",
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("JobSpec")}}},
+                 "responses": {"201": _json(_ref("JobRow"), "Started"), **_errors(400, 401, 413, 422)}},
+    },
+    "/api/v1/jobs/{job_id}": {"get": {"operationId": "getJob", "summary": "One job", "parameters": [_JOB_ID],
+                                      "responses": {"200": _json(_ref("JobRow"), "The job"),
+                                                    **_errors(401, 404)}}},
+    "/api/v1/jobs/{job_id}/events": {"get": {
+        "operationId": "jobEvents", "summary": "Live progress as server-sent events",
+        "description": "Events named 'progress' carry Snapshot fields plus job_id and tiles_done (JSON in "
+                       "'data'); a last 'end' event repeats the final state.",
+        "parameters": [_JOB_ID],
+        "responses": {"200": {"description": "Event stream", "content": {"text/event-stream": {"schema": _STR}}},
+                      **_errors(401, 404)}}},
+    "/api/v1/jobs/{job_id}/pause": _action("pause"),
+    "/api/v1/jobs/{job_id}/resume": _action("resume"),
+    "/api/v1/jobs/{job_id}/cancel": _action("cancel"),
+    "/api/v1/recovery": {"get": {"operationId": "recovery", "summary": "The device's recovery registry",
+                                 "responses": {"200": _json(_ref("RecoveryList"), "Recovery records"),
+                                               **_errors(401)}}},
+    "/api/v1/stores": {"get": {"operationId": "listStores", "summary": "Store names",
+                               "responses": {"200": _json(_ref("StoreList"), "Stores"), **_errors(401)}}},
+    "/api/v1/stores/{name}/stats": {"get": {"operationId": "storeStats", "summary": "A store's statistics",
+                                            "parameters": [_STORE],
+                                            "responses": {"200": _json(_ref("StoreStats"), "Statistics"),
+                                                          **_errors(400, 401, 404)}}},
+    "/api/v1/stores/{name}.mbtiles": {"get": {
+        "operationId": "storeFile", "summary": "The store as one MBTiles file (a consistent copy)",
+        "parameters": [_STORE],
+        "responses": {"200": {"description": "MBTiles (SQLite) file",
+                              "content": {"application/vnd.sqlite3": {"schema": {"type": "string",
+                                                                                  "format": "binary"}}}},
+                      **_errors(400, 401, 404)}}},
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "fmtc-nb device bridge", "version": __version__,
+                 "description": "Background map downloads on a paired Android phone (or the virtual device)."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

@@ -1,0 +1,146 @@
+"""The virtual platform: the bridge's operating system simulated on a desktop, for notebooks and tests.
+
+What the phone would show is written to ``screen.json`` in the bridge's state directory (the foreground
+state, the progress notification, the wake lock, the pairing code), replaced atomically on every change so a
+notebook can read it at any time. Device facts and the battery-optimisation exemption are settings in
+``virtual_settings.json``. The service is "killed" by killing the process (SIGKILL, as a vendor's power
+manager would) and "restarted" by starting ``python -m android_bridge --virtual`` again on the same root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from android_bridge.platform.base import DeviceInfo, Notification
+
+SCREEN_FILE = "screen.json"
+SETTINGS_FILE = "virtual_settings.json"
+
+
+@dataclass(frozen=True)
+class VirtualSettings:
+    """The simulated phone's facts and permission state (edit ``virtual_settings.json`` to change them)."""
+
+    android_version: str = "15"
+    sdk_int: int = 35
+    vendor: str = "virtual"
+    model: str = "fmtc-nb virtual device"
+    battery_optimisation_ignored: bool = False
+    notifications_allowed: bool = True
+    user_accepts_requests: bool = True  # what the simulated user answers to permission / exemption prompts
+
+
+def write_json_atomically(path: Path, data: Any) -> None:
+    """Replace ``path`` with ``data`` as JSON so a reader never sees half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
+def read_screen(state_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """What the virtual phone shows now (``{}`` before the device first started)."""
+    path = Path(state_dir) / SCREEN_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+class VirtualPlatform:
+    """A :class:`~android_bridge.platform.base.Platform` that records instead of calling Android."""
+
+    name = "virtual"
+
+    def __init__(self, state_dir: str | os.PathLike[str]) -> None:
+        self.state_dir = Path(state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._screen: dict[str, Any] = {"foreground": False, "wake_lock": False, "notification": None,
+                                        "notification_updates": 0, "pairing_code": None,
+                                        "pairing_expires_at": None, "started_at": time.time(), "pid": os.getpid()}
+        self._write()
+
+    # -- settings ------------------------------------------------------------------------------------------
+    @property
+    def settings(self) -> VirtualSettings:
+        """The current settings (file values over defaults; unknown keys ignored)."""
+        path = self.state_dir / SETTINGS_FILE
+        data = json.loads(path.read_text()) if path.exists() else {}
+        known = {f.name for f in fields(VirtualSettings)}
+        return VirtualSettings(**{k: v for k, v in data.items() if k in known})
+
+    def change_settings(self, **changes: Any) -> VirtualSettings:
+        """Change settings (e.g. ``battery_optimisation_ignored=True``) and persist them."""
+        updated = replace(self.settings, **changes)
+        write_json_atomically(self.state_dir / SETTINGS_FILE, asdict(updated))
+        return updated
+
+    # -- Platform --------------------------------------------------------------------------------------------
+    def device_info(self) -> DeviceInfo:
+        """Facts from the settings."""
+        s = self.settings
+        return DeviceInfo("virtual", s.android_version, s.sdk_int, s.vendor, s.model,
+                          s.battery_optimisation_ignored, s.notifications_allowed or s.sdk_int < 33)
+
+    def start_foreground(self, notification: Notification) -> None:
+        """Enter the foreground state showing ``notification``."""
+        self._show(foreground=True, notification=asdict(notification))
+
+    def update_notification(self, notification: Notification) -> None:
+        """Replace the notification."""
+        with self._lock:
+            self._screen["notification_updates"] += 1
+        self._show(notification=asdict(notification))
+
+    def stop_foreground(self) -> None:
+        """Leave the foreground state; the notification disappears."""
+        self._show(foreground=False, notification=None)
+
+    def acquire_wake_lock(self) -> None:
+        """Hold the (simulated) partial wake lock."""
+        self._show(wake_lock=True)
+
+    def release_wake_lock(self) -> None:
+        """Release the wake lock."""
+        self._show(wake_lock=False)
+
+    def is_ignoring_battery_optimizations(self) -> bool:
+        """The ``battery_optimisation_ignored`` setting."""
+        return self.settings.battery_optimisation_ignored
+
+    def request_ignore_battery_optimizations(self) -> bool:
+        """Show the (simulated) system prompt; the simulated user's answer becomes the setting."""
+        if self.settings.user_accepts_requests:
+            self.change_settings(battery_optimisation_ignored=True)
+        return True
+
+    def request_notification_permission(self) -> bool:
+        """Android 13+ asks; the simulated user's answer becomes the setting."""
+        s = self.settings
+        if s.sdk_int < 33:
+            return True
+        if not s.notifications_allowed and s.user_accepts_requests:
+            s = self.change_settings(notifications_allowed=True)
+        return s.notifications_allowed
+
+    # -- extras of the virtual device ------------------------------------------------------------------------
+    def show_pairing_code(self, code: str | None, expires_at: float | None) -> None:
+        """Show the pairing code on the (simulated) screen; None while pairing is locked."""
+        self._show(pairing_code=code, pairing_expires_at=expires_at)
+
+    @property
+    def screen(self) -> dict[str, Any]:
+        """A copy of what the phone shows now."""
+        with self._lock:
+            return dict(self._screen)
+
+    def _show(self, **changes: Any) -> None:
+        with self._lock:
+            self._screen.update(changes, updated_at=time.time())
+            self._write()
+
+    def _write(self) -> None:
+        write_json_atomically(self.state_dir / SCREEN_FILE, self._screen)
