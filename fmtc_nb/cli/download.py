@@ -71,7 +71,9 @@ def _checkpointer(root: Any, job: Any, disabled: bool) -> Any:
         from fmtc_nb.recovery import RecoveryRegistry
     except ImportError:
         return None
-    return RecoveryRegistry(root).start(job)
+    tracker = RecoveryRegistry(root).start(job)
+    print(f"recovery job {tracker.job_id} (resume: fmtc-nb recovery resume {tracker.job_id})", file=sys.stderr)
+    return tracker
 
 
 def run_with_bar(download: Any, json_out: bool) -> int:
@@ -121,5 +123,8 @@ def run(args: argparse.Namespace) -> int:
     source.check_bulk_allowed()
     job = DownloadJob(parse_region(args.region), parse_zooms(args.zoom), source, args.store, options_from_args(args))
     root = Root(resolve_root(args.root))
-    download = Download(job, root, checkpointer=_checkpointer(root, job, args.no_recovery))
+    checkpointer = _checkpointer(root, job, args.no_recovery)
+    download = Download(job, root, checkpointer=checkpointer)
+    if hasattr(checkpointer, "bind"):  # lets `fmtc-nb recovery cancel` stop this run
+        checkpointer.bind(download)
     return run_with_bar(download, args.json)

@@ -178,7 +178,7 @@ class RecoveryRegistry:
         info = self.get(job_id)
         if info.live:
             raise JobConflict(conflict_sentence(info, "forgotten"))
-        opened = self._open_store(info.store)
+        opened = self._open_store(info.store, readonly=False)
         if opened is not None:
             try:
                 opened.delete_checkpoint(info.id)
@@ -220,13 +220,12 @@ class RecoveryRegistry:
             status, reason = derive_status(row, alive, now, self.lease_s)
         return info_from_row(row, status, reason, now)
 
-    def _open_store(self, name: str) -> Any:
+    def _open_store(self, name: str, *, readonly: bool = True) -> Any:
         """The store ``name`` of this root, or None if this root has no such store."""
         from fmtc_nb.store import Root
 
-        root = self.root if hasattr(self.root, "open") else Root(self.root_dir)
         try:
-            return root.open(name)
+            return Root(self.root_dir).open(name, readonly=readonly)
         except (StoreError, FileNotFoundError):
             return None
 
