@@ -1,0 +1,200 @@
+"""One scenario of the Android adapter on a desktop JVM with stub ``android.*`` classes (run as a script).
+
+``python scenarios.py NAME`` sets the classpath from FMTC_STUB_CLASSPATH (and JVM options such as
+``-Dstub.sdk=33`` from FMTC_STUB_OPTIONS) before pyjnius starts the JVM, plays the scenario through
+:class:`android_bridge.platform.android.AndroidPlatform`, and prints one JSON line: ``calls`` (the journal of
+Android calls the stubs recorded) and ``result``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import time
+
+import jnius_config
+
+jnius_config.set_classpath(os.environ["FMTC_STUB_CLASSPATH"])
+for option in os.environ.get("FMTC_STUB_OPTIONS", "").split():
+    jnius_config.add_options(option)
+
+from jnius import autoclass, cast  # noqa: E402 - the classpath must be set first
+
+from android_bridge.platform.android import AndroidPlatform, ForegroundServiceRefused  # noqa: E402
+from android_bridge.platform.base import Notification  # noqa: E402
+
+Calls = autoclass("fmtcstub.Calls")
+
+
+class FakeClock:
+    """Seconds that the scenario moves by hand (the throttle reads it)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def progress(attempted: int, max_tiles: int, *, ongoing: bool = True) -> Notification:
+    percent = 100.0 * attempted / max_tiles
+    return Notification(
+        title="Downloading Paris",
+        text=f"{percent:.0f}% · {attempted:,} / {max_tiles:,} tiles",
+        percent=percent,
+        attempted=attempted,
+        max_tiles=max_tiles,
+        ongoing=ongoing,
+    )
+
+
+def in_service(clock: FakeClock | None = None) -> AndroidPlatform:
+    """The service process: DataSyncService published as PythonService.mService, no activity."""
+    autoclass("org.fmtcnb.bridge.DataSyncService")()
+    return AndroidPlatform(clock=clock or time.monotonic)
+
+
+def in_app() -> AndroidPlatform:
+    """The app process: a visible PythonActivity, no service."""
+    autoclass("org.kivy.android.PythonActivity")()
+    return AndroidPlatform()
+
+
+def device_info() -> object:
+    info = in_service().device_info()
+    return dataclasses.asdict(info)
+
+
+def foreground() -> object:
+    clock = FakeClock()
+    platform = in_service(clock)
+    platform.start_foreground(progress(0, 2938))
+    clock.now += 0.4
+    platform.update_notification(progress(100, 2938))  # too soon: held back
+    clock.now += 0.4
+    platform.update_notification(progress(200, 2938))  # still too soon: replaces the held one
+    clock.now += 0.3
+    platform.update_notification(progress(1234, 2938))  # 1.1 s after the start: shown
+    clock.now += 0.1
+    platform.update_notification(progress(1300, 2938))  # held
+    platform.flush_notification()  # shows the held one
+    clock.now += 0.1
+    platform.update_notification(progress(2938, 2938, ongoing=False))  # final: shown at once
+    platform.stop_foreground()
+    return None
+
+
+def huge_job() -> object:
+    platform = in_service()
+    platform.start_foreground(progress(3_000_000_000, 6_000_000_000))
+    return None
+
+
+def refused() -> object:
+    platform = in_service()
+    try:
+        platform.start_foreground(progress(0, 10))
+    except ForegroundServiceRefused as error:
+        return type(error).__name__
+    return "started"
+
+
+def wake_lock() -> object:
+    platform = in_service()
+    platform.acquire_wake_lock()
+    platform.acquire_wake_lock()  # already held: nothing more
+    platform.release_wake_lock()
+    platform.release_wake_lock()  # not held: nothing more
+    platform.acquire_wake_lock()
+    platform.release_wake_lock()
+    return None
+
+
+def battery_from_app() -> object:
+    platform = in_app()
+    return {
+        "ignoring": platform.is_ignoring_battery_optimizations(),
+        "shown": platform.request_ignore_battery_optimizations(),
+    }
+
+
+def battery_from_service() -> object:
+    platform = in_service()
+    return {
+        "ignoring": platform.is_ignoring_battery_optimizations(),
+        "shown": platform.request_ignore_battery_optimizations(),
+    }
+
+
+def notification_permission() -> object:
+    platform = in_app()
+    return {
+        "granted": platform.request_notification_permission(),
+        "info": platform.device_info().notifications_allowed,
+    }
+
+
+def notification_permission_from_service() -> object:
+    return in_service().request_notification_permission()
+
+
+def _timeout(checkpoint_seconds: float, *, grace_ms: int, listen: bool = True) -> object:
+    service_class = autoclass("org.fmtcnb.bridge.DataSyncService")
+    platform = in_service()
+    service_class.setGraceMillis(grace_ms)
+    platform.start_foreground(progress(10, 100))
+    platform.acquire_wake_lock()
+
+    def checkpoint() -> None:
+        Calls.record("python checkpoint begins")
+        time.sleep(checkpoint_seconds)
+        Calls.record("python checkpoint done")
+
+    if listen:
+        platform.on_foreground_timeout(checkpoint)
+    service = autoclass("org.kivy.android.PythonService").mService
+    service_type = autoclass("android.content.pm.ServiceInfo").FOREGROUND_SERVICE_TYPE_DATA_SYNC
+    Calls.record("OS calls onTimeout")
+    service.onTimeout(4, service_type)  # what Android 15 does after six hours of dataSync
+    Calls.record("onTimeout returned")
+    handled = platform.timeout_handled.wait(10) if listen else None
+    time.sleep(grace_ms / 1000 + 0.3)  # the Java guard has had its chance too
+    data_sync = cast("org.fmtcnb.bridge.DataSyncService", service)
+    return {"handled": handled, "timed_out": bool(data_sync.hasTimedOut())}
+
+
+def timeout() -> object:
+    return _timeout(0.2, grace_ms=2000)
+
+
+def timeout_slow_checkpoint() -> object:
+    return _timeout(1.5, grace_ms=300)
+
+
+def timeout_without_listener() -> object:
+    return _timeout(0.0, grace_ms=300, listen=False)
+
+
+SCENARIOS = {
+    f.__name__: f
+    for f in (
+        device_info,
+        foreground,
+        huge_job,
+        refused,
+        wake_lock,
+        battery_from_app,
+        battery_from_service,
+        notification_permission,
+        notification_permission_from_service,
+        timeout,
+        timeout_slow_checkpoint,
+        timeout_without_listener,
+    )
+}
+
+if __name__ == "__main__":
+    result = SCENARIOS[sys.argv[1]]()
+    print(json.dumps({"calls": list(Calls.all()), "result": result}))

@@ -1,0 +1,74 @@
+package android.app;
+
+import android.content.Context;
+import fmtcstub.Calls;
+
+/** Stub of android.app.Notification: the fields a progress notification sets, and its Builder. */
+public class Notification {
+    public String channelId;
+    public String title;
+    public String text;
+    public int smallIcon;
+    public int progress;
+    public int progressMax;
+    public boolean indeterminate;
+    public boolean ongoing;
+    public boolean onlyAlertOnce;
+
+    @Override
+    public String toString() {
+        return "channel=" + channelId + " title=" + title + " text=" + text + " icon=" + smallIcon
+                + " progress=" + progress + "/" + progressMax + " indeterminate=" + indeterminate
+                + " ongoing=" + ongoing + " onlyAlertOnce=" + onlyAlertOnce;
+    }
+
+    /** Stub of android.app.Notification.Builder. */
+    public static class Builder {
+        private final Notification notification = new Notification();
+
+        public Builder(Context context, String channelId) {
+            notification.channelId = channelId;
+        }
+
+        public Builder(Context context) {
+            notification.channelId = null;
+        }
+
+        public Builder setContentTitle(CharSequence title) {
+            notification.title = title == null ? null : title.toString();
+            return this;
+        }
+
+        public Builder setContentText(CharSequence text) {
+            notification.text = text == null ? null : text.toString();
+            return this;
+        }
+
+        public Builder setSmallIcon(int icon) {
+            notification.smallIcon = icon;
+            return this;
+        }
+
+        public Builder setProgress(int max, int progress, boolean indeterminate) {
+            notification.progressMax = max;
+            notification.progress = progress;
+            notification.indeterminate = indeterminate;
+            return this;
+        }
+
+        public Builder setOngoing(boolean ongoing) {
+            notification.ongoing = ongoing;
+            return this;
+        }
+
+        public Builder setOnlyAlertOnce(boolean onlyAlertOnce) {
+            notification.onlyAlertOnce = onlyAlertOnce;
+            return this;
+        }
+
+        public Notification build() {
+            Calls.record("Notification.Builder.build " + notification);
+            return notification;
+        }
+    }
+}
