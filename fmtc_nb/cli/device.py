@@ -1,0 +1,203 @@
+"""``fmtc-nb device``: pair with a phone (or the virtual device), hand it downloads, follow them, pull stores."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from fmtc_nb.cli.download import add_engine_options, options_from_args
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``device`` command and its subcommands."""
+    p = subparsers.add_parser("device", help="background downloads on a paired Android phone or virtual device")
+    sub = p.add_subparsers(dest="device_command", metavar="SUBCOMMAND")
+    sub.required = True
+
+    s = sub.add_parser("pair", help="pair with the device at URL using the code it shows")
+    s.add_argument("url", help="the device's API URL, e.g. http://127.0.0.1:8765 after `adb forward`")
+    s.add_argument("code", help="the six-digit code the device shows")
+    s.add_argument("--name", required=True, help="a name for the device on this computer")
+    s.set_defaults(func=_pair)
+
+    s = sub.add_parser("list", help="list paired devices")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_list)
+
+    s = sub.add_parser("info", help="the device's Android version, vendor, battery optimisation and limits")
+    s.add_argument("name")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_info)
+
+    s = sub.add_parser("dispatch", help="start a download on the device")
+    s.add_argument("name")
+    s.add_argument("region", help="GeoJSON file or spec (rect:W,S,E,N, circle:LON,LAT,KM, line:...)")
+    s.add_argument("--zoom", required=True, help="zoom or range, e.g. 0-12")
+    s.add_argument("--url", required=True, help="tile URL template with {z} {x} {y}")
+    s.add_argument("--store", required=True, help="store name on the device")
+    s.add_argument("--wait", action="store_true", help="follow the job to its end with a progress bar")
+    s.add_argument("--json", action="store_true", help="print the job (or with --wait its end state) as JSON")
+    add_engine_options(s)
+    s.set_defaults(func=_dispatch)
+
+    s = sub.add_parser("jobs", help="the device's jobs")
+    s.add_argument("name")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_jobs)
+
+    s = sub.add_parser("watch", help="follow a job on the device to its end")
+    s.add_argument("name")
+    s.add_argument("job")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_watch)
+
+    for action in ("pause", "resume", "cancel"):
+        s = sub.add_parser(action, help=f"{action} a job on the device")
+        s.add_argument("name")
+        s.add_argument("job")
+        s.add_argument("--json", action="store_true")
+        s.set_defaults(func=_control, action=action)
+
+    s = sub.add_parser("pull", help="copy a store from the device into the local root")
+    s.add_argument("name")
+    s.add_argument("store")
+    s.add_argument("--as", dest="as_name", default=None, help="local store name (default: the same)")
+    s.add_argument("--replace", action="store_true", help="replace a local store of that name")
+    s.set_defaults(func=_pull)
+
+    s = sub.add_parser("forget", help="forget a paired device (its token is revoked when it can be reached)")
+    s.add_argument("name")
+    s.set_defaults(func=_forget)
+
+
+def _print(data: Any) -> None:
+    print(json.dumps(data, indent=2))
+
+
+def _pair(args: argparse.Namespace) -> int:
+    from fmtc_nb.device import pair
+
+    client = pair(args.url, args.code, args.name)
+    print(f"paired with {args.name} at {client.url}; the token is kept in your config directory")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from fmtc_nb.device import devices
+
+    found = [d.public() for d in devices()]
+    if args.json:
+        _print(found)
+    elif not found:
+        print("no paired devices; run `fmtc-nb device pair URL CODE --name NAME`")
+    for d in [] if args.json else found:
+        print(f"{d['name']}\t{d['url']}\t{d['device_id']}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from fmtc_nb.device import connect
+
+    info = connect(args.name).info()
+    if args.json:
+        _print(info)
+        return 0
+    limits = info.get("limits", {})
+    print(f"{args.name}: {info['platform']} Android {info['android_version']} (API {info['sdk_int']}), "
+          f"{info['vendor']} {info['model']}")
+    print(f"battery optimisation ignored: {'yes' if info['battery_optimisation_ignored'] else 'no'}; "
+          f"notifications allowed: {'yes' if info['notifications_allowed'] else 'no'}")
+    print(f"limits: {limits.get('max_tiles', '?'):,} tiles, zoom {limits.get('max_zoom', '?')}; "
+          f"active jobs: {info.get('active_jobs', 0)}")
+    return 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from fmtc_nb.device import build_job, connect
+
+    client = connect(args.name)
+    job = build_job(args.region, args.zoom, args.url, args.store, options=options_from_args(args))
+    row = client.dispatch_job(job)
+    if not args.wait:
+        if args.json:
+            _print(row)
+        else:
+            print(row["id"])
+        return 0
+    return _follow(client, row["id"], args.json)
+
+
+def _follow(client: Any, job_id: str, json_out: bool) -> int:
+    """Follow a job with a tqdm bar on stderr; exit 0 completed, 1 failed tiles or failed, 130 cancelled."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="tile", file=sys.stderr, disable=json_out or None, dynamic_ncols=True)
+
+    def show(snap: dict[str, Any]) -> None:
+        bar.total = snap.get("max_tiles") or 0
+        bar.n = snap.get("tiles_done") or 0
+        bar.set_postfix(status=snap.get("status"), failed=snap.get("failed", 0), refresh=False)
+        bar.refresh()
+
+    try:
+        row = client.watch(job_id, on_progress=show)
+    finally:
+        bar.close()
+    if json_out:
+        _print(row)
+    else:
+        print(f"{row['status']}: {row.get('tiles_done')} of {row.get('tiles_total')} tiles done, "
+              f"{row.get('tiles_failed') or 0} failed (job {job_id})")
+    if row["status"] in ("cancelled", "paused"):
+        return 130
+    return 0 if row["status"] == "completed" and not row.get("tiles_failed") else 1
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    from fmtc_nb.device import connect
+
+    rows = connect(args.name).jobs()
+    if args.json:
+        _print(rows)
+        return 0
+    if not rows:
+        print("no jobs on the device")
+    for r in rows:
+        print(f"{r['id']}\t{r['store']}\t{r['status']}\t{r['tiles_done']}/{r['tiles_total']}"
+              + (f"\t{r['reason']}" if r.get("reason") else ""))
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from fmtc_nb.device import connect
+
+    return _follow(connect(args.name), args.job, args.json)
+
+
+def _control(args: argparse.Namespace) -> int:
+    from fmtc_nb.device import connect
+
+    row = getattr(connect(args.name), args.action)(args.job)
+    if args.json:
+        _print(row)
+    else:
+        print(f"{row['id']}: {row['status']}")
+    return 0
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from fmtc_nb.device import connect
+
+    path = connect(args.name).pull(args.store, args.root, as_name=args.as_name, replace=args.replace)
+    print(f"pulled {args.store} from {args.name} into {path}")
+    return 0
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from fmtc_nb.device import forget
+
+    forget(args.name)
+    print(f"forgot {args.name}")
+    return 0

@@ -1,0 +1,48 @@
+"""Client of a paired device (an Android phone running ``android_bridge``, or the virtual device).
+
+- :func:`pair` trades the code the device shows for a token kept in the user's config (mode 0600);
+- :func:`devices` lists paired devices, :func:`connect` returns a :class:`DeviceClient` for one;
+- :class:`DeviceClient`: ``info``, ``dispatch``, ``watch`` / ``events`` (live), ``pause`` / ``resume`` /
+  ``cancel``, ``jobs_frame`` / ``recovery_frame`` (pandas), ``store_stats``, ``pull``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from fmtc_nb.device.client import DeviceClient, build_job
+from fmtc_nb.device.http import call
+from fmtc_nb.device.paired import PairedDevice, forget_device, load_devices, new_device, save_device
+from fmtc_nb.errors import DeviceError
+
+__all__ = ["DeviceClient", "PairedDevice", "build_job", "connect", "devices", "forget", "pair"]
+
+
+def pair(url: str, code: str, name: str, directory: Path | None = None) -> DeviceClient:
+    """Pair with the device at ``url`` using the six-digit ``code`` it shows; remember it as ``name``."""
+    if not name or not name.isprintable() or len(name) > 100:
+        raise DeviceError("A device name must be 1-100 printable characters.")
+    code = str(code).strip()
+    answer = call("POST", f"{url.rstrip('/')}/api/v1/pair", {"code": code, "name": name})
+    device = new_device(name, url, answer["token"], answer.get("device_id", ""))
+    save_device(device, directory)
+    return DeviceClient(device.url, device.token, device.name)
+
+
+def devices(directory: Path | None = None) -> list[PairedDevice]:
+    """The paired devices, by name."""
+    return sorted(load_devices(directory).values(), key=lambda d: d.name)
+
+
+def connect(name: str, directory: Path | None = None) -> DeviceClient:
+    """The client of paired device ``name``."""
+    return DeviceClient.named(name, directory)
+
+
+def forget(name: str, directory: Path | None = None, revoke: bool = True) -> None:
+    """Forget device ``name`` here, revoking its token on the device first when it can be reached."""
+    if revoke:
+        with contextlib.suppress(DeviceError):
+            connect(name, directory).unpair()
+    forget_device(name, directory)

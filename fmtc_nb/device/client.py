@@ -1,0 +1,207 @@
+"""The client of one paired device: dispatch jobs, follow them live, control them, pull stores back.
+
+>>> dev = DeviceClient.named("pixel")                                    # doctest: +SKIP
+>>> job = dev.dispatch("rect:5,45,7,47", "0-12", url=TEMPLATE, store="alps")
+>>> dev.watch(job["id"], on_progress=lambda snap: print(snap["percentage"]))
+>>> dev.pull("alps")                                                      # into the local root
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from fmtc_nb.device.http import DEFAULT_TIMEOUT_S, call, open_url, server_sent_events
+from fmtc_nb.device.paired import PairedDevice, get_device
+from fmtc_nb.errors import DeviceError, StoreError, StoreExists
+
+if TYPE_CHECKING:
+    import pandas
+
+API = "/api/v1"
+_CHUNK = 256 * 1024
+
+
+def build_job(region: Any, zooms: Any, url: str | None = None, store: str | None = None, *, source: Any = None,
+              options: Any = None, job_id: str | None = None, **option_fields: Any) -> Any:
+    """A :class:`~fmtc_nb.engine.DownloadJob` from friendly arguments (checked here, before anything is sent).
+
+    ``region``: a Region, a GeoJSON dict or a spec/file (``rect:W,S,E,N`` ...); ``zooms``: "0-12", an int or a
+    list; ``url`` or ``source`` (a TileSource); ``options``: DownloadOptions or ``option_fields``.
+    """
+    from fmtc_nb.engine import DownloadJob, DownloadOptions
+    from fmtc_nb.regions import Region, parse_region, region_from_geojson
+    from fmtc_nb.source import TileSource
+    from fmtc_nb.zooms import parse_zooms
+
+    if store is None:
+        raise DeviceError("A job needs a store name.")
+    if isinstance(region, dict):
+        region = region_from_geojson(region)
+    elif not isinstance(region, Region):
+        region = parse_region(region)
+    if source is None:
+        if url is None:
+            raise DeviceError("A job needs a tile URL template (url=...) or a TileSource (source=...).")
+        source = TileSource(url)
+    source.check_bulk_allowed()
+    opts = options if options is not None else DownloadOptions(**option_fields)
+    extra = {"job_id": job_id} if job_id else {}
+    return DownloadJob(region, parse_zooms(zooms), source, store, opts, **extra)
+
+
+class DeviceClient:
+    """Talks to the bridge at ``url`` with bearer ``token`` (see :func:`fmtc_nb.device.pair`)."""
+
+    def __init__(self, url: str, token: str, name: str | None = None, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self.name = name or self.url
+        self.timeout = timeout
+
+    @classmethod
+    def named(cls, name: str, directory: Path | None = None) -> DeviceClient:
+        """The client of the paired device called ``name``."""
+        device: PairedDevice = get_device(name, directory)
+        return cls(device.url, device.token, device.name)
+
+    def __repr__(self) -> str:
+        return f"DeviceClient({self.name!r}, {self.url!r})"
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        return call(method, f"{self.url}{API}{path}", body, self.token, self.timeout)
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        """The device: Android version, vendor, battery optimisation, notification permission, limits."""
+        return self._call("GET", "/device")
+
+    def jobs(self) -> list[dict[str, Any]]:
+        """Every job of the device (``id``, ``store``, ``status``, ``tiles_done``, ``tiles_total`` ...)."""
+        return self._call("GET", "/jobs")["jobs"]
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        """One job (with its live snapshot while it runs)."""
+        return self._call("GET", f"/jobs/{quote(job_id, safe='')}")
+
+    def recovery(self) -> list[dict[str, Any]]:
+        """The device's recovery records."""
+        return self._call("GET", "/recovery")["jobs"]
+
+    def stores(self) -> list[str]:
+        """Names of the device's stores."""
+        return self._call("GET", "/stores")["stores"]
+
+    def store_stats(self, store: str) -> dict[str, Any]:
+        """Statistics of a store on the device."""
+        return self._call("GET", f"/stores/{quote(store, safe='')}/stats")
+
+    def jobs_frame(self) -> pandas.DataFrame:
+        """:meth:`jobs` as a pandas DataFrame indexed by job id."""
+        from fmtc_nb.device.frames import jobs_frame
+
+        return jobs_frame(self.jobs())
+
+    def recovery_frame(self) -> pandas.DataFrame:
+        """:meth:`recovery` as a pandas DataFrame (times as timestamps, one row per job)."""
+        from fmtc_nb.device.frames import recovery_frame
+
+        return recovery_frame(self.recovery())
+
+    # -- jobs ------------------------------------------------------------------------------------------------
+    def dispatch(self, region: Any, zooms: Any, url: str | None = None, store: str | None = None, *,
+                 source: Any = None, options: Any = None, job_id: str | None = None,
+                 **option_fields: Any) -> dict[str, Any]:
+        """Start a job on the device (arguments as :func:`build_job`); returns its row (``id`` ...)."""
+        job = build_job(region, zooms, url, store, source=source, options=options, job_id=job_id, **option_fields)
+        return self.dispatch_job(job)
+
+    def dispatch_job(self, job: Any) -> dict[str, Any]:
+        """Start a ready :class:`~fmtc_nb.engine.DownloadJob` on the device."""
+        return self._call("POST", "/jobs", job.to_dict())
+
+    def events(self, job_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Live ``("progress" | "end", data)`` events of a job: the engine's snapshot fields, ``job_id`` and
+        ``tiles_done`` (tiles of earlier runs included)."""
+        return server_sent_events(f"{self.url}{API}/jobs/{quote(job_id, safe='')}/events", self.token,
+                                  self.timeout)
+
+    def watch(self, job_id: str, on_progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        """Follow a job until it ends on the device; ``on_progress`` gets each progress event. Returns the
+        job's row at the end (status completed, failed, cancelled or paused)."""
+        for name, data in self.events(job_id):
+            if name == "progress" and on_progress is not None:
+                on_progress(data)
+            if name == "end":
+                break
+        return self.job(job_id)
+
+    def pause(self, job_id: str) -> dict[str, Any]:
+        """Pause a running job."""
+        return self._call("POST", f"/jobs/{quote(job_id, safe='')}/pause")
+
+    def resume(self, job_id: str) -> dict[str, Any]:
+        """Resume a paused or stopped job (refused while it runs)."""
+        return self._call("POST", f"/jobs/{quote(job_id, safe='')}/resume")
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Cancel a job (its stored tiles stay)."""
+        return self._call("POST", f"/jobs/{quote(job_id, safe='')}/cancel")
+
+    def unpair(self) -> None:
+        """Revoke this client's token on the device."""
+        self._call("DELETE", "/pair")
+
+    # -- stores ----------------------------------------------------------------------------------------------
+    def pull(self, store: str, root: Any = None, *, as_name: str | None = None, replace: bool = False) -> Path:
+        """Copy store ``store`` from the device into the local root as ``as_name`` (default: the same name).
+
+        The device sends a consistent copy; it is checked (SQLite + MBTiles metadata) before it takes its
+        place, so an interrupted pull never leaves a broken store. An existing local store is kept unless
+        ``replace``. Returns the local file.
+        """
+        from fmtc_nb.store import Root
+
+        local = Root(root)
+        name = as_name or store
+        target = local.store_path(name)
+        if target.exists() and not replace:
+            raise StoreExists(f"A local store named {name!r} exists already; pass replace=True (--replace) "
+                              "or choose another name.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".pull-{os.getpid()}-", suffix=".mbtiles", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as out, open_url("GET", f"{self.url}{API}/stores/{quote(store, safe='')}.mbtiles",
+                                                      None, self.token, self.timeout,
+                                                      accept="application/vnd.sqlite3") as response:
+                while chunk := response.read(_CHUNK):
+                    out.write(chunk)
+            check_mbtiles(Path(tmp))
+            if target.exists():
+                local.delete(name)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return target
+
+
+def check_mbtiles(path: Path) -> None:
+    """Raise StoreError unless ``path`` is an intact SQLite file with the MBTiles tables."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            ok = db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"The pulled file is not a valid SQLite database ({exc}).") from None
+    if not ok or not {"metadata", "tiles"} <= names:
+        raise StoreError("The pulled file is not an intact MBTiles store (integrity or schema check failed).")

@@ -1,0 +1,33 @@
+"""Device jobs and recovery records as pandas DataFrames (pandas imported only here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+#: Columns every jobs frame has, in this order (others follow).
+JOB_COLUMNS = ["id", "store", "status", "reason", "tiles_done", "tiles_failed", "tiles_total", "percentage"]
+_TIMES = ("created_at", "heartbeat_at", "finished_at")
+
+
+def jobs_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per job, indexed by ``id``; ``percentage`` filled in from the tile counts where missing."""
+    frame = pd.DataFrame(rows)
+    for column in JOB_COLUMNS:
+        if column not in frame:
+            frame[column] = pd.NA
+    if len(frame):
+        computed = 100.0 * frame["tiles_done"] / frame["tiles_total"].where(frame["tiles_total"] > 0)
+        frame["percentage"] = frame["percentage"].astype("Float64").fillna(computed.astype("Float64"))
+    frame = frame[JOB_COLUMNS + [c for c in frame.columns if c not in JOB_COLUMNS and c != "snapshot"]]
+    return frame.set_index("id")
+
+
+def recovery_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Recovery records, one row per job, Unix times as UTC timestamps and the owner as one sentence."""
+    frame = jobs_frame(rows)
+    for column in _TIMES:
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
+    return frame.drop(columns=[c for c in ("owner_detail",) if c in frame])
