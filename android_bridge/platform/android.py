@@ -32,6 +32,9 @@ CHANNEL_DESCRIPTION = "Progress of offline map downloads running in the backgrou
 WAKE_LOCK_TAG = "fmtc-nb:download"
 POST_NOTIFICATIONS = "android.permission.POST_NOTIFICATIONS"
 NOTIFICATION_PERMISSION_REQUEST_CODE = 7301
+PAIRING_NOTIFICATION_ID = (
+    8765  # apart from the service's progress notification (python-for-android ids: 1, 2, ...)
+)
 MIN_UPDATE_INTERVAL_S = 1.0
 JAVA_INT_MAX = 2**31 - 1
 PROGRESS_SCALE = 10_000  # progress-bar steps used when tile counts overflow a Java int
@@ -176,17 +179,22 @@ class AndroidPlatform:
         self._notification_manager().createNotificationChannel(channel)
         self._channel_ready = True
 
-    def _build(self, notification: Notification) -> Any:
+    def _builder(self, title: str, text: str) -> Any:
+        """A ``Notification.Builder`` on the downloads channel with title, text and the app's icon."""
         context = self._context()
         builder_class = self._autoclass("android.app.Notification$Builder")
         builder = builder_class(context, CHANNEL_ID) if self.sdk_int >= SDK_OREO else builder_class(context)
-        bar_max, bar_progress = progress_bar(notification.attempted, notification.max_tiles)
-        builder.setContentTitle(notification.title)
-        builder.setContentText(notification.text)
+        builder.setContentTitle(title)
+        builder.setContentText(text)
         builder.setSmallIcon(context.getApplicationInfo().icon)
+        builder.setOnlyAlertOnce(True)
+        return builder
+
+    def _build(self, notification: Notification) -> Any:
+        builder = self._builder(notification.title, notification.text)
+        bar_max, bar_progress = progress_bar(notification.attempted, notification.max_tiles)
         builder.setProgress(bar_max, bar_progress, False)
         builder.setOngoing(notification.ongoing)
-        builder.setOnlyAlertOnce(True)
         return builder.build()
 
     def start_foreground(self, notification: Notification) -> None:
@@ -311,6 +319,25 @@ class AndroidPlatform:
         if activity is not None:
             activity.requestPermissions([POST_NOTIFICATIONS], NOTIFICATION_PERMISSION_REQUEST_CODE)
         return False
+
+    # -- pairing --------------------------------------------------------------------------------------------
+    def show_pairing_code(self, code: str | None, expires_at: float | None) -> None:
+        """Show the one-time pairing code in its own notification (None: pairing is locked; the note says so).
+
+        Notifications are private to the phone's user, unlike anything served on the loopback interface, which
+        every app on the phone could read. ``expires_at`` is wall-clock seconds since the epoch.
+        """
+        with self._lock:
+            self._ensure_channel()
+            if code is None:
+                title, text = "Pairing locked", "Too many wrong codes; a new code appears after the lockout."
+            else:
+                until = time.strftime("%H:%M", time.localtime(expires_at)) if expires_at else "soon"
+                title, text = (
+                    f"Pairing code {code[:3]} {code[3:]}",
+                    f"Type it in your notebook; valid until {until}.",
+                )
+            self._notification_manager().notify(PAIRING_NOTIFICATION_ID, self._builder(title, text).build())
 
     # -- Android 15 dataSync time limit ----------------------------------------------------------------------
     def on_foreground_timeout(self, checkpoint: Callable[[], None]) -> None:

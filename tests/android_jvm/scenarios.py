@@ -177,6 +177,13 @@ def timeout_without_listener() -> object:
     return _timeout(0.0, grace_ms=300, listen=False)
 
 
+def pairing_code() -> object:
+    platform = in_service()
+    platform.show_pairing_code("042917", time.time() + 300)
+    platform.show_pairing_code(None, None)
+    return None
+
+
 SCENARIOS = {
     f.__name__: f
     for f in (
@@ -192,6 +199,7 @@ SCENARIOS = {
         timeout,
         timeout_slow_checkpoint,
         timeout_without_listener,
+        pairing_code,
     )
 }
 

@@ -202,3 +202,12 @@ def test_on_timeout_without_python_listener_stops_at_once(run_scenario):
         "onTimeout returned",
     ]
     assert answer["result"]["timed_out"] is True
+
+
+def test_pairing_code_shown_in_its_own_notification(run_scenario):
+    shown = lines(run_scenario("pairing_code"), "NotificationManager.notify")
+    assert len(shown) == 2
+    assert shown[0].startswith(
+        "NotificationManager.notify id=8765 channel=fmtc_nb_downloads title=Pairing code 042 917"
+    )
+    assert "title=Pairing locked" in shown[1]
