@@ -1,0 +1,108 @@
+"""Which tiles to measure: the sample budget, random indexes drawn without enumerating, Neyman allocation."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+#: The default sample is about this share of the tiles, within [MIN_SAMPLES, MAX_SAMPLES] requests.
+SAMPLE_SHARE = 0.01
+MIN_SAMPLES = 200
+MAX_SAMPLES = 2000
+#: Zooms with at most this many tiles are measured in full (exactly).
+CENSUS_MAX_TILES = 16
+
+
+def default_sample_budget(total_tiles: int) -> int:
+    """About 1% of ``total_tiles`` requests, at least 200 and at most 2,000 (never more than the tiles)."""
+    return min(total_tiles, max(MIN_SAMPLES, min(MAX_SAMPLES, round(SAMPLE_SHARE * total_tiles))))
+
+
+def draw_indexes(rng: np.random.Generator, population: int, k: int, exclude: Iterable[int] = ()) -> list[int]:
+    """``k`` distinct random integers in ``[0, population)`` not in ``exclude`` (simple random sampling
+    without replacement; cost grows with ``k``, not with ``population``)."""
+    taken = set(exclude)
+    k = min(k, population - len(taken))
+    if k <= 0:
+        return []
+    if population <= 4 * (k + len(taken)):  # dense: shuffle what is left
+        left = np.setdiff1d(np.arange(population, dtype=np.int64), np.fromiter(taken, np.int64, len(taken)))
+        return [int(i) for i in rng.permutation(left)[:k]]
+    out: list[int] = []
+    while len(out) < k:
+        for i in rng.integers(0, population, size=2 * (k - len(out))):
+            i = int(i)
+            if i not in taken:
+                taken.add(i)
+                out.append(i)
+                if len(out) == k:
+                    break
+    return out
+
+
+def pilot_sizes(budget: int, populations: Sequence[int]) -> list[int]:
+    """Tiles per sampled zoom in the pilot: a third of ``budget`` shared in proportion to the zooms' tiles,
+    each within [4, 40] (two blocks of two at least, so every zoom's spread can be estimated)."""
+    total = sum(populations) or 1
+    return [min(n, max(4, min(40, round(budget / 3 * n / total)))) for n in populations]
+
+
+def allocation_spread(values: Sequence[float], pooled_sd: float, weight: int = 5) -> float:
+    """Standard deviation used to allocate samples: the stratum's own pulled towards the pooled one by
+    ``weight`` pseudo-observations, so a pilot that saw only sea tiles still gets more samples."""
+    n = len(values)
+    own = float(np.var(values, ddof=1)) if n > 1 else 0.0
+    return math.sqrt(((n - 1) * own + weight * pooled_sd**2) / (n - 1 + weight)) if n > 1 else pooled_sd
+
+
+def neyman_allocation(populations: Sequence[int], spreads: Sequence[float], taken: Sequence[int],
+                      budget: int) -> list[int]:
+    """Extra samples per stratum so that sample sizes are proportional to population x spread (Neyman),
+    given ``taken`` samples already, ``budget`` more in all, and never more than a stratum's population."""
+    h = len(populations)
+    final = [float(t) for t in taken]
+    open_ = {i for i in range(h) if populations[i] > taken[i]}
+    while open_:
+        target_total = budget + sum(taken[i] for i in open_)
+        weights = {i: populations[i] * max(spreads[i], 1e-9) for i in open_}
+        scale = target_total / sum(weights.values())
+        fixed = {i for i in open_ if weights[i] * scale <= taken[i] or weights[i] * scale >= populations[i]}
+        if not fixed:
+            for i in open_:
+                final[i] = weights[i] * scale
+            break
+        for i in fixed:
+            full = weights[i] * scale >= populations[i]
+            final[i] = populations[i] if full else taken[i]
+            budget -= int(final[i]) - taken[i]
+            open_.discard(i)
+        if budget <= 0:
+            break
+    extra = [max(0, math.floor(final[i]) - taken[i]) for i in range(h)]
+    # hand out what rounding left to the strata with the largest remainders
+    spare = budget - sum(e for i, e in enumerate(extra) if i in open_)
+    for i in sorted(open_, key=lambda i: final[i] - math.floor(final[i]), reverse=True):
+        if spare <= 0:
+            break
+        if taken[i] + extra[i] < populations[i]:
+            extra[i] += 1
+            spare -= 1
+    return extra
+
+
+Block = tuple[int, int, list[int]]  # first index, end index (exclusive), sampled indexes
+
+
+def blocked_draw(rng: np.random.Generator, population: int, n: int) -> list[Block]:
+    """``n`` random indexes of ``[0, population)``, spread as two per block of ``n // 2`` equal contiguous
+    blocks (implicit spatial stratification: the cover order runs along rows, so neighbours share a block)."""
+    n = min(n, population)
+    blocks = max(1, n // 2)
+    out: list[Block] = []
+    for b in range(blocks):
+        lo, hi = population * b // blocks, population * (b + 1) // blocks
+        k = n // blocks + (1 if b < n % blocks else 0)
+        out.append((lo, hi, [lo + i for i in draw_indexes(rng, hi - lo, k)]))
+    return out
