@@ -16,7 +16,7 @@ class IndexRanges:
     """Sorted disjoint ranges ``[start, end)`` of indexes; ``add``/``discard``/``in`` cost O(log ranges).
 
     >>> r = IndexRanges.of([0, 1, 2, 5, 6, 9]); r.to_text(), len(r), r.first_gap()
-    ('0+3,2+2,3+1', 6, 3)
+    ('0+3,2+2,2+1', 6, 3)
     """
 
     __slots__ = ("_starts", "_ends", "_count")

@@ -82,9 +82,11 @@ class RecoveryRegistry:
 
     # -- claiming --------------------------------------------------------------------------------------
     def start(self, job: DownloadJob, owner: Owner | None = None, *, job_id: str | None = None) -> JobTracker:
-        """Record a new job held by ``owner`` (default: this process) and return its checkpointer."""
+        """Record a new job held by ``owner`` (default: this process) and return its checkpointer.
+
+        The job is recorded under ``job_id``, else the job's own ``job_id``, else a random id."""
         owner = owner or Owner.this_process()
-        job_id = job_id or uuid.uuid4().hex[:12]
+        job_id = job_id or getattr(job, "job_id", None) or uuid.uuid4().hex[:16]
         now = time.time()
         with self._lock:
             try:
