@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,18 +89,20 @@ class JobManager:
         self.foreground = foreground
         self._lock = threading.RLock()
         self._active: dict[str, ActiveJob] = {}
+        self._starting: set[str] = set()  # claimed in recovery, thread not yet running: alive all the same
         self._last_final: dict[str, dict[str, Any]] = {}
 
     # -- starting --------------------------------------------------------------------------------------------
     def dispatch(self, job: DownloadJob) -> dict[str, Any]:
         """Record ``job`` for recovery and start it; returns its row."""
-        try:
-            checkpointer = self.link.start(job)
-        except RecoveryError as exc:  # the job's id is taken: dispatching the same job again is not doubled
-            raise ApiError(409, str(exc)) from None
-        except FmtcError as exc:
-            raise ApiError(400, str(exc)) from None
-        return self._run(checkpointer.job_id, job, checkpointer, prior_done=0).row()
+        with self._starting_job(job.job_id):
+            try:
+                checkpointer = self.link.start(job)
+            except RecoveryError as exc:  # the id is taken: dispatching the same job again is not doubled
+                raise ApiError(409, str(exc)) from None
+            except FmtcError as exc:
+                raise ApiError(400, str(exc)) from None
+            return self._run(checkpointer.job_id, job, checkpointer).row()
 
     def resume(self, job_id: str) -> dict[str, Any]:
         """Continue a paused job, or resume a stopped one from its checkpoint; a running job is refused (409)."""
@@ -111,14 +115,27 @@ class JobManager:
                 self.link.intend(job_id, paused=False)
                 self._refresh()
                 return active.row()
+            if job_id in self._starting:
+                raise ApiError(409, f"The job {job_id} is starting on this device; it was not started twice.")
+        with self._starting_job(job_id):
             try:
                 job, checkpointer = self.link.resume(job_id)
             except JobConflict as exc:
                 raise ApiError(409, str(exc)) from None
             except RecoveryError as exc:
                 raise ApiError(self._missing_or_conflict(job_id), str(exc)) from None
-            record = self.link.record(job_id) or {}
-            return self._run(job_id, job, checkpointer, prior_done=int(record.get("tiles_done") or 0)).row()
+            return self._run(checkpointer.job_id, job, checkpointer).row()
+
+    @contextmanager
+    def _starting_job(self, job_id: str) -> Iterator[None]:
+        """While a job is claimed but not yet running, recovery must still hear that it is alive."""
+        with self._lock:
+            self._starting.add(job_id)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._starting.discard(job_id)
 
     def resume_orphans(self) -> list[str]:
         """Resume this device's jobs that died with a previous process of the bridge; returns their ids."""
@@ -133,9 +150,10 @@ class JobManager:
             resumed.append(job_id)
         return resumed
 
-    def _run(self, job_id: str, job: DownloadJob, checkpointer: Any, prior_done: int) -> ActiveJob:
+    def _run(self, job_id: str, job: DownloadJob, checkpointer: Any) -> ActiveJob:
         download = Download(job, self.link.root)
-        active = ActiveJob(job_id, job, download, prior_done=prior_done)
+        previous = getattr(checkpointer, "checkpoint", None)  # tiles done by earlier runs of a resumed job
+        active = ActiveJob(job_id, job, download, prior_done=previous.tiles_done if previous is not None else 0)
         download.checkpointer = _BridgeCheckpointer(checkpointer, self, active)
         download.on_progress = lambda snap: self._progress(active, snap)
         bind = getattr(checkpointer, "bind", None)
@@ -183,7 +201,7 @@ class JobManager:
     def is_active(self, job_id: str) -> bool:
         """Whether ``job_id`` runs (or is paused) in this process: recovery's liveness answer for this device."""
         with self._lock:
-            return job_id in self._active
+            return job_id in self._active or job_id in self._starting
 
     def rows_active(self) -> list[dict[str, Any]]:
         """Rows of the jobs active in this process."""

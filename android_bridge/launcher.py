@@ -1,0 +1,97 @@
+"""Start, kill and restart a virtual device in its own process (for notebooks, demos and tests).
+
+>>> dev = VirtualDeviceProcess(root).start()      # doctest: +SKIP
+>>> dev.url, dev.code                              # what the phone shows
+>>> dev.kill()                                     # SIGKILL, like a vendor's power manager
+>>> dev.restart()                                  # same root and port: jobs resume through recovery
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from android_bridge.platform.virtual import read_screen
+
+
+class VirtualDeviceProcess:
+    """``python -m android_bridge --virtual`` on ``root`` as a child process; ``args`` are extra options."""
+
+    def __init__(self, root: str | os.PathLike[str], port: int = 0, args: tuple[str, ...] = ()) -> None:
+        self.root = Path(root)
+        self.port = port
+        self.args = tuple(args)
+        self.process: subprocess.Popen[str] | None = None
+        self.info: dict[str, Any] = {}
+
+    @property
+    def url(self) -> str:
+        """The device's API URL."""
+        return str(self.info["url"])
+
+    @property
+    def log_path(self) -> Path:
+        """The device's stderr (warnings and tracebacks of internal errors)."""
+        return self.root / "bridge" / "stderr.log"
+
+    @property
+    def code(self) -> str | None:
+        """The pairing code the device shows now (read from its screen)."""
+        return self.screen().get("pairing_code")
+
+    def screen(self) -> dict[str, Any]:
+        """What the phone shows: foreground state, notification, wake lock, pairing code."""
+        return read_screen(self.root / "bridge")
+
+    def start(self) -> VirtualDeviceProcess:
+        """Start the device and wait for its first line (URL, code, resumed jobs)."""
+        cmd = [sys.executable, "-m", "android_bridge", "--virtual", "--root", str(self.root),
+               "--port", str(self.port), *self.args]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:  # a file, not a pipe: a chatty child never blocks on it
+            self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
+        line = self.process.stdout.readline() if self.process.stdout else ""
+        if not line.startswith("{"):
+            self.process.kill()
+            self.process.wait(10)
+            raise RuntimeError(f"the virtual device did not start: {self.log_path.read_text()[-2000:]}")
+        self.info = json.loads(line)
+        self.port = int(self.url.rsplit(":", 1)[1])
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the device (no chance to flush or checkpoint beyond what it already wrote)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self, timeout: float = 20.0) -> int | None:
+        """SIGTERM: running jobs are left paused and resumable; returns the exit code."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        return self.process.returncode
+
+    def restart(self) -> VirtualDeviceProcess:
+        """Start again on the same root and port (after :meth:`kill` or :meth:`stop`)."""
+        self.stop()
+        return self.start()
+
+    def __enter__(self) -> VirtualDeviceProcess:
+        return self.start() if self.process is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

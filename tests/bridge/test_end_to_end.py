@@ -1,0 +1,95 @@
+"""End to end: a virtual device in a real subprocess, paired by code, running a job against the demo tile
+server while the test watches live progress; SIGKILL mid-job, restart, resumed by recovery, finished with
+exactly the region's tiles; the pulled store opens as MBTiles."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import time
+
+from fmtc_nb.cover import TileCover
+from fmtc_nb.device import pair
+from fmtc_nb.recovery import RecoveryRegistry
+from fmtc_nb.regions import parse_region
+from fmtc_nb.zooms import parse_zooms
+
+REGION = "rect:5.9,45.8,10.5,47.8"  # Switzerland
+ZOOMS = "0-11"
+RATE = 120  # tiles per second, so the job lasts a few seconds and the kill lands mid-job
+
+
+def stored_tiles(path) -> set[tuple[int, int, int]]:
+    """(z, x, y) of every tile in an MBTiles file (rows are TMS)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT zoom_level, tile_column, tile_row FROM tiles").fetchall()
+    finally:
+        db.close()
+    return {(z, x, (1 << z) - 1 - row) for z, x, row in rows}
+
+
+def test_kill_restart_resume_pull(device, tile_server, config_dir, tmp_path):
+    client = pair(device.url, device.code, "phone")
+    assert stat.S_IMODE(os.stat(config_dir / "devices.json").st_mode) == 0o600
+    cover = TileCover(parse_region(REGION), parse_zooms(ZOOMS))
+    expected = set(cover.tiles())
+
+    row = client.dispatch(REGION, ZOOMS, url=tile_server.url_template, store="swiss", rate_limit=RATE, parallel=4)
+    job_id = row["id"]
+    assert row["status"] == "running" and row["tiles_total"] == cover.total
+
+    seen, screen_mid = [], None
+    started = time.monotonic()
+    for name, data in client.events(job_id):
+        assert name == "progress"
+        seen.append(data)
+        if screen_mid is None and data["tiles_done"] >= cover.total // 5:
+            screen_mid = device.screen()
+        if data["tiles_done"] >= cover.total // 2:
+            device.kill()
+            break
+    killed_at = seen[-1]["tiles_done"]
+    assert len(seen) >= 5, "live progress arrives several times a second"
+    assert [d["tiles_done"] for d in seen] == sorted(d["tiles_done"] for d in seen)
+    assert {"max_tiles", "attempted", "cached", "flushed", "buffered", "percentage", "tiles_per_s"} <= set(seen[-1])
+    assert screen_mid["foreground"] and screen_mid["wake_lock"]
+    note = screen_mid["notification"]
+    assert note["max_tiles"] == cover.total and 0 < note["attempted"] < cover.total and note["ongoing"]
+    assert f"/ {cover.total:,} tiles" in note["text"]
+    assert screen_mid["notification_updates"] <= time.monotonic() - started + 1, "at most once a second"
+
+    # The killed device cannot answer; whoever reads its registry meanwhile never calls the job failed.
+    with RecoveryRegistry(device.root) as registry:
+        assert registry.get(job_id).status in ("running", "stale")
+
+    device.restart()
+    assert device.info["resumed"] == [job_id]
+    final = client.watch(job_id)
+    assert final["status"] == "completed", final
+    assert final["tiles_done"] == cover.total and final["tiles_failed"] == 0
+    after = device.screen()
+    assert not after["foreground"] and not after["wake_lock"] and after["notification"] is None
+
+    records = {r["id"]: r for r in client.recovery()}
+    assert records[job_id]["status"] == "completed" and records[job_id]["runs"] == 2
+    jobs = client.jobs_frame()
+    assert jobs.loc[job_id, "status"] == "completed" and jobs.loc[job_id, "tiles_done"] == cover.total
+
+    # Tiles fetched twice are only those in flight or in the unflushed buffer (about a second) at the kill.
+    refetched = sum(tile_server.app.hits[t] - 1 for t in expected if tile_server.app.hits[t] > 1)
+    assert refetched <= RATE * 1.5 + 4, (refetched, killed_at)
+    assert all(tile_server.app.hits[t] >= 1 for t in expected)
+
+    local = client.pull("swiss", tmp_path / "local")
+    assert stored_tiles(local) == expected
+    db = sqlite3.connect(local)
+    meta = dict(db.execute("SELECT name, value FROM metadata"))
+    db.close()
+    assert meta["format"] == "png" and "bounds" in meta and "name" in meta
+    if shutil.which("gdalinfo"):
+        out = subprocess.run(["gdalinfo", str(local)], capture_output=True, text=True, timeout=60)
+        assert "MBTiles" in out.stdout, out.stderr
