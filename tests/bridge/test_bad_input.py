@@ -1,0 +1,116 @@
+"""Bad job bodies and conflicting actions: a clear JSON error with a fitting status, nothing started or lost."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from android_bridge.launcher import VirtualDeviceProcess
+from fmtc_nb.device import DeviceClient, build_job
+from fmtc_nb.errors import DeviceError
+from fmtc_nb.regions import parse_region
+from tests.bridge.conftest import api, pair_token
+
+REGION = "rect:6.0,46.0,6.5,46.5"
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory):
+    dev = VirtualDeviceProcess(tmp_path_factory.mktemp("limited"),
+                               args=("--max-tiles", "500", "--max-zoom", "12")).start()
+    dev.token = pair_token(dev)
+    yield dev
+    dev.stop()
+
+
+def job_body(url: str, **changes):
+    body = build_job(REGION, "0-8", url, "good").to_dict()
+    body.update(changes)
+    return body
+
+
+def nothing_started(dev) -> None:
+    status, _, body = api(dev.url, "GET", "/api/v1/jobs", token=dev.token)
+    assert status == 200 and body["jobs"] == []
+    assert not (dev.root / "stores").exists() or not any((dev.root / "stores").iterdir())
+
+
+CASES = [
+    ("zoom beyond the limit", {"zooms": [0, 13]}, 422, "limit of 12"),
+    ("tiles beyond the limit", {"zooms": [12], "region": parse_region("rect:0,40,20,55").to_geojson()}, 422,
+     "limit of 500"),
+    ("store escaping the root", {"store": "../outside"}, 400, ".."),
+    ("store with a separator", {"store": "a/b"}, 400, "'/'"),
+    ("store not a string", {"store": 5}, 400, "store name"),
+    ("negative zoom", {"zooms": [-1]}, 400, "negative"),
+    ("zooms not a list", {"zooms": "0-8"}, 400, "list of integers"),
+    ("region not GeoJSON", {"region": {"type": "Nonsense"}}, 400, ""),
+    ("region a file path", {"region": "/etc/passwd"}, 400, "GeoJSON object"),
+    ("unknown field", {"surprise": 1}, 400, "surprise"),
+    ("unknown option", {"options": {"warp_speed": 9}}, 400, "warp_speed"),
+    ("option of the wrong type", {"options": {"parallel": "many"}}, 400, "parallel"),
+    ("option out of bounds", {"options": {"parallel": 10_000}}, 400, "parallel"),
+    ("source without template", {"source": {"headers": {}}}, 400, "url_template"),
+    ("source not http", {"source": {"url_template": "file:///{z}/{x}/{y}"}}, 400, "http"),
+    ("forbidden bulk source", {"source": {"url_template": "https://tile.openstreetmap.org/{z}/{x}/{y}.png"}}, 400,
+     "forbids bulk"),
+    ("bad job id", {"job_id": "../../x"}, 400, "job_id"),
+]
+
+
+@pytest.mark.parametrize(("what", "changes", "status", "words"), CASES, ids=[c[0] for c in CASES])
+def test_bad_job_is_refused_and_nothing_starts(limited, tile_server, what, changes, status, words):
+    got, head, body = api(limited.url, "POST", "/api/v1/jobs", job_body(tile_server.url_template, **changes),
+                          token=limited.token)
+    assert got == status, body
+    assert head["Content-Type"].startswith("application/json") and words in body["error"]
+    nothing_started(limited)
+
+
+@pytest.mark.parametrize(("raw", "status"), [(b"", 400), (b"{not json", 400), (b"[1, 2]", 400), (b"null", 400),
+                                              (b'{"zooms": [Infinity]}', 400), (b"x" * (1 << 20 + 1), 413),
+                                              (b"[" * 100_000, 400)])
+def test_malformed_or_oversized_body(limited, raw, status):
+    got, _, body = api(limited.url, "POST", "/api/v1/jobs", raw=raw, token=limited.token)
+    assert got == status and body["error"]
+    nothing_started(limited)
+
+
+def test_unknown_job_and_store_are_404(limited):
+    for method, path in (("GET", "/api/v1/jobs/nope"), ("POST", "/api/v1/jobs/nope/pause"),
+                         ("POST", "/api/v1/jobs/nope/resume"), ("POST", "/api/v1/jobs/nope/cancel"),
+                         ("GET", "/api/v1/jobs/nope/events"), ("GET", "/api/v1/stores/nope/stats"),
+                         ("GET", "/api/v1/stores/nope.mbtiles")):
+        status, _, body = api(limited.url, method, path, token=limited.token)
+        assert status == 404 and body["error"], (method, path)
+    status, _, body = api(limited.url, "GET", "/api/v1/stores/..%2F..%2Fetc.mbtiles", token=limited.token)
+    assert status in (400, 404) and body["error"]
+    status, _, body = api(limited.url, "PUT", "/api/v1/jobs", token=limited.token)
+    assert status == 405 and body["error"]
+
+
+def test_running_job_is_not_doubled_and_controls_work(limited, tile_server):
+    client = DeviceClient(limited.url, limited.token)
+    job = build_job(REGION, "0-8", tile_server.url_template, "slow", rate_limit=4, parallel=1)
+    row = client.dispatch_job(job)
+    try:
+        with pytest.raises(DeviceError, match="already running") as exc:
+            client.resume(row["id"])
+        assert exc.value.status == 409
+        with pytest.raises(DeviceError, match="already in the recovery registry") as exc:
+            client.dispatch_job(job)  # the same job (same id) again
+        assert exc.value.status == 409
+        assert len(client.jobs()) == 1
+        assert client.pause(row["id"])["status"] == "paused"
+        assert client.resume(row["id"])["status"] == "running"
+    finally:
+        assert client.cancel(row["id"])["status"] in ("cancelling", "cancelled")
+    end = client.watch(row["id"])
+    assert end["status"] == "cancelled"
+    with pytest.raises(DeviceError, match="cannot be paused") as exc:
+        client.pause(row["id"])
+    assert exc.value.status == 409
+    stats = client.store_stats("slow")
+    assert stats["tiles"] == end["tiles_done"], "stored tiles survive a cancel"
+    assert json.dumps(stats)
