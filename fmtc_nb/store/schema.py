@@ -3,7 +3,7 @@
 MBTiles readers (GDAL, QGIS, tile servers) see the ``metadata`` table and the ``tiles`` view (TMS rows);
 fmtc-nb keeps the real data in ``fmtc_*`` tables:
 
-- ``fmtc_blobs``: each distinct tile body once (16-byte BLAKE2b hash, reference count);
+- ``fmtc_blobs``: each distinct tile body once (64-bit BLAKE2b hash, reference count);
 - ``fmtc_tiles``: one row per tile with its blob, size (bytes), fetched/used/expiry times (epoch seconds),
   ETag and Last-Modified; primary key (zoom_level, tile_row, tile_column) so a row of tiles is one range;
 - ``fmtc_counters`` / ``fmtc_zooms``: the statistics, updated in the transactions that change tiles;
@@ -21,7 +21,7 @@ SCHEMA_VERSION = 1
 
 DDL = """
 CREATE TABLE metadata (name TEXT NOT NULL PRIMARY KEY, value TEXT);
-CREATE TABLE fmtc_blobs (id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, data BLOB NOT NULL,
+CREATE TABLE fmtc_blobs (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, data BLOB NOT NULL,
                          refs INTEGER NOT NULL);
 CREATE TABLE fmtc_tiles (zoom_level INTEGER NOT NULL, tile_row INTEGER NOT NULL, tile_column INTEGER NOT NULL,
                          blob_id INTEGER NOT NULL, size INTEGER NOT NULL, fetched_at REAL NOT NULL,
@@ -31,6 +31,7 @@ CREATE VIEW tiles AS
     SELECT zoom_level, tile_column, tile_row,
            (SELECT data FROM fmtc_blobs WHERE fmtc_blobs.id = fmtc_tiles.blob_id) AS tile_data
     FROM fmtc_tiles;
+CREATE INDEX fmtc_blobs_by_hash ON fmtc_blobs (hash);
 CREATE TABLE fmtc_counters (id INTEGER PRIMARY KEY CHECK (id = 1), tiles INTEGER NOT NULL,
                             tile_bytes INTEGER NOT NULL, blobs INTEGER NOT NULL, blob_bytes INTEGER NOT NULL,
                             hits INTEGER NOT NULL, misses INTEGER NOT NULL, failures INTEGER NOT NULL,

@@ -28,6 +28,9 @@ from fmtc_nb.store.schema import LRU_INDEX, is_fmtc_store
 MAX_TILES_KEY = "fmtc_max_tiles"
 Failure = tuple[int, int, int, str]  # z, x, y, reason
 _KEY_CHUNK = 500
+#: Page cache per connection (KiB) and write-ahead-log pages between automatic checkpoints.
+CACHE_KIB = 32768
+WAL_CHECKPOINT_PAGES = 16384
 _TILE_COLUMNS = "zoom_level, tile_row, tile_column, blob_id, size, fetched_at, used_at, etag, last_modified, expires_at"
 _INSERT_TILE = f"INSERT INTO fmtc_tiles ({_TILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 _SELECT_RECORD = ("SELECT b.data, t.fetched_at, t.etag, t.last_modified, t.expires_at FROM fmtc_tiles t "
@@ -39,9 +42,9 @@ def tms_row(z: int, y: int) -> int:
     return (1 << z) - 1 - y
 
 
-def blob_hash(data: bytes) -> bytes:
-    """The 16-byte BLAKE2b digest identifying a tile body."""
-    return hashlib.blake2b(data, digest_size=16).digest()
+def blob_hash(data: bytes) -> int:
+    """The signed 64-bit BLAKE2b digest identifying a tile body (its length is compared too, see ``_blob_ids``)."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little", signed=True)
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
@@ -50,7 +53,11 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=30.0)
         db.execute("PRAGMA synchronous = NORMAL")
-        db.execute("PRAGMA cache_size = -16000")
+        db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        if not readonly:
+            # a large WAL lets hot pages (the blob hash index) be rewritten many times per checkpoint
+            db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+            db.execute(f"PRAGMA journal_size_limit = {WAL_CHECKPOINT_PAGES * 4096}")
         db.execute("PRAGMA foreign_keys = OFF")
     except sqlite3.Error as exc:
         raise StoreError(f"The file {path} cannot be opened as SQLite ({exc}).") from exc
@@ -163,29 +170,30 @@ class Store:
                            (checkpoint[0], checkpoint[1], now))
             db.execute("UPDATE fmtc_counters SET updated_at = ?", (now,))
 
-    def _blob_ids(self, db: sqlite3.Connection, bodies: dict[bytes, bytes]) -> tuple[dict[bytes, int], dict[bytes, int]]:
-        """(existing hash -> id, new hash -> freshly assigned id) for the hashes of ``bodies``."""
-        hashes = list(bodies)
+    def _blob_ids(self, db: sqlite3.Connection, bodies: dict[bytes, int]) -> tuple[dict[bytes, int], dict[bytes, int]]:
+        """(body -> id of the stored identical blob, body -> freshly assigned id) for ``bodies`` (body -> hash).
+        Bodies are compared in full, so a hash collision never merges different tiles."""
+        hashes = list(set(bodies.values()))
         existing: dict[bytes, int] = {}
         for i in range(0, len(hashes), _KEY_CHUNK):
             chunk = hashes[i:i + _KEY_CHUNK]
             marks = ",".join("?" * len(chunk))
-            existing.update(db.execute(f"SELECT hash, id FROM fmtc_blobs WHERE hash IN ({marks})", chunk).fetchall())
+            for h, blob_id, data in db.execute(f"SELECT hash, id, data FROM fmtc_blobs WHERE hash IN ({marks})", chunk):
+                if bodies.get(data) == h:
+                    existing[data] = blob_id
         next_id = db.execute("SELECT coalesce(max(id), 0) + 1 FROM fmtc_blobs").fetchone()[0]
-        new = {h: next_id + i for i, h in enumerate(h for h in hashes if h not in existing)}
+        new = {data: next_id + i for i, data in enumerate(d for d in bodies if d not in existing)}
         return existing, new
 
     def _put(self, db: sqlite3.Connection, records: list[TileRecord], now: float) -> None:
-        bodies: dict[bytes, bytes] = {}
-        hashed = []
+        bodies: dict[bytes, int] = {}
         for r in records:
-            h = blob_hash(r.data)
-            bodies[h] = r.data
-            hashed.append(h)
+            if r.data not in bodies:
+                bodies[r.data] = blob_hash(r.data)
         existing, new = self._blob_ids(db, bodies)
         ids = existing | new
-        rows = [(r.z, tms_row(r.z, r.y), r.x, ids[h], len(r.data), r.fetched_at, max(r.fetched_at, now), r.etag,
-                 r.last_modified, r.expires_at) for r, h in zip(records, hashed, strict=True)]
+        rows = [(r.z, tms_row(r.z, r.y), r.x, ids[r.data], len(r.data), r.fetched_at, max(r.fetched_at, now), r.etag,
+                 r.last_modified, r.expires_at) for r in records]
         refs: dict[int, int] = {}
         for row in rows:
             refs[row[3]] = refs.get(row[3], 0) + 1
@@ -202,14 +210,14 @@ class Store:
         for _, _, _, blob_id, _ in replaced:
             refs[blob_id] = refs.get(blob_id, 0) - 1
         db.executemany("INSERT INTO fmtc_blobs (id, hash, data, refs) VALUES (?, ?, ?, ?)",
-                       [(i, h, bodies[h], refs.pop(i)) for h, i in new.items()])
+                       [(i, bodies[data], data, refs.pop(i)) for data, i in new.items()])
         db.executemany("UPDATE fmtc_blobs SET refs = refs + ? WHERE id = ?",
                        [(n, i) for i, n in refs.items() if n])
         gone = db.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM fmtc_blobs WHERE refs <= 0 AND id IN "
                           f"({','.join(str(i) for i in refs) or 'NULL'})").fetchone()
         if gone[0]:
             db.execute(f"DELETE FROM fmtc_blobs WHERE refs <= 0 AND id IN ({','.join(str(i) for i in refs)})")
-        new_bytes = sum(len(bodies[h]) for h in new)
+        new_bytes = sum(len(data) for data in new)
         added_bytes = sum(row[4] for row in rows) - sum(old[4] for old in replaced)
         db.execute("UPDATE fmtc_counters SET tiles = tiles + ?, tile_bytes = tile_bytes + ?, blobs = blobs + ?, "
                    "blob_bytes = blob_bytes + ?", (len(rows) - len(replaced), added_bytes, len(new) - gone[0],
