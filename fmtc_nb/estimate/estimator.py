@@ -160,10 +160,11 @@ def summarize(counts: dict[int, int], phases: Sequence[dict[int, list[Block]]], 
     }
     parts: dict[str, dict[int, StratumTotal]] = {name: {} for name in values}
     zooms = []
+    pooled = {name: _pooled_variance(seen, value) for name, value in values.items()}
     for z, n in counts.items():
         mine = [m for (mz, _), m in seen.items() if mz == z]
         for name, value in values.items():
-            parts[name][z] = _zoom_total(z, phases, seen, value)
+            parts[name][z] = _zoom_total(z, n, phases, seen, value, pooled[name])
         usable = [m for m in mine if m.kind != "failed"]
         sizes = np.array([m.size for m in usable], dtype=float)
         ok = sum(m.kind == "ok" for m in usable)
@@ -185,10 +186,21 @@ def summarize(counts: dict[int, int], phases: Sequence[dict[int, list[Block]]], 
                     storage_parts=parts["storage"], repeated_bodies=bodies)
 
 
-def _zoom_total(z: int, phases: Sequence[dict[int, list[Block]]], seen: Seen,
-                value: Callable[[Measurement], float | None]) -> StratumTotal:
+def _pooled_variance(seen: Seen, value: Callable[[Measurement], float | None]) -> float:
+    """Variance of ``value`` over every usable measured tile, all zooms together."""
+    got = [v for m in seen.values() if (v := value(m)) is not None]
+    return float(np.var(got, ddof=1)) if len(got) > 1 else 0.0
+
+
+def _zoom_total(z: int, population: int, phases: Sequence[dict[int, list[Block]]], seen: Seen,
+                value: Callable[[Measurement], float | None], pooled_variance: float) -> StratumTotal:
     """Estimate of zoom ``z``'s total of ``value`` (None: unusable answer): each phase's blocked estimate,
-    averaged with weights proportional to the phase's usable sample size."""
+    averaged with weights proportional to the phase's usable sample size.
+
+    A zoom sampled in part whose sampled values are all equal (say all sea) would claim zero variance; it
+    gets instead the variance of a sample whose spread is ``pooled_variance / n`` (as if about one tile in
+    ``n`` could differ like the tiles of the other zooms do), so its interval stays honest.
+    """
     estimates = []
     for design in phases:
         blocks = []
@@ -201,8 +213,13 @@ def _zoom_total(z: int, phases: Sequence[dict[int, list[Block]]], seen: Seen,
     used = sum(n for n, _ in estimates)
     if not used:  # every sampled answer at this zoom failed: nothing is known about it
         return StratumTotal(0.0, ((math.inf, 1.0),), 0.0)
-    observed = sum(v for (mz, _), m in seen.items() if mz == z and (v := value(m)) is not None)
-    return weighted_total([(n / used, est) for n, est in estimates], observed)
+    got = [v for (mz, _), m in seen.items() if mz == z and (v := value(m)) is not None]
+    result = weighted_total([(n / used, est) for n, est in estimates], float(sum(got)))
+    n = len(got)
+    if result.variance == 0 and n < population:
+        variance = population**2 * (1 - n / population) * pooled_variance / n / n
+        result = StratumTotal(result.total, ((variance, float(max(n - 1, 1))),), result.observed)
+    return result
 
 
 def _collapse(blocks: list[tuple[int, list[float]]]) -> list[tuple[int, list[float]]]:

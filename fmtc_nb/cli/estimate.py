@@ -1,0 +1,67 @@
+"""``fmtc-nb estimate REGION --zoom A-B --url TEMPLATE``: size, storage and time with a 95% interval, and
+with ``--budget`` the deepest max zoom that fits."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``estimate`` command."""
+    p = subparsers.add_parser("estimate", help="estimate download size and time from a sample of tiles")
+    p.add_argument("region", help="GeoJSON file, rect:W,S,E,N, circle:LON,LAT,RADIUS_KM or line:RADIUS_M:LON,LAT,...")
+    p.add_argument("--zoom", default="0-12", help="zoom level or range, e.g. 0-14 (default 0-12)")
+    p.add_argument("--url", required=True, help="tile URL template with {z}, {x}, {y}")
+    p.add_argument("--samples", type=int, default=None,
+                   help="requests to spend (default about 1%% of the tiles, within 200-2000)")
+    p.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable sample")
+    p.add_argument("--budget", default=None, help="storage budget: 2GB, 500MiB, 123456 (bytes) or 10000tiles")
+    p.add_argument("--parallel", type=int, default=16, help="concurrent requests of the download (default 16)")
+    p.add_argument("--rate-limit", type=float, default=None, help="tiles per second of the download (default none)")
+    p.add_argument("--json", action="store_true", help="print the estimate as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Estimate, print, return the exit code."""
+    from fmtc_nb.estimate import estimate, parse_budget
+    from fmtc_nb.regions import parse_region
+
+    budget = parse_budget(args.budget) if args.budget is not None else None
+    result = estimate(parse_region(args.region), args.zoom, args.url, samples=args.samples, seed=args.seed,
+                      parallel=args.parallel, rate_limit=args.rate_limit)
+    plan = result.plan(budget) if budget is not None else None
+    if args.json:
+        print(json.dumps(result.to_dict(plan)))
+        return 0
+    print(_text(result, plan))
+    return 0
+
+
+def _text(result, plan) -> str:  # noqa: ANN001 - Estimate, Plan | None
+    from fmtc_nb.estimate.sizes import human_bytes
+
+    def span(iv, fmt) -> str:  # noqa: ANN001
+        return f"{fmt(iv.estimate)} ({fmt(iv.low)} - {fmt(iv.high)})"
+
+    def secs(s: float) -> str:
+        return f"{s:,.0f} s" if s < 3600 else f"{s / 3600:,.1f} h"
+
+    lines = [f"{'zoom':>4}  {'tiles':>12}  {'sampled':>7}  transfer (95% interval)"]
+    for z in result.zooms:
+        mark = "exact" if z.exact else f"{z.sampled:>7}"
+        lines.append(f"{z.zoom:>4}  {z.tiles:>12,}  {mark:>7}  {span(z.bytes, human_bytes)}")
+    lines += [
+        f"tiles: {result.tiles:,}   requests used: {result.requests:,}",
+        f"transfer: {span(result.bytes, human_bytes)}",
+        f"storage:  {span(result.storage_bytes, human_bytes)}  (identical tiles stored once)",
+        f"duration: {span(result.duration_s, secs)}  at {result.parallel} parallel"
+        + (f", {result.rate_limit:g} tiles/s" if result.rate_limit else ""),
+    ]
+    if plan is not None:
+        safe = f"; with {result.confidence:.0%} confidence up to zoom {plan.safe_max_zoom}" \
+            if plan.safe_max_zoom is not None else ""
+        lines.append(f"plan: zooms {plan.min_zoom}-{plan.max_zoom} fit {plan.budget} "
+                     f"(probability {plan.probability:.0%}){safe}")
+    return "\n".join(lines)
