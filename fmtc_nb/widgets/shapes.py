@@ -1,0 +1,93 @@
+"""Drawn shapes <-> regions: the GeoJSON features of ipyleaflet's GeomanDrawControl ``data`` and fmtc-nb regions.
+
+Geoman reports each layer as a Feature whose ``properties.type`` is ``rectangle``, ``circle`` (a Point with the
+radius in metres in ``properties.style.radius``), ``polygon`` or ``polyline``. A polyline becomes a corridor of
+``properties.radius_m`` metres, or of the picker's corridor radius when the user drew it. Shapes set from Python
+carry ``properties.fmtc_kind`` so a rectangle stays a rectangle after the map echoes it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from fmtc_nb.errors import RegionError
+from fmtc_nb.regions import Circle, Corridor, MultiPolygon, MultiRegion, Polygon, Rectangle, Region
+
+#: Leaflet path style of shapes set from Python (the same blue as Geoman's own).
+SHAPE_STYLE = {"color": "#3388ff", "weight": 3, "fillOpacity": 0.15}
+
+
+def _kind(feature: dict[str, Any]) -> str:
+    props = feature.get("properties") or {}
+    return str(props.get("fmtc_kind") or props.get("type") or "").lower()
+
+
+def feature_to_region(feature: dict[str, Any], corridor_radius_m: float) -> Region:
+    """The region of one drawn feature; polylines without ``radius_m`` get ``corridor_radius_m`` metres."""
+    geometry = feature.get("geometry") or {}
+    coords = geometry.get("coordinates")
+    props = feature.get("properties") or {}
+    kind, gtype = _kind(feature), geometry.get("type")
+    if gtype == "Point":
+        radius_m = props.get("radius_m") or (props.get("style") or {}).get("radius")
+        if not radius_m:
+            raise RegionError("A drawn point needs a radius to be a circle region (draw a circle instead).")
+        return Circle(coords[0], coords[1], float(radius_m) / 1000.0)
+    if gtype == "LineString":
+        return Corridor(coords, float(props.get("radius_m") or corridor_radius_m))
+    if gtype == "Polygon" and kind == "rectangle":
+        lons = [p[0] for p in coords[0]]
+        lats = [p[1] for p in coords[0]]
+        return Rectangle(min(lons), min(lats), max(lons), max(lats))
+    if gtype == "Polygon":
+        return Polygon(coords[0], coords[1:])
+    if gtype == "MultiPolygon":
+        return MultiPolygon(coords)
+    raise RegionError(f"A drawn {gtype or 'shape'} cannot be a region; draw a rectangle, circle, polygon or line.")
+
+
+def features_to_region(features: Sequence[dict[str, Any]], corridor_radius_m: float) -> Region | None:
+    """The union of the drawn features (None when nothing is drawn)."""
+    regions = [feature_to_region(f, corridor_radius_m) for f in features]
+    if not regions:
+        return None
+    return regions[0] if len(regions) == 1 else MultiRegion(regions)
+
+
+def flatten(region: Region) -> list[Region]:
+    """The drawable parts of a region: a multi-region's members, each multipolygon's polygons."""
+    if isinstance(region, MultiPolygon):
+        return list(region.regions)
+    if isinstance(region, MultiRegion):
+        return [part for member in region.regions for part in flatten(member)]
+    return [region]
+
+
+def region_to_features(region: Region) -> list[dict[str, Any]]:
+    """Features the draw control can show (and edit) for ``region``."""
+    out = []
+    for part in flatten(region):
+        style = dict(SHAPE_STYLE)
+        props: dict[str, Any] = {"fmtc_kind": part.kind, "type": part.kind, "style": style}
+        if isinstance(part, Circle):
+            style["radius"] = part.radius_km * 1000.0
+            props["type"] = "circle"
+            geometry = {"type": "Point", "coordinates": [part.lon, part.lat]}
+        elif isinstance(part, Corridor):
+            props.update(type="polyline", radius_m=part.radius_m)
+            geometry = {"type": "LineString", "coordinates": [list(p) for p in part.path]}
+        elif isinstance(part, Rectangle | Polygon):
+            geometry = part.to_geojson()["geometry"]
+            if geometry["type"] != "Polygon":  # an antimeridian rectangle: one polygon per side
+                out.extend(region_to_features(MultiPolygon(geometry["coordinates"])))
+                continue
+        else:
+            raise RegionError(f"A {part.kind} region cannot be drawn on the map.")
+        out.append({"type": "Feature", "properties": props, "geometry": geometry})
+    return out
+
+
+def regions_to_features(regions: Iterable[Region]) -> list[dict[str, Any]]:
+    """Features of several regions, in order."""
+    return [f for r in regions for f in region_to_features(r)]
