@@ -34,6 +34,30 @@ def checkpoint_wal(path: Path) -> None:
         db.close()
 
 
+def remove_with_side_files(path: Path) -> None:
+    """Delete ``path`` and its SQLite side files (missing ones are fine)."""
+    for p in (path, *side_files(path)):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def write_empty_store(path: Path, name: str, source_url: str | None = None, **meta: object) -> None:
+    """Write a complete empty store file at ``path`` (which must not exist), its WAL folded in."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        create_schema(db, time.time())
+        entries: dict[str, object] = {"name": name, "type": "baselayer", "version": "1.3",
+                                      "description": f"fmtc-nb store {name}", SOURCE_KEY: source_url}
+        fmt = meta.pop("format", None) or format_from_url(source_url)
+        entries |= {"format": fmt, **meta}
+        db.execute("BEGIN")
+        write_metadata(db, entries)
+        db.execute("COMMIT")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+
+
 class Root:
     """The stores under one root directory (``path`` None: ``$FMTC_NB_ROOT`` or the user data directory)."""
 
@@ -69,33 +93,23 @@ class Root:
         """Create an empty store for tiles of ``source_url`` (a URL template) with extra MBTiles metadata
         (``attribution``, ``description``, ``format`` ...); StoreExists if the name is taken."""
         path = self.store_path(name)
-        self.stores_dir.mkdir(parents=True, exist_ok=True)
         if path.exists():
             raise StoreExists(f"A store named {name!r} exists already.")
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+        tmp = self.scratch_path(name)
         try:
-            db = sqlite3.connect(tmp, isolation_level=None)
-            try:
-                create_schema(db, time.time())
-                entries: dict[str, object] = {"name": name, "type": "baselayer", "version": "1.3",
-                                              "description": f"fmtc-nb store {name}", SOURCE_KEY: source_url}
-                fmt = meta.pop("format", None) or format_from_url(source_url)
-                entries |= {"format": fmt, **meta}
-                db.execute("BEGIN")
-                write_metadata(db, entries)
-                db.execute("COMMIT")
-                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                db.close()
+            write_empty_store(tmp, name, source_url, **meta)
             try:
                 os.link(tmp, path)  # atomic: fails if another process created the store meanwhile
             except FileExistsError:
                 raise StoreExists(f"A store named {name!r} exists already.") from None
         finally:
-            for p in (tmp, *side_files(tmp)):
-                with contextlib.suppress(FileNotFoundError):
-                    p.unlink()
+            remove_with_side_files(tmp)
         return Store(path)
+
+    def scratch_path(self, name: str) -> Path:
+        """A hidden, unique file name in the stores directory for building store ``name`` before it appears."""
+        self.stores_dir.mkdir(parents=True, exist_ok=True)
+        return self.stores_dir / f".{check_name(name)}.{os.getpid()}.{time.monotonic_ns()}.tmp"
 
     def open_or_create(self, name: str, url_template: str | None = None, **meta: object) -> Store:
         """Open store ``name``, creating it for ``url_template`` if missing. A store recording another
@@ -121,14 +135,14 @@ class Root:
             raise StoreNotFound(f"There is no store named {name!r} in {self.stores_dir}.")
         if dst.exists():
             raise StoreExists(f"A store named {new_name!r} exists already.")
-        with Store(src) as store:
-            store.set_metadata(name=new_name)
         checkpoint_wal(src)
-        os.link(src, dst)
-        src.unlink()
-        for old in side_files(src):
-            with contextlib.suppress(FileNotFoundError):
-                old.unlink()
+        try:
+            os.link(src, dst)
+        except FileExistsError:
+            raise StoreExists(f"A store named {new_name!r} exists already.") from None
+        remove_with_side_files(src)
+        with Store(dst) as store:
+            store.set_metadata(name=new_name)
         return dst
 
     def reset(self, name: str) -> None:
@@ -141,6 +155,4 @@ class Root:
         path = self.store_path(name)
         if not path.is_file():
             raise StoreNotFound(f"There is no store named {name!r} in {self.stores_dir}.")
-        for p in (path, *side_files(path)):
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
+        remove_with_side_files(path)

@@ -321,6 +321,12 @@ class Store:
                 return
             key = rows[-1][:3]
 
+    def tile_keys(self, z: int) -> list[tuple[int, int]]:
+        """(x, y) of every tile stored at zoom ``z``."""
+        with self._lock:
+            rows = self.db.execute("SELECT tile_column, tile_row FROM fmtc_tiles WHERE zoom_level = ?", (z,)).fetchall()
+        return [(x, tms_row(z, row)) for x, row in rows]
+
     def stats(self) -> StoreStats:
         """The store's statistics in O(1): counters and per-zoom counts from one consistent read."""
         with self._read() as db:

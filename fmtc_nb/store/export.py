@@ -1,0 +1,117 @@
+"""Export a store: a plain MBTiles file, a PMTiles v3 archive (written by the ``pmtiles`` package), or a
+``z/x/y.ext`` directory. Every export is written beside its target and moved into place when complete."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from fmtc_nb.errors import StoreError
+from fmtc_nb.store.store import Store, tms_row
+
+FORMATS = ("mbtiles", "pmtiles", "dir")
+
+
+@contextlib.contextmanager
+def _replacing(out: Path, overwrite: bool) -> Iterator[Path]:
+    """Yield a temporary path beside ``out``; on success it replaces ``out``, on failure it is removed."""
+    if out.exists() and not overwrite:
+        raise StoreError(f"The export target {out} exists already; remove it or choose another path.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    try:
+        yield tmp
+        if out.is_dir() and not out.is_symlink():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    finally:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp.exists():
+            tmp.unlink()
+
+
+def export_store(store: Store, fmt: str, out: str | os.PathLike[str], *, overwrite: bool = False) -> int:
+    """Write every tile of ``store`` to ``out`` in format ``fmt`` (mbtiles, pmtiles or dir); returns tiles written."""
+    if fmt not in FORMATS:
+        raise StoreError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    if store.stats().tiles == 0 and fmt == "pmtiles":
+        raise StoreError(f"The store {store.name!r} holds no tiles, and a PMTiles archive needs at least one.")
+    writer = {"mbtiles": _to_mbtiles, "pmtiles": _to_pmtiles, "dir": _to_dir}[fmt]
+    with _replacing(Path(out), overwrite) as tmp:
+        return writer(store, tmp)
+
+
+def _to_mbtiles(store: Store, path: Path) -> int:
+    """A standalone MBTiles 1.3 with a real ``tiles`` table (what every reader and writer expects)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA application_id = 1297105496")
+        db.executescript(
+            "CREATE TABLE metadata (name TEXT NOT NULL PRIMARY KEY, value TEXT);"
+            "CREATE TABLE tiles (zoom_level INTEGER NOT NULL, tile_column INTEGER NOT NULL, "
+            "tile_row INTEGER NOT NULL, tile_data BLOB NOT NULL);")
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO metadata VALUES (?, ?)", store.metadata().items())
+        count = 0
+        batch: list[tuple[int, int, int, bytes]] = []
+        for record in store.iter_tiles():
+            batch.append((record.z, record.x, tms_row(record.z, record.y), record.data))
+            if len(batch) >= 1000:
+                count += _flush(db, batch)
+        count += _flush(db, batch)
+        db.execute("CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row)")
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    return count
+
+
+def _flush(db: sqlite3.Connection, batch: list[tuple[int, int, int, bytes]]) -> int:
+    db.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)", batch)
+    n = len(batch)
+    batch.clear()
+    return n
+
+
+def _to_pmtiles(store: Store, path: Path) -> int:
+    """A PMTiles v3 archive, tiles in tile-id (Hilbert) order so the archive is clustered."""
+    from pmtiles.convert import mbtiles_to_header_json
+    from pmtiles.tile import TileType, zxy_to_tileid
+    from pmtiles.writer import write
+
+    meta = dict(store.metadata())
+    header, meta = mbtiles_to_header_json(meta)
+    if meta.get("format") == "jpg":
+        header["tile_type"] = TileType.JPEG
+    count = 0
+    with write(str(path)) as writer:
+        for z in sorted(store.stats().zooms):
+            ids = sorted((zxy_to_tileid(z, x, y), x, y) for x, y in store.tile_keys(z))
+            for tile_id, x, y in ids:
+                data = store.get_tile(z, x, y)
+                if data is not None:
+                    writer.write_tile(tile_id, data)
+                    count += 1
+        writer.finalize(header, meta)
+    return count
+
+
+def _to_dir(store: Store, path: Path) -> int:
+    """``z/x/y.<format>`` files (XYZ rows) plus ``metadata.json``."""
+    import json
+
+    ext = store.metadata().get("format") or "bin"
+    path.mkdir()
+    (path / "metadata.json").write_text(json.dumps(store.metadata(), indent=2, sort_keys=True))
+    count = 0
+    for record in store.iter_tiles():
+        folder = path / str(record.z) / str(record.x)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{record.y}.{ext}").write_bytes(record.data)
+        count += 1
+    return count
