@@ -169,7 +169,8 @@ async def get_job(request: web.Request) -> web.Response:
 async def post_job_action(request: web.Request) -> web.Response:
     """pause, resume or cancel a job."""
     manager = request.app[BRIDGE_KEY].jobs
-    action = {"pause": manager.pause, "resume": manager.resume, "cancel": manager.cancel}[request.match_info["action"]]
+    verb = request.path.rsplit("/", 1)[1]
+    action = {"pause": manager.pause, "resume": manager.resume, "cancel": manager.cancel}[verb]
     return web.json_response(await asyncio.to_thread(action, _job_id(request)))
 
 
@@ -250,7 +251,8 @@ def build_app(bridge: Bridge) -> web.Application:
     r.add_post(f"{PREFIX}/jobs", post_jobs)
     r.add_get(f"{PREFIX}/jobs/{{job_id}}", get_job)
     r.add_get(f"{PREFIX}/jobs/{{job_id}}/events", get_job_events)
-    r.add_post(f"{PREFIX}/jobs/{{job_id}}/{{action:pause|resume|cancel}}", post_job_action)
+    for action in ("pause", "resume", "cancel"):
+        r.add_post(f"{PREFIX}/jobs/{{job_id}}/{action}", post_job_action)
     r.add_get(f"{PREFIX}/recovery", get_recovery)
     r.add_get(f"{PREFIX}/stores", get_stores)
     r.add_get(f"{PREFIX}/stores/{{name}}/stats", get_store_stats)

@@ -114,6 +114,10 @@ def _action(verb: str) -> dict[str, Any]:
                                    **_errors(401, 404, 409)}}}
 
 
+#: Where a started job's id leads (OpenAPI links, used by stateful API testing).
+_JOB_LINKS = {op: {"operationId": op, "parameters": {"job_id": "$response.body#/id"}}
+              for op in ("getJob", "jobEvents", "pauseJob", "resumeJob", "cancelJob")}
+
 PATHS: dict[str, Any] = {
     "/api/v1/openapi.json": {"get": {"operationId": "getOpenApi", "summary": "This document",
                                      "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document"),
@@ -133,7 +137,8 @@ PATHS: dict[str, Any] = {
                 "responses": {"200": _json(_ref("JobList"), "Jobs"), **_errors(401)}},
         "post": {"operationId": "dispatchJob", "summary": "Start a download job on the device",
                  "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("JobSpec")}}},
-                 "responses": {"201": _json(_ref("JobRow"), "Started"), **_errors(400, 401, 413, 422)}},
+                 "responses": {"201": {**_json(_ref("JobRow"), "Started"), "links": _JOB_LINKS},
+                               **_errors(400, 401, 409, 413, 422)}},
     },
     "/api/v1/jobs/{job_id}": {"get": {"operationId": "getJob", "summary": "One job", "parameters": [_JOB_ID],
                                       "responses": {"200": _json(_ref("JobRow"), "The job"),
@@ -143,7 +148,10 @@ PATHS: dict[str, Any] = {
         "description": "Events named 'progress' carry Snapshot fields plus job_id and tiles_done (JSON in "
                        "'data'); a last 'end' event repeats the final state.",
         "parameters": [_JOB_ID],
-        "responses": {"200": {"description": "Event stream", "content": {"text/event-stream": {"schema": _STR}}},
+        "responses": {"200": {"description": "Event stream", "content": {"text/event-stream": {"schema": {
+            "type": "object", "description": "one server-sent event", "required": ["event", "data"],
+            "properties": {"event": {"type": "string", "enum": ["progress", "end"]},
+                           "data": {"type": "string", "contentMediaType": "application/json"}}}}}},
                       **_errors(401, 404)}}},
     "/api/v1/jobs/{job_id}/pause": _action("pause"),
     "/api/v1/jobs/{job_id}/resume": _action("resume"),
