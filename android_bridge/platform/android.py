@@ -47,6 +47,26 @@ SDK_NOUGAT = 24  # stopForeground(int flags)
 
 SERVICE_CLASS = "org.fmtcnb.bridge.DataSyncService"
 
+#: Every Java class the adapter uses, loaded once in the constructor: on Android a thread Python started
+#: cannot find the app's classes, so later calls (from the bridge's job threads) only use these.
+JAVA_CLASSES = (
+    "android.os.Build",
+    "android.os.Build$VERSION",
+    "android.content.Context",
+    "android.content.Intent",
+    "android.content.pm.PackageManager",
+    "android.content.pm.ServiceInfo",
+    "android.app.Service",
+    "android.app.Notification$Builder",
+    "android.app.NotificationChannel",
+    "android.app.NotificationManager",
+    "android.os.PowerManager",
+    "android.provider.Settings",
+    "android.net.Uri",
+    "org.kivy.android.PythonService",
+    "org.kivy.android.PythonActivity",
+)
+
 
 class ForegroundServiceRefused(RuntimeError):
     """Android would not let the service enter the foreground (e.g. its daily dataSync time is used up)."""
@@ -86,15 +106,15 @@ class AndroidPlatform:
     ) -> None:
         from jnius import autoclass, cast
 
-        self._autoclass = autoclass
+        self._classes = {name: autoclass(name) for name in JAVA_CLASSES}
         self._cast = cast
         self._service = (
-            service if service is not None else autoclass("org.kivy.android.PythonService").mService
+            service if service is not None else self._classes["org.kivy.android.PythonService"].mService
         )
         self._activity = activity
         self._clock = clock
         self._min_update_interval_s = min_update_interval_s
-        self._version = autoclass("android.os.Build$VERSION")
+        self._version = self._classes["android.os.Build$VERSION"]
         self._channel_ready = False
         self._last_update_at: float | None = None
         self._pending: Notification | None = None
@@ -102,6 +122,7 @@ class AndroidPlatform:
         self._timeout_listener: Any = None
         self._timeout_done = threading.Event()
         self._lock = threading.Lock()
+        self._data_sync = self._find_data_sync_service()
 
     # -- context -------------------------------------------------------------------------------------------
     @property
@@ -113,7 +134,7 @@ class AndroidPlatform:
         """The app's activity, or None (the service process never has one)."""
         if self._activity is not None:
             return self._activity
-        return self._autoclass("org.kivy.android.PythonActivity").mActivity
+        return self._classes["org.kivy.android.PythonActivity"].mActivity
 
     def _visible_activity(self) -> Any:
         """The activity on screen, or None: requests that show a dialog need it."""
@@ -130,6 +151,9 @@ class AndroidPlatform:
 
     def _data_sync_service(self) -> Any:
         """The service as ``DataSyncService`` (our Java subclass), or None when it is another class."""
+        return self._data_sync
+
+    def _find_data_sync_service(self) -> Any:
         if self._service is None:
             return None
         java_class = self._service.getClass()
@@ -140,9 +164,9 @@ class AndroidPlatform:
         return None  # plain PythonService: a build without android_bridge/java
 
     def _system_service(self, name: str, java_class: str) -> Any:
-        context_class = self._autoclass("android.content.Context")
+        context_class = self._classes["android.content.Context"]
         service_name = getattr(context_class, name)
-        return self._cast(java_class, self._context().getSystemService(service_name))
+        return self._cast(self._classes[java_class], self._context().getSystemService(service_name))
 
     def _power_manager(self) -> Any:
         return self._system_service("POWER_SERVICE", "android.os.PowerManager")
@@ -157,7 +181,7 @@ class AndroidPlatform:
     # -- Platform ------------------------------------------------------------------------------------------
     def device_info(self) -> DeviceInfo:
         """The device's facts (Build) and the app's permission / battery-optimisation state."""
-        build = self._autoclass("android.os.Build")
+        build = self._classes["android.os.Build"]
         return DeviceInfo(
             platform="android",
             android_version=str(self._version.RELEASE),
@@ -171,8 +195,8 @@ class AndroidPlatform:
     def _ensure_channel(self) -> None:
         if self._channel_ready or self.sdk_int < SDK_OREO:
             return
-        manager_class = self._autoclass("android.app.NotificationManager")
-        channel = self._autoclass("android.app.NotificationChannel")(
+        manager_class = self._classes["android.app.NotificationManager"]
+        channel = self._classes["android.app.NotificationChannel"](
             CHANNEL_ID, CHANNEL_NAME, manager_class.IMPORTANCE_LOW
         )
         channel.setDescription(CHANNEL_DESCRIPTION)
@@ -182,7 +206,7 @@ class AndroidPlatform:
     def _builder(self, title: str, text: str) -> Any:
         """A ``Notification.Builder`` on the downloads channel with title, text and the app's icon."""
         context = self._context()
-        builder_class = self._autoclass("android.app.Notification$Builder")
+        builder_class = self._classes["android.app.Notification$Builder"]
         builder = builder_class(context, CHANNEL_ID) if self.sdk_int >= SDK_OREO else builder_class(context)
         builder.setContentTitle(title)
         builder.setContentText(text)
@@ -210,7 +234,7 @@ class AndroidPlatform:
             built = self._build(notification)
             try:
                 if self.sdk_int >= SDK_Q:
-                    service_info = self._autoclass("android.content.pm.ServiceInfo")
+                    service_info = self._classes["android.content.pm.ServiceInfo"]
                     self._service.startForeground(
                         self._notification_id(), built, service_info.FOREGROUND_SERVICE_TYPE_DATA_SYNC
                     )
@@ -257,7 +281,7 @@ class AndroidPlatform:
         with self._lock:
             self._pending = None
             if self.sdk_int >= SDK_NOUGAT:
-                service_class = self._autoclass("android.app.Service")
+                service_class = self._classes["android.app.Service"]
                 self._service.stopForeground(service_class.STOP_FOREGROUND_REMOVE)
             else:
                 self._service.stopForeground(True)
@@ -266,7 +290,7 @@ class AndroidPlatform:
         """Hold a partial wake lock (CPU on, screen may sleep); a second call while held does nothing."""
         with self._lock:
             if self._wake_lock is None:
-                power_class = self._autoclass("android.os.PowerManager")
+                power_class = self._classes["android.os.PowerManager"]
                 self._wake_lock = self._power_manager().newWakeLock(
                     power_class.PARTIAL_WAKE_LOCK, WAKE_LOCK_TAG
                 )
@@ -294,9 +318,9 @@ class AndroidPlatform:
         activity = self._visible_activity()
         if activity is None or self.sdk_int < SDK_MARSHMALLOW or self.is_ignoring_battery_optimizations():
             return False
-        settings = self._autoclass("android.provider.Settings")
-        uri = self._autoclass("android.net.Uri").parse("package:" + activity.getPackageName())
-        intent = self._autoclass("android.content.Intent")(
+        settings = self._classes["android.provider.Settings"]
+        uri = self._classes["android.net.Uri"].parse("package:" + activity.getPackageName())
+        intent = self._classes["android.content.Intent"](
             settings.ACTION_REQUEST_IGNORE_BATTERY_OPTIMIZATIONS, uri
         )
         activity.startActivity(intent)
@@ -305,7 +329,7 @@ class AndroidPlatform:
     def _notifications_granted(self) -> bool:
         if self.sdk_int < SDK_TIRAMISU:
             return True
-        granted = self._autoclass("android.content.pm.PackageManager").PERMISSION_GRANTED
+        granted = self._classes["android.content.pm.PackageManager"].PERMISSION_GRANTED
         return int(self._context().checkSelfPermission(POST_NOTIFICATIONS)) == granted
 
     def request_notification_permission(self) -> bool:
@@ -365,7 +389,7 @@ class AndroidPlatform:
                 ).start()
 
         self._timeout_listener = TimeoutListener()  # pyjnius needs the Python object kept alive
-        self._autoclass(SERVICE_CLASS).setTimeoutListener(self._timeout_listener)
+        service.setTimeoutListener(self._timeout_listener)  # a static method, reached through the instance
 
     @property
     def timeout_handled(self) -> threading.Event:

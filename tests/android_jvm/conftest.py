@@ -42,10 +42,11 @@ def stub_classpath(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def run_scenario(stub_classpath: Path):
-    """``run_scenario(name, **device)`` -> the scenario's JSON answer (``calls``: the recorded Android calls)."""
+    """``run_scenario(name, extra_env, **device)`` -> the scenario's JSON answer (``calls``: the recorded
+    Android calls); ``device`` becomes ``-Dstub.KEY=VALUE`` options, ``extra_env`` the scenario's settings."""
 
-    def run(name: str, **device: object) -> dict:
-        env = dict(os.environ)
+    def run(name: str, extra_env: dict[str, str] | None = None, **device: object) -> dict:
+        env = dict(os.environ, **(extra_env or {}))
         home = java_home()
         if home:
             env["JAVA_HOME"] = home

@@ -8,11 +8,16 @@ Android calls the stubs recorded) and ``result``.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import os
+import re
+import socket
 import sys
+import threading
 import time
+from pathlib import Path
 
 import jnius_config
 
@@ -184,6 +189,108 @@ def pairing_code() -> object:
     return None
 
 
+def _serve_in_thread(platform: AndroidPlatform) -> threading.Thread:
+    """The service entry point (android_bridge.android_service) on its own thread, as python-for-android runs it."""
+    from android_bridge.android_service import run_service
+
+    argument = json.dumps({"port": int(os.environ["FMTC_SCENARIO_PORT"])})
+    root = Path(os.environ["FMTC_SCENARIO_ROOT"])
+
+    def serve() -> None:
+        # A thread Python starts has no context class loader on a desktop JVM (python-for-android runs the
+        # service on a Java thread that has the app's); pyjnius builds its Java proxies with that loader.
+        java_thread = autoclass("java.lang.Thread").currentThread()
+        java_thread.setContextClassLoader(autoclass("java.lang.ClassLoader").getSystemClassLoader())
+        asyncio.run(run_service(platform, root, argument))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return thread
+
+
+def _wait_for(predicate, timeout_s: float = 30.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise TimeoutError("condition not met in time")
+
+
+def _listening() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", int(os.environ["FMTC_SCENARIO_PORT"])), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _pairing_code() -> str | None:
+    for line in Calls.all():
+        found = re.search(r"notify id=8765 .*title=Pairing code (\d{3}) (\d{3})", line)
+        if found:
+            return found.group(1) + found.group(2)
+    return None
+
+
+def service_timeout() -> object:
+    """The real bridge in the service: paired, a job dispatched, then Android 15 ends the dataSync time."""
+    from fmtc_nb.device import pair
+
+    platform = in_service()
+    autoclass("org.fmtcnb.bridge.DataSyncService").setGraceMillis(3000)
+    thread = _serve_in_thread(platform)
+    code = _wait_for(_pairing_code)
+    _wait_for(_listening)
+    url = f"http://127.0.0.1:{os.environ['FMTC_SCENARIO_PORT']}"
+    client = pair(url, code, "phone", directory=Path(os.environ["FMTC_SCENARIO_CONFIG"]))
+    info = client.info()
+    row = client.dispatch(
+        os.environ["FMTC_SCENARIO_REGION"],
+        os.environ["FMTC_SCENARIO_ZOOMS"],
+        url=os.environ["FMTC_TILE_URL"],
+        store="alps",
+        rate_limit=150,
+        parallel=4,
+    )
+    job_id = row["id"]
+    _wait_for(lambda: client.job(job_id)["tiles_done"] >= row["tiles_total"] // 3)
+    service = autoclass("org.kivy.android.PythonService").mService
+    Calls.record("OS calls onTimeout")
+    service.onTimeout(1, autoclass("android.content.pm.ServiceInfo").FOREGROUND_SERVICE_TYPE_DATA_SYNC)
+    handled = platform.timeout_handled.wait(10)
+    thread.join(10)
+    return {
+        "job_id": job_id,
+        "tiles_total": row["tiles_total"],
+        "handled": handled,
+        "service_returned": not thread.is_alive(),
+        "device": info,
+    }
+
+
+def service_restart() -> object:
+    """The service started again after the timeout: the bridge resumes the job and finishes it."""
+    from fmtc_nb.device import connect
+
+    platform = in_service()
+    _serve_in_thread(platform)
+    client = _wait_for(lambda: _connect_when_up(connect))
+    job_id = os.environ["FMTC_SCENARIO_JOB"]
+    final = client.watch(job_id)
+    return {"final": final, "jobs": client.jobs()}
+
+
+def _connect_when_up(connect):
+    client = connect("phone", directory=Path(os.environ["FMTC_SCENARIO_CONFIG"]))
+    try:
+        client.info()
+    except Exception:
+        return None
+    return client
+
+
 SCENARIOS = {
     f.__name__: f
     for f in (
@@ -200,6 +307,8 @@ SCENARIOS = {
         timeout_slow_checkpoint,
         timeout_without_listener,
         pairing_code,
+        service_timeout,
+        service_restart,
     )
 }
 
