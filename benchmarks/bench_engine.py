@@ -137,6 +137,7 @@ def main() -> int:
                                       "rss_mb_samples": [round(p, 1) for p in peak[:: max(len(peak) // 20, 1)]]}
             else:
                 tiles = [(z, x, y) for z in zooms for x in range(1 << z) for y in range(1 << z)]
+                load_before = os.getloadavg()[0]
                 bare, engine = [], []
                 for i in range(args.runs):
                     bare.append(asyncio.run(bare_loop(template, tiles, args.parallel)))
@@ -148,6 +149,7 @@ def main() -> int:
                     "bare_aiohttp_tiles_per_s": [round(v) for v in bare], "engine_tiles_per_s": [round(v) for v in engine],
                     "bare_median": round(statistics.median(bare)), "engine_median": round(statistics.median(engine)),
                     "ratio_of_medians": round(statistics.median(engine) / statistics.median(bare), 3),
+                    "loadavg_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                     "note": "2 shared cores, nginx on the same machine: noisy; the engine's figure includes durable "
                             "SQLite commits (one transaction per 1,000 tiles).",
                 }

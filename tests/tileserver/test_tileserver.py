@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import subprocess
 import sys
 import urllib.error
@@ -117,3 +118,18 @@ def test_cli_rejects_bad_options_with_exit_code_2():
         done = subprocess.run([sys.executable, "-m", "fmtc_nb", "serve-tiles", "--port", "0", *bad],
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and done.stderr.startswith("fmtc-nb: error: ")
+
+
+def test_cli_prints_its_url_template_and_stops_on_ctrl_c():
+    proc = subprocess.Popen([sys.executable, "-m", "fmtc_nb", "serve-tiles", "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("Serving demo tiles at http://127.0.0.1:") and line.rstrip().endswith("/{z}/{x}/{y}.png")
+        url = line.split(" at ")[1].strip()
+        assert get(url.format(z=1, x=0, y=0))[0] == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(20) == 0
+    finally:
+        proc.kill()
+        proc.stdout.close()
