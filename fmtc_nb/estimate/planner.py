@@ -63,7 +63,8 @@ def plan_zooms(estimate: Estimate, budget: Budget | str | int) -> Plan:
         if budget.unit == "tiles":
             probability = 1.0 if tiles <= budget.amount else 0.0
         else:
-            probability = total.probability_at_most(budget.amount)
+            # zooms first..m+1 fitting implies first..m fit: never more likely than the previous option
+            probability = min(total.probability_at_most(budget.amount), options[-1].probability if options else 1.0)
         options.append(ZoomOption(z.zoom, tiles, total.interval(estimate.confidence), probability))
     fitting = [o for o in options if _fits(o, budget)]
     if not fitting:

@@ -1,0 +1,54 @@
+"""Estimates against the embedded demo tile server for a country-sized region (Greece and the Aegean)."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from collections.abc import Iterator
+
+import pytest
+
+from fmtc_nb.cover import TileCover
+from fmtc_nb.engine.job import DownloadOptions
+from fmtc_nb.estimate import estimate
+from fmtc_nb.estimate.measure import Prober
+from fmtc_nb.regions import parse_region
+from fmtc_nb.source import TileSource
+from fmtc_nb.tileserver import running_server
+
+REGION = parse_region("rect:19.0,34.5,29.5,42.0")  # Greece, the Aegean and its islands
+ZOOMS = range(0, 12)
+RUNS = 40
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[tuple[str, int, int]]:
+    """The server's URL and the true transfer and storage totals, found by fetching every tile once."""
+    with running_server() as server:
+        cover = TileCover(REGION, ZOOMS)
+
+        async def fetch_all() -> list:
+            async with Prober(TileSource(server.url_template), DownloadOptions(parallel=8)) as prober:
+                return await prober.measure(list(cover.tiles()))
+
+        every = asyncio.run(fetch_all())
+        assert len(every) == cover.total and all(m.kind == "ok" for m in every)
+        transfer = sum(m.size for m in every)
+        storage = sum({m.digest: m.size for m in every}.values())
+        yield server.url_template, transfer, storage
+
+
+def test_demo_server_interval_covers_truth(demo: tuple[str, int, int]) -> None:
+    url, transfer, storage = demo
+    assert storage < 0.9 * transfer  # the Aegean's sea tiles repeat
+    covered = storage_covered = 0
+    errors = []
+    for seed in range(RUNS):
+        e = estimate(REGION, ZOOMS, url, seed=seed)
+        covered += e.bytes.low <= transfer <= e.bytes.high
+        storage_covered += e.storage_bytes.low <= storage <= e.storage_bytes.high
+        errors.append(abs(e.bytes.estimate / transfer - 1))
+        assert e.requests <= 205
+    assert covered >= 36, f"the 95% interval held the true total {covered} times of {RUNS}"
+    assert storage_covered >= 36, f"the storage interval held the truth {storage_covered} times of {RUNS}"
+    assert statistics.median(errors) <= 0.10, f"median relative error {statistics.median(errors):.3f}"
