@@ -251,7 +251,7 @@ def service_timeout() -> object:
         os.environ["FMTC_SCENARIO_ZOOMS"],
         url=os.environ["FMTC_TILE_URL"],
         store="alps",
-        rate_limit=150,
+        rate_limit=200,
         parallel=4,
     )
     job_id = row["id"]
