@@ -9,6 +9,7 @@ a chosen zoom update as the user draws, edits or deletes shapes.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ import ipywidgets as w
 from fmtc_nb.cover import TileCover
 from fmtc_nb.errors import FmtcError
 from fmtc_nb.regions import Region
+from fmtc_nb.tilemath import lat_to_unit, lon_to_unit, unit_to_lat, unit_to_lon
 from fmtc_nb.widgets.shapes import features_to_region, regions_to_features
 from fmtc_nb.widgets.tiles_layer import tiles_geojson
 from fmtc_nb.zooms import parse_zooms
@@ -28,6 +30,21 @@ if TYPE_CHECKING:
 DEFAULT_ATTRIBUTION = "Made with Natural Earth (public domain), rendered by fmtc-nb"
 TILE_STYLE = {"color": "#d9480f", "weight": 1, "fillOpacity": 0.08}
 MAX_MAP_ZOOM = 22
+FIT_WIDTH_PX, FIT_HEIGHT_PX = 640, 420
+
+
+def fit_view(bounds: tuple[float, float, float, float], width_px: int = FIT_WIDTH_PX,
+             height_px: int = FIT_HEIGHT_PX) -> tuple[tuple[float, float], int]:
+    """(lat, lon) centre and zoom showing ``bounds`` (W, S, E, N) whole in a map of that size in pixels."""
+    west, south, east, north = bounds
+    if east < west:  # across the antimeridian
+        east += 360.0
+    x0, x1 = (float(lon_to_unit(v)) for v in (west, east))
+    y0, y1 = (float(lat_to_unit(v)) for v in (north, south))
+    span_x, span_y = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
+    zoom = int(math.floor(math.log2(min(width_px / (256 * span_x), height_px / (256 * span_y)))))
+    lon = (float(unit_to_lon((x0 + x1) / 2)) + 180.0) % 360.0 - 180.0
+    return (float(unit_to_lat((y0 + y1) / 2)), lon), max(0, min(MAX_MAP_ZOOM, zoom))
 
 
 class RegionPicker:
@@ -144,10 +161,10 @@ class RegionPicker:
         self.draw.data = []
 
     def fit(self) -> None:
-        """Zoom the map to the region."""
+        """Centre the map on the region at the deepest zoom that shows it whole (computed here, so it works
+        before the map is on screen and in headless runs)."""
         if self.region is not None:
-            west, south, east, north = self.region.bounds
-            self.map.fit_bounds([[south, west], [north, east]])
+            self.map.center, self.map.zoom = fit_view(self.region.bounds)
 
     def on_change(self, callback: Callable[[RegionPicker], None]) -> None:
         """Call ``callback(picker)`` whenever the region or the zooms change."""
