@@ -92,7 +92,7 @@ def _wait_for(condition: Any, timeout: float, step: float = 0.002) -> bool:
 def _run_and_kill(root: Path, server: Any, args: list[str], mode: str, delay_s: float,
                   wal: Path) -> tuple[int, str] | None:
     """Start ``fmtc-nb ARGS``; once it fetches, wait ``delay_s`` (mode "random") or up to half of it and
-    then for the WAL to change (mode "flush"), and SIGKILL it. (exit code, stderr) if it ended first."""
+    then for the WAL to change (mode "flush": the next flush), and SIGKILL it. (exit code, stderr) if it ended first."""
     start_requests = server.app.requests
     proc = fmtc_popen(root, *args)
     if not _wait_for(lambda: server.app.requests > start_requests or proc.poll() is not None, 60):
@@ -112,10 +112,11 @@ def _run_and_kill(root: Path, server: Any, args: list[str], mode: str, delay_s: 
 
 
 def kill_cycles(root: Path, server: Any, region: str, zooms: str, *, parallel: int, kills: int,
-                seed: int = 0, max_delay_s: float = 1.2) -> KillResult:
+                seed: int = 0, min_delay_s: float = 0.2, max_delay_s: float = 2.6) -> KillResult:
     """Download ``region`` at ``zooms`` from ``server`` (the demo tile server in a thread) into store "k"
-    under ``root``, SIGKILL it ``kills`` times (alternating random and in-flush moments), resuming each time
-    with ``fmtc-nb recovery resume``, then let the last resume finish."""
+    under ``root``, SIGKILL it ``kills`` times (alternating random and in-flush moments, ``min_delay_s`` to
+    ``max_delay_s`` after its first request, so runs span several flushes), resuming each time with
+    ``fmtc-nb recovery resume``, then let the last resume finish."""
     rng = random.Random(seed)
     cover = TileCover(parse_region(region), zooms)
     wal = Path(str(Root(root).store_path("k")) + "-wal")
@@ -127,7 +128,7 @@ def kill_cycles(root: Path, server: Any, region: str, zooms: str, *, parallel: i
         before, _ = committed(root, "k", result.job_id, cover)
         args = download if not result.job_id else ["recovery", "resume", result.job_id, "--json"]
         mode = "flush" if k % 2 else "random"
-        ended = _run_and_kill(root, server, args, mode, rng.uniform(0.05, max_delay_s), wal)
+        ended = _run_and_kill(root, server, args, mode, rng.uniform(min_delay_s, max_delay_s), wal)
         if not result.job_id:
             with RecoveryRegistry(root) as registry:
                 result.job_id = registry.jobs()[0].id
