@@ -93,3 +93,31 @@ def test_kill_restart_resume_pull(device, tile_server, config_dir, tmp_path):
     if shutil.which("gdalinfo"):
         out = subprocess.run(["gdalinfo", str(local)], capture_output=True, text=True, timeout=60)
         assert "MBTiles" in out.stdout, out.stderr
+
+
+def test_sigterm_pauses_and_a_paused_job_stays_paused_across_a_kill(device, tile_server, config_dir):
+    client = pair(device.url, device.code, "phone")
+    region, zooms = "rect:8.0,46.5,9.0,47.2", "0-11"
+    total = TileCover(parse_region(region), parse_zooms(zooms)).total
+    job_id = client.dispatch(region, zooms, url=tile_server.url_template, store="term", rate_limit=60,
+                             parallel=2)["id"]
+    for _, data in client.events(job_id):
+        if data["tiles_done"] >= 30:
+            break
+    assert device.stop() == 0, "SIGTERM ends the service cleanly"
+    with RecoveryRegistry(device.root) as registry:
+        info = registry.get(job_id)
+    assert info.status == "paused" and "service stopped" in info.reason and 0 < info.tiles_done < total
+
+    device.restart()
+    assert device.info["resumed"] == [job_id]
+    assert client.pause(job_id)["status"] == "paused"
+    time.sleep(0.3)
+    assert not device.screen()["wake_lock"], "no wake lock while nothing downloads"
+    device.kill()
+    device.restart()
+    assert device.info["resumed"] == [job_id]
+    assert client.job(job_id)["status"] == "paused", "the user's pause outlives the kill"
+    assert client.resume(job_id)["status"] == "running"
+    final = client.watch(job_id)
+    assert final["status"] == "completed" and final["tiles_done"] == total

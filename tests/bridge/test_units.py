@@ -1,0 +1,119 @@
+"""Pairing codes, token storage, the foreground lifecycle and the virtual platform, each on its own."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from android_bridge.foreground import ForegroundService, progress_notification
+from android_bridge.pairing import PairingCodes, PairingRefused
+from android_bridge.platform.base import Platform
+from android_bridge.platform.virtual import VirtualPlatform, read_screen
+from android_bridge.tokens import TokenStore, token_hash
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_code_is_six_random_digits_valid_for_its_lifetime():
+    clock, shown = Clock(), []
+    codes = PairingCodes(ttl_s=300, tries=5, lockout_s=60, on_new_code=shown.append, clock=clock)
+    first = codes.current()
+    assert len(first.code) == 6 and first.code.isdigit() and first.expires_at == 1300.0
+    clock.now = 1299.0
+    assert codes.current() == first
+    clock.now = 1300.0
+    with pytest.raises(PairingRefused, match="expired") as exc:
+        codes.redeem(first.code)
+    assert exc.value.status == 403
+    second = codes.current()
+    assert second.expires_at == 1600.0 and shown[-1] == second
+    codes.redeem(second.code)
+    assert codes.current() != second, "a used code is replaced"
+    assert len({PairingCodes(clock=clock).current().code for _ in range(50)}) > 40
+
+
+def test_wrong_tries_then_lockout_then_new_code():
+    clock = Clock()
+    codes = PairingCodes(ttl_s=300, tries=3, lockout_s=60, clock=clock)
+    right = codes.current().code
+    wrong = f"{(int(right) + 1) % 10**6:06d}"
+    for _ in range(2):
+        with pytest.raises(PairingRefused, match="wrong") as exc:
+            codes.redeem(wrong)
+        assert exc.value.status == 403
+    with pytest.raises(PairingRefused, match="Too many") as exc:
+        codes.redeem(wrong)
+    assert exc.value.status == 429 and exc.value.retry_after_s == 60
+    assert codes.current() is None
+    clock.now += 30
+    with pytest.raises(PairingRefused, match="locked") as exc:
+        codes.redeem(right)
+    assert exc.value.retry_after_s == pytest.approx(30)
+    clock.now += 31
+    fresh = codes.current()
+    assert fresh is not None
+    codes.redeem(fresh.code)
+
+
+def test_tokens_are_stored_as_hashes_and_checked_across_instances(tmp_path):
+    store = TokenStore(tmp_path / "tokens.json")
+    client, token = store.issue("nb")
+    assert store.check(token) == client and store.check("x" + token) is None and store.check(None) is None
+    assert store.check("") is None
+    raw = (tmp_path / "tokens.json").read_text()
+    assert token not in raw and token_hash(token) in raw
+    again = TokenStore(tmp_path / "tokens.json")
+    assert again.check(token) == client
+    assert again.revoke(client.id) and again.check(token) is None
+    assert TokenStore(tmp_path / "tokens.json").check(token) is None
+
+
+def test_virtual_platform_is_a_platform_and_shows_what_the_phone_shows(tmp_path):
+    platform = VirtualPlatform(tmp_path)
+    assert isinstance(platform, Platform)
+    info = platform.device_info()
+    assert info.platform == "virtual" and not info.battery_optimisation_ignored and info.notifications_allowed
+    note = progress_notification([(10, 40)], downloading=True)
+    platform.start_foreground(note)
+    platform.acquire_wake_lock()
+    screen = read_screen(tmp_path)
+    assert screen["foreground"] and screen["wake_lock"] and screen["notification"]["percent"] == 25.0
+    assert screen["notification"]["text"] == "25% · 10 / 40 tiles"
+    platform.stop_foreground()
+    platform.release_wake_lock()
+    assert read_screen(tmp_path)["notification"] is None and not read_screen(tmp_path)["wake_lock"]
+    assert platform.request_ignore_battery_optimizations()
+    assert platform.is_ignoring_battery_optimizations()
+    assert json.loads((tmp_path / "virtual_settings.json").read_text())["battery_optimisation_ignored"]
+    platform.change_settings(sdk_int=34, notifications_allowed=False, user_accepts_requests=False)
+    assert not platform.request_notification_permission()
+    assert VirtualPlatform(tmp_path).device_info().sdk_int == 34, "settings survive a restart"
+
+
+def test_foreground_updates_at_most_once_a_second_and_wake_lock_only_while_downloading(tmp_path):
+    clock = Clock()
+    platform = VirtualPlatform(tmp_path)
+    service = ForegroundService(platform, min_interval_s=1.0, clock=clock)
+    service.refresh([(0, 100)], downloading=True)
+    assert platform.screen["foreground"] and platform.screen["wake_lock"]
+    for step in range(1, 31):  # ten progress reports a second for three seconds
+        clock.now += 0.1
+        service.refresh([(step, 100)], downloading=True)
+    assert platform.screen["notification_updates"] == 3
+    service.refresh([(30, 100)], downloading=False)  # every job paused
+    assert not platform.screen["wake_lock"] and platform.screen["foreground"]
+    clock.now += 1.0
+    service.refresh([(30, 100)], downloading=False)
+    assert platform.screen["notification"]["title"].startswith("Paused")
+    service.refresh([(30, 100)], downloading=True)
+    assert platform.screen["wake_lock"]
+    service.refresh([], downloading=False)
+    assert not platform.screen["foreground"] and not platform.screen["wake_lock"]
+    assert platform.screen["notification"] is None
