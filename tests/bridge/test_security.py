@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -77,7 +78,7 @@ def strict_device(tmp_path):
 def test_lockout_after_wrong_tries_then_new_code(strict_device):
     dev = strict_device
     code = dev.code
-    for attempt in range(3):
+    for _ in range(3):
         status, head, body = api(dev.url, "POST", "/api/v1/pair", {"code": wrong_code(code), "name": "x"})
     assert status == 429 and int(head["Retry-After"]) >= 1 and "locked" in body["error"]
     assert dev.code is None, "while locked the phone shows no code"
@@ -106,7 +107,7 @@ def listening_addresses(port: int) -> set[str]:
     found = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
-            lines = open(table).read().splitlines()[1:]
+            lines = Path(table).read_text().splitlines()[1:]
         except OSError:
             continue
         for line in lines:
