@@ -59,36 +59,32 @@ def allocation_spread(values: Sequence[float], pooled_sd: float, weight: int = 5
 
 def neyman_allocation(populations: Sequence[int], spreads: Sequence[float], taken: Sequence[int],
                       budget: int) -> list[int]:
-    """Extra samples per stratum so that sample sizes are proportional to population x spread (Neyman),
-    given ``taken`` samples already, ``budget`` more in all, and never more than a stratum's population."""
+    """Extra samples per stratum so that sample sizes approach population x spread (Neyman), given
+    ``taken`` samples already, at most ``budget`` more in all, and never more than a stratum's population."""
     h = len(populations)
-    final = [float(t) for t in taken]
-    open_ = {i for i in range(h) if populations[i] > taken[i]}
-    while open_:
-        target_total = budget + sum(taken[i] for i in open_)
-        weights = {i: populations[i] * max(spreads[i], 1e-9) for i in open_}
-        scale = target_total / sum(weights.values())
-        fixed = {i for i in open_ if weights[i] * scale <= taken[i] or weights[i] * scale >= populations[i]}
-        if not fixed:
-            for i in open_:
-                final[i] = weights[i] * scale
+    weights = [populations[i] * max(spreads[i], 1e-9) for i in range(h)]
+    target = [0.0] * h
+    free, room = set(range(h)), float(budget + sum(taken))
+    while free:  # proportional targets; strata that would exceed their population take it all
+        scale = room / sum(weights[i] for i in free)
+        full = {i for i in free if weights[i] * scale >= populations[i]}
+        if not full:
+            for i in free:
+                target[i] = weights[i] * scale
             break
-        for i in fixed:
-            full = weights[i] * scale >= populations[i]
-            final[i] = populations[i] if full else taken[i]
-            budget -= int(final[i]) - taken[i]
-            open_.discard(i)
-        if budget <= 0:
-            break
-    extra = [max(0, math.floor(final[i]) - taken[i]) for i in range(h)]
-    # hand out what rounding left to the strata with the largest remainders
-    spare = budget - sum(e for i, e in enumerate(extra) if i in open_)
-    for i in sorted(open_, key=lambda i: final[i] - math.floor(final[i]), reverse=True):
-        if spare <= 0:
+        for i in full:
+            target[i] = populations[i]
+            room -= populations[i]
+        free -= full
+    want = [max(0.0, target[i] - taken[i]) for i in range(h)]
+    if sum(want) > budget:  # strata already above target cannot give samples back
+        want = [w * budget / sum(want) for w in want]
+    extra = [min(math.floor(w), populations[i] - taken[i]) for i, w in enumerate(want)]
+    for i in sorted(range(h), key=lambda i: want[i] - math.floor(want[i]), reverse=True):
+        if sum(extra) >= budget:
             break
         if taken[i] + extra[i] < populations[i]:
             extra[i] += 1
-            spare -= 1
     return extra
 
 
