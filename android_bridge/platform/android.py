@@ -91,7 +91,8 @@ class AndroidPlatform:
     """:class:`~android_bridge.platform.base.Platform` on a phone (python-for-android + pyjnius).
 
     ``service`` and ``activity`` default to python-for-android's published instances; ``clock`` (seconds) is
-    what the one-update-a-second throttle reads.
+    what the one-update-a-second throttle reads; ``extra_classes`` are more Java classes to load now, for
+    :meth:`java_class`.
     """
 
     name = "android"
@@ -103,10 +104,11 @@ class AndroidPlatform:
         activity: Any = None,
         clock: Callable[[], float] = time.monotonic,
         min_update_interval_s: float = MIN_UPDATE_INTERVAL_S,
+        extra_classes: tuple[str, ...] = (),
     ) -> None:
         from jnius import autoclass, cast
 
-        self._classes = {name: autoclass(name) for name in JAVA_CLASSES}
+        self._classes = {name: autoclass(name) for name in (*JAVA_CLASSES, *extra_classes)}
         self._cast = cast
         self._service = (
             service if service is not None else self._classes["org.kivy.android.PythonService"].mService
@@ -141,6 +143,17 @@ class AndroidPlatform:
         activity = self._any_activity()
         if activity is None or activity.isFinishing():
             return None
+        return activity
+
+    def java_class(self, name: str) -> Any:
+        """A Java class loaded by the constructor (``JAVA_CLASSES`` or ``extra_classes``)."""
+        return self._classes[name]
+
+    def activity(self) -> Any:
+        """The app's visible activity; RuntimeError in the service process or while it finishes."""
+        activity = self._visible_activity()
+        if activity is None:
+            raise RuntimeError("no visible activity: this needs the app on screen")
         return activity
 
     def _context(self) -> Any:

@@ -291,6 +291,31 @@ def _connect_when_up(connect):
     return client
 
 
+def app_page() -> object:
+    """The app's status page (android_main) on a free port: read it, then press its buttons."""
+    import urllib.request
+
+    from android_bridge.android_main import SERVICE_CLASS, serve
+
+    autoclass("org.kivy.android.PythonActivity")()
+    platform = AndroidPlatform(extra_classes=(SERVICE_CLASS,))
+    server = serve(platform, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    page = urllib.request.urlopen(base + "/", timeout=10).read().decode()
+    statuses = {}
+    for path in ("/battery", "/notifications", "/start-lan", "/stop", "/nothing"):
+        Calls.record(f"POST {path}")
+        request = urllib.request.Request(base + path, method="POST", data=b"")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                statuses[path] = response.status  # 200 after following the 303 back to the page
+        except urllib.error.HTTPError as error:
+            statuses[path] = error.code
+    server.shutdown()
+    return {"page": page, "statuses": statuses}
+
+
 SCENARIOS = {
     f.__name__: f
     for f in (
@@ -309,6 +334,7 @@ SCENARIOS = {
         pairing_code,
         service_timeout,
         service_restart,
+        app_page,
     )
 }
 

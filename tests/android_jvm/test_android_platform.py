@@ -168,6 +168,10 @@ def after(calls: list[str], marker: str) -> list[str]:
     return calls[calls.index(marker) + 1 :]
 
 
+def between(calls: list[str], start: str, end: str) -> list[str]:
+    return calls[calls.index(start) + 1 : calls.index(end)]
+
+
 def test_on_timeout_checkpoints_then_releases_and_stops(run_scenario):
     answer = run_scenario("timeout")
     assert answer["result"] == {"handled": True, "timed_out": True}
@@ -211,3 +215,34 @@ def test_pairing_code_shown_in_its_own_notification(run_scenario):
         "NotificationManager.notify id=8765 channel=fmtc_nb_downloads title=Pairing code 042 917"
     )
     assert "title=Pairing locked" in shown[1]
+
+
+def test_app_status_page_and_its_buttons(run_scenario):
+    answer = run_scenario("app_page", sdk=34, release="14", vendor="Xiaomi", model="2201117TG")
+    page, statuses = answer["result"]["page"], answer["result"]["statuses"]
+    assert "Xiaomi 2201117TG" in page and "Android 14 (API 34)" in page
+    assert "https://dontkillmyapp.com/xiaomi" in page and "Autostart" in page
+    assert "dontkillmyapp.com / Urbandroid Team" in page and "CC-BY" in page
+    assert "Exempt this app" in page and "Allow notifications" in page
+    assert not any(ch.isdigit() for ch in page.split("pairing code")[-1][:12]), (
+        "the code is never on the page"
+    )
+    assert statuses == {
+        "/battery": 200,
+        "/notifications": 200,
+        "/start-lan": 200,
+        "/stop": 200,
+        "/nothing": 404,
+    }
+    calls = answer["calls"]
+    battery = between(calls, "POST /battery", "POST /notifications")
+    assert (
+        "Context.startActivity action=android.settings.REQUEST_IGNORE_BATTERY_OPTIMIZATIONS data=package:org.fmtcnb.bridge"
+        in battery
+    )
+    notifications = between(calls, "POST /notifications", "POST /start-lan")
+    assert "Activity.requestPermissions android.permission.POST_NOTIFICATIONS code=7301" in notifications
+    assert between(calls, "POST /start-lan", "POST /stop") == [
+        'ServiceBridge.start argument={"port": 8765, "lan": true}'
+    ]
+    assert between(calls, "POST /stop", "POST /nothing") == ["ServiceBridge.stop"]
