@@ -1,0 +1,183 @@
+"""Store behaviour on real SQLite files: writing, reading, dedup, counters, failures, checkpoints, metadata."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+import fmtc_nb.store.store as store_module
+from fmtc_nb.errors import StoreError, StoreExists, StoreNotFound
+from fmtc_nb.store import Root, TileRecord, tms_row
+
+from .conftest import URL, png, records
+
+
+def test_tiles_round_trip_and_mbtiles_view_shows_tms_rows(store):
+    store.put_tiles(records(3, range(2), range(3)))
+    assert store.get_tile(3, 1, 2) == png(3, 1, 2)
+    assert store.get_tile(3, 5, 5) is None and not store.has_tile(3, 5, 5) and store.has_tile(3, 0, 0)
+    db = sqlite3.connect(store.path)
+    row = db.execute("SELECT tile_data FROM tiles WHERE zoom_level = 3 AND tile_column = 1 AND tile_row = ?",
+                     (tms_row(3, 2),)).fetchone()
+    assert row[0] == png(3, 1, 2)
+    assert db.execute("SELECT count(*) FROM tiles").fetchone()[0] == 6
+    db.close()
+
+
+def test_identical_tiles_are_stored_once(store):
+    store.put_tiles(records(5, range(10), range(10), blank=True) + records(5, range(10, 12), range(1)))
+    stats = store.stats()
+    assert (stats.tiles, stats.unique_blobs) == (102, 3)
+    assert stats.tile_bytes == 100 * len(png(0, 0, 0, blank=True)) + len(png(5, 10, 0)) + len(png(5, 11, 0))
+    db = sqlite3.connect(store.path)
+    assert db.execute("SELECT count(*) FROM fmtc_blobs").fetchone()[0] == 3
+    db.close()
+    assert store.verify() == []
+
+
+def test_hash_collisions_never_merge_different_tiles(store, monkeypatch):
+    monkeypatch.setattr(store_module, "blob_hash", lambda data: 42)
+    store.put_tiles(records(4, range(3), range(1)))
+    store.put_tiles(records(4, range(3, 5), range(1)))
+    assert [store.get_tile(4, x, 0) for x in range(5)] == [png(4, x, 0) for x in range(5)]
+    assert store.stats().unique_blobs == 5 and store.verify() == []
+
+
+def test_replacing_tiles_keeps_counters_and_references_true(store):
+    store.put_tiles(records(6, range(4), range(4), blank=True))
+    newer = [TileRecord(6, x, 0, png(6, x, 0), time.time(), etag=f'"{x}"') for x in range(4)]
+    store.put_tiles(newer + records(6, range(4, 6), range(1)))
+    stats = store.stats()
+    assert stats.tiles == 18 and stats.unique_blobs == 1 + 4 + 2 and stats.zooms == {6: 18}
+    assert store.get_tile_record(6, 2, 0).etag == '"2"'
+    store.put_tiles(records(6, range(6), range(4), blank=True))  # every tile blank again: 6 blobs die
+    assert store.stats().unique_blobs == 1 and store.stats().tiles == 24
+    assert store.verify() == []
+
+
+def test_failures_are_recorded_and_cleared_by_a_stored_tile(store):
+    store.put_tiles([], failures=[(7, 1, 2, "HTTP 404"), (7, 3, 3, "timeout")])
+    assert [(f["z"], f["x"], f["y"], f["reason"]) for f in store.failures()] == [(7, 3, 3, "timeout"), (7, 1, 2, "HTTP 404")]
+    store.put_tiles(records(7, range(1, 2), range(2, 3)))
+    assert [(f["x"], f["y"]) for f in store.failures()] == [(3, 3)]
+    assert store.stats().failures == 1
+
+
+def test_checkpoint_is_written_with_the_tiles_or_not_at_all(store):
+    store.put_tiles(records(2, range(2), range(1)), checkpoint=("job-1", "cp-1"))
+    assert store.read_checkpoint("job-1") == "cp-1"
+    with pytest.raises(sqlite3.IntegrityError):  # the failure row breaks NOT NULL after the tiles went in
+        store.put_tiles(records(2, range(2, 4), range(1)), failures=[(2, 0, 0, None)], checkpoint=("job-1", "cp-2"))
+    assert store.read_checkpoint("job-1") == "cp-1"
+    assert store.stats().tiles == 2 and not store.has_tile(2, 2, 0)
+    store.delete_checkpoint("job-1")
+    assert store.read_checkpoint("job-1") is None
+
+
+def test_existing_in_row_and_freshness(store):
+    old, new = time.time() - 10 * 86400, time.time()
+    store.put_tiles(records(8, range(10, 15), range(3, 4), fetched_at=old) + records(8, range(15, 18), range(3, 4), new))
+    assert store.existing_in_row(8, 3, 0, 255) == set(range(10, 18))
+    assert store.existing_in_row(8, 3, 12, 15) == {12, 13, 14, 15}
+    assert store.existing_in_row(8, 3, 0, 255, fresher_than=new - 86400) == {15, 16, 17}
+    assert store.existing_in_row(8, 4, 0, 255) == set()
+
+
+def test_metadata_is_kept_true_as_tiles_arrive(store):
+    meta = store.metadata()
+    assert meta["format"] == "png" and meta["fmtc_source_url"] == URL and meta["name"] == "s"
+    store.put_tiles(records(10, range(512, 514), range(300, 302)))
+    store.put_tiles(records(8, range(128, 129), range(75, 76)))
+    meta = store.metadata()
+    assert (meta["minzoom"], meta["maxzoom"]) == ("8", "10")
+    west, south, east, north = map(float, meta["bounds"].split(","))
+    assert west == pytest.approx(0.0) and east == pytest.approx(0.703125)
+    assert 40 < south < north < 65
+    lon, lat, zoom = meta["center"].split(",")
+    assert west < float(lon) < east and south < float(lat) < north and 8 <= int(zoom) <= 10
+
+
+def test_iter_tiles_yields_every_tile_once(store):
+    store.put_tiles(records(3, range(8), range(8)) + records(1, range(2), range(2)))
+    seen = [(r.z, r.x, r.y) for r in store.iter_tiles(page=7)]
+    assert len(seen) == len(set(seen)) == 68
+    assert all(store.get_tile(z, x, y) == png(z, x, y) for z, x, y in seen)
+
+
+def test_prune_removes_old_tiles_only(store):
+    old = time.time() - 100 * 86400
+    store.put_tiles(records(5, range(4), range(1), fetched_at=old) + records(5, range(4, 6), range(1)))
+    assert store.prune(time.time() - 50 * 86400) == 4
+    assert store.stats().tiles == 2 and store.has_tile(5, 4, 0) and not store.has_tile(5, 0, 0)
+    assert store.metadata()["minzoom"] == "5" and store.verify() == []
+
+
+def test_max_tiles_evicts_least_recently_used(store):
+    store.put_tiles(records(4, range(10), range(1)))
+    store.record_browse(3, 1, used=[(4, 0, 0), (4, 1, 0)])
+    assert store.set_max_tiles(5) == 5
+    assert store.has_tile(4, 0, 0) and store.has_tile(4, 1, 0)
+    store.put_tiles(records(4, range(10, 13), range(1)))  # eviction on write keeps the limit
+    stats = store.stats()
+    assert stats.tiles == 5 and (stats.hits, stats.misses) == (3, 1)
+    assert store.has_tile(4, 12, 0) and store.verify() == []
+
+
+def test_clear_keeps_source_and_metadata(store):
+    store.put_tiles(records(2, range(4), range(4)), failures=[(2, 9, 9, "x")], checkpoint=("j", "c"))
+    store.clear()
+    stats = store.stats()
+    assert (stats.tiles, stats.unique_blobs, stats.failures, stats.zooms) == (0, 0, 0, {})
+    assert store.source_url == URL and store.read_checkpoint("j") is None and "maxzoom" not in store.metadata()
+
+
+def test_root_create_open_list_rename_reset_delete(root):
+    assert root.list() == []
+    with root.create("a", URL, attribution="© test") as a:
+        a.put_tiles(records(1, range(2), range(2)))
+    with pytest.raises(StoreExists):
+        root.create("a", URL)
+    root.create("b", None).close()
+    assert root.list() == ["a", "b"]
+    assert root.store_path("a") == root.path / "stores" / "a.mbtiles"
+    root.rename("a", "c")
+    with pytest.raises(StoreNotFound):
+        root.open("a")
+    with pytest.raises(StoreExists):
+        root.rename("c", "b")
+    with root.open("c") as c:
+        assert c.stats().tiles == 4 and c.metadata()["name"] == "c" and c.metadata()["attribution"] == "© test"
+    root.reset("c")
+    with root.open("c") as c:
+        assert c.stats().tiles == 0
+    root.delete("c")
+    assert root.list() == ["b"]
+    with pytest.raises(StoreNotFound):
+        root.delete("c")
+
+
+def test_open_or_create_refuses_another_source_and_adopts_one_if_none(root):
+    root.open_or_create("s", URL).close()
+    with pytest.raises(StoreError, match="another source"):
+        root.open_or_create("s", "http://other.example/{z}/{x}/{y}.png")
+    root.create("bare").close()
+    with root.open_or_create("bare", URL) as s:
+        assert s.source_url == URL
+
+
+def test_root_accepts_a_root_and_honours_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("FMTC_NB_ROOT", str(tmp_path / "env-root"))
+    assert Root().path == tmp_path / "env-root"
+    assert Root(Root(tmp_path / "x")).path == tmp_path / "x"
+
+
+def test_a_foreign_sqlite_file_is_not_opened_as_a_store(root):
+    root.stores_dir.mkdir(parents=True)
+    sqlite3.connect(root.store_path("foreign")).execute("CREATE TABLE t (a)").connection.close()
+    with pytest.raises(StoreError, match="not an fmtc-nb store"):
+        root.open("foreign")
+    root.store_path("junk").write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError):
+        root.open("junk")
