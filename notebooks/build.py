@@ -1,0 +1,228 @@
+"""Writes the reference notebooks (without outputs) from the cells below: ``python notebooks/build.py``.
+
+Edit the cells here, not the .ipynb files, so the notebooks stay clean and reviewable. Each notebook is a list
+of ("md" | "code", text) cells.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+
+CLEANUP_MD = """## Tidy up
+Everything this notebook started (tile server, devices, proxies) stops here. If you skip this cell, the same
+happens when the kernel shuts down."""
+CLEANUP = "session.close()\nprint('stopped; files are in', session.root)"
+
+PLAN = [
+    ("md", """# 1 · Plan a region
+
+You will pick an area on a map, see exactly how many map tiles it covers at each zoom level, estimate how many
+bytes and how long a download would take, and let the zoom planner tell you how deep you can go within a
+storage budget.
+
+**Words used here.** Web maps are cut into 256-pixel square *tiles*. At *zoom* 0 one tile shows the whole
+world; every zoom level splits each tile into four, so zoom 12 has 16.7 million tiles. Downloading a region
+for offline use means fetching every tile that touches it, at every zoom you want.
+
+Everything runs offline: the map comes from fmtc-nb's *embedded tile server*, which draws the Natural Earth
+countries on your machine. Run the cells from top to bottom (Shift+Enter)."""),
+    ("code", """from fmtc_nb.regions import Circle, Corridor, Rectangle, example_region, parse_region
+from fmtc_nb.reports import plot_tiles_per_zoom
+from fmtc_nb.widgets import EstimatePanel, RegionPicker
+from fmtc_nb.widgets.session import NotebookSession
+
+session = NotebookSession("plan")   # a scratch folder, plus a list of what to stop at the end
+server = session.tile_server()      # the embedded tile server, in the background
+print("map tiles from", server.url_template)"""),
+    ("md", """## Draw a region
+Use the toolbar on the left of the map: a **rectangle**, a **circle**, a **polygon** (click the corners, click the
+first one again to close it) or a **line** (a road or river: every tile within *line radius* metres of it
+counts). You can draw several shapes, move their corners (edit) and delete them. The table beside the map and
+the orange tile outlines (the tiles of *show zoom*) follow every change.
+
+So that this notebook also runs unattended, the next cell puts three shapes on the map from code: Lake Geneva
+(rectangle), the city of Bern (circle, 12 km) and a 2 km corridor along the Rhône valley. Draw more on top."""),
+    ("code", """picker = RegionPicker(server.url_template, zooms="0-14", tile_zoom=12, corridor_radius_m=2000)
+picker.set_regions([
+    Rectangle(6.15, 46.2, 6.95, 46.55),                          # west, south, east, north (degrees)
+    Circle(7.44, 46.95, 12),                                     # longitude, latitude, radius in km
+    Corridor([(6.95, 46.3), (7.35, 46.23), (7.6, 46.3)], 2000),  # a path, radius in metres
+])
+picker"""),
+    ("md", """## Tiles per zoom
+The counts are exact: fmtc-nb works out, row by row, which tiles the shapes touch, without listing the tiles
+one by one. A tile covered by two shapes counts once. Each zoom roughly quadruples the count, which is why the
+zoom range matters more than anything else for the size of a download."""),
+    ("code", """print(f"{picker.total:,} tiles from zoom {picker.zooms[0]} to {picker.zooms[-1]}")
+picker.counts_frame"""),
+    ("code", """plot_tiles_per_zoom(picker.counts_frame);"""),
+    ("md", """## Regions as files
+A region can be saved as GeoJSON and loaded again, by this notebook, by the `fmtc-nb` command line or by
+another tool. fmtc-nb also ships an example region (Lake Geneva and the western Swiss Alps)."""),
+    ("code", """import json
+
+path = session.root / "my_region.geojson"
+path.write_text(json.dumps(picker.geojson))
+again = parse_region(str(path))                         # the command line takes the same file
+assert again.count(picker.zooms) == picker.counts         # same tiles after the round trip
+print("saved", path.name, "-", again.kind, "region with", len(again.regions), "parts")
+print("example region tiles per zoom:", example_region().count(range(0, 11)))"""),
+    ("md", """## How big, how long?
+Tile sizes vary a lot (sea is tiny, cities are large), so the estimate *measures*: it downloads a random
+sample of the region's tiles at each zoom and scales up. The result is a range with 95% confidence, not a
+single number. *Storage* can be far below *download* because identical tiles (the sea, empty land) are stored
+once.
+
+The planner answers the practical question: with this budget, how deep can I go? Press **Estimate** after you
+change the region or the budget (the next cell presses it for you)."""),
+    ("code", """estimate_panel = EstimatePanel(picker, server.url_template, budget="2MB", seed=1)
+estimate_panel.run()
+estimate_panel"""),
+    ("code", """estimate_panel.estimate.per_zoom[["tiles", "sampled", "mean_bytes", "bytes_low", "bytes_high"]]"""),
+    ("md", """Each row of the plan below is a choice "download from the first zoom up to *max_zoom*", with the storage
+it needs and the probability that it fits the budget. The planner picks the deepest that fits."""),
+    ("code", """import pandas as pd
+
+plan = estimate_panel.plan
+pd.DataFrame([{"max_zoom": o.max_zoom, "tiles": o.tiles, "storage_bytes": round(o.storage_bytes.estimate),
+               "p_fits": round(o.probability, 3)} for o in plan.options]).set_index("max_zoom")"""),
+    ("md", CLEANUP_MD),
+    ("code", CLEANUP),
+]
+
+FOREGROUND = [
+    ("md", """# 2 · Download a region in the foreground
+
+This notebook downloads a region into a **store** while you watch: progress bars for every zoom, the live
+speed, and buttons to pause, resume or cancel. Then it opens the store as what it is, an ordinary **MBTiles**
+file, and exports it as **PMTiles**, the single-file format for serving maps from plain web hosting.
+
+"Foreground" means the download runs inside this notebook's Python process: keep the notebook open until it
+ends. (Notebook 3 hands the job to a phone instead.) Everything runs offline on the embedded tile server."""),
+    ("code", """from fmtc_nb.engine import DownloadJob, DownloadOptions
+from fmtc_nb.regions import Circle
+from fmtc_nb.reports import completion_by_zoom, plot_progress, plot_tiles_per_zoom, throughput_frame
+from fmtc_nb.source import TileSource
+from fmtc_nb.store import Root
+from fmtc_nb.widgets import DownloadPanel
+from fmtc_nb.widgets.session import NotebookSession
+
+session = NotebookSession("foreground")
+server = session.tile_server(latency_s=0.005)   # 5 ms per tile, a bit like a real server
+root = Root(session.root)                        # the folder holding the stores
+print("stores live in", session.root)"""),
+    ("md", """## The job
+A job says *what* (a region and zooms), *from where* (a tile source: a URL template with `{z}`, `{x}`, `{y}`),
+*into which store* (a name) and *how* (options). Here: 15 km around Lausanne, zooms 0 to 15, 8 requests at a
+time, at most 400 tiles per second. Be kind to real tile servers: set a rate limit and read their usage
+policy; fmtc-nb refuses bulk downloads from tile.openstreetmap.org, whose policy forbids them."""),
+    ("code", """region = Circle(6.63, 46.52, 15)
+job = DownloadJob(region, list(range(0, 16)), TileSource(server.url_template), "lausanne",
+                  DownloadOptions(parallel=8, rate_limit=400))
+print(f"{job.cover().total:,} tiles to fetch")"""),
+    ("md", """## Download with live progress
+`start()` runs the download in the background, so the buttons stay usable. The next cell also pauses it for a
+moment from code and then waits for the end, so the notebook runs unattended; when you work by hand, just use
+the buttons."""),
+    ("code", """panel = DownloadPanel(job, root).start()
+panel"""),
+    ("code", """import time
+
+time.sleep(1.0)
+panel.pause()
+paused_at = panel.snapshot.attempted
+time.sleep(1.0)                      # nothing new starts while paused
+print("paused at", paused_at, "tiles; one second later:", panel.snapshot.attempted)
+panel.resume()
+final = panel.wait()
+print(f"{final.status}: {final.cached:,} tiles stored, {final.failed} failed, "
+      f"{final.cached_bytes / 1e6:.1f} MB in {final.elapsed_s:.1f} s")"""),
+    ("md", """## What happened, per zoom and over time
+Every tile ends in exactly one outcome: *cached* (fetched and stored now), *skipped_existing* (already in the
+store), *skipped_sea* (identical to the sea tile, when asked to skip those), *failed_negative* (the server
+said it has no such tile) or *failed_request* (still failing after every retry)."""),
+    ("code", """table = completion_by_zoom(panel.recorder, planned=panel.planned)
+table"""),
+    ("code", """throughput_frame(panel.recorder)[["seconds", "attempted", "cached", "interval_tiles_per_s", "mb_per_s"]].tail()"""),
+    ("code", """plot_progress(panel.recorder)
+plot_tiles_per_zoom(table);"""),
+    ("md", """## The store is an MBTiles file
+A store is one SQLite file that follows the MBTiles 1.3 specification, so QGIS, GDAL or any MBTiles viewer
+opens it directly. Below we read it with nothing but Python's `sqlite3`: the metadata table and one tile
+(MBTiles numbers tile rows from the south, hence the flipped `y`)."""),
+    ("code", """import sqlite3
+
+from IPython.display import Image, display
+
+from fmtc_nb.tilemath import lat_to_unit, lon_to_unit
+
+store = root.open("lausanne")
+stats = store.stats()
+print(f"{stats.tiles:,} tiles, {stats.disk_bytes / 1e6:.1f} MB on disk, zooms {min(stats.zooms)}-{max(stats.zooms)}")
+path = root.store_path("lausanne")
+with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+    print(dict(db.execute("SELECT name, value FROM metadata")))
+    z = 9                          # the zoom-9 tile over Lausanne
+    x, y = int(lon_to_unit(6.63) * 2**z), int(lat_to_unit(46.52) * 2**z)
+    (data,) = db.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?",
+                         (z, x, (1 << z) - 1 - y)).fetchone()
+db.close()
+display(Image(data=data))"""),
+    ("code", """import shutil
+import subprocess
+
+if shutil.which("gdalinfo"):   # GDAL, if installed, agrees that this is MBTiles
+    out = subprocess.run(["gdalinfo", str(path)], capture_output=True, text=True).stdout
+    print(next(line for line in out.splitlines() if line.startswith("Driver")))"""),
+    ("md", """## Export to PMTiles
+PMTiles puts a whole tile pyramid into one file that a browser map can read straight from any web server or
+bucket, without a tile server. We export and read one tile back to check it is the same."""),
+    ("code", """from pmtiles.reader import MmapSource, Reader
+
+from fmtc_nb.store.export import export_store
+
+pmtiles_path = session.root / "lausanne.pmtiles"
+written = export_store(store, "pmtiles", pmtiles_path, overwrite=True)
+with open(pmtiles_path, "rb") as f:
+    reader = Reader(MmapSource(f))
+    header = reader.header()
+    assert reader.get(z, x, y) == store.get_tile(z, x, y)
+print(f"{written:,} tiles, {pmtiles_path.stat().st_size / 1e6:.1f} MB, zooms {header['min_zoom']}-{header['max_zoom']}")
+store.close()"""),
+    ("md", CLEANUP_MD),
+    ("code", CLEANUP),
+]
+
+NOTEBOOKS = {
+    "01_plan_region.ipynb": PLAN,
+    "02_foreground_download.ipynb": FOREGROUND,
+}
+
+
+def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    """A notebook (no outputs) with the project's kernel metadata."""
+    nb = new_notebook(cells=[new_markdown_cell(text) if kind == "md" else new_code_cell(text) for kind, text in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:02d}"
+    return nb
+
+
+def main() -> int:
+    for name, cells in NOTEBOOKS.items():
+        nb = build(cells)
+        nbformat.validate(nb)
+        nbformat.write(nb, HERE / name)
+        print("wrote", name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

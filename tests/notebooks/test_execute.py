@@ -1,0 +1,64 @@
+"""Every reference notebook runs top to bottom headless (nbclient, the venv's kernel) without an error, offline,
+and leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tests.notebooks.conftest import ARTIFACTS, NOTEBOOKS, processes_mentioning
+
+NAMES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+CELL_TIMEOUT_S = 120
+
+
+def outputs_of(nb: nbformat.NotebookNode) -> str:
+    """All text a notebook printed or returned (for checks on what it showed)."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", "") + out.get("data", {}).get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def record_runtime(name: str, seconds: float) -> None:
+    """Keep each notebook's last run time in test-artifacts/notebook_runtimes.json (information, not a test)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "notebook_runtimes.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data[name] = round(seconds, 1)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True))
+
+
+def test_every_reference_notebook_is_present() -> None:
+    assert NAMES[:2] == ["01_plan_region.ipynb", "02_foreground_download.ipynb"]
+
+
+def test_committed_notebooks_have_no_outputs() -> None:
+    for name in NAMES:
+        nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+        assert all(not c.get("outputs") and c.get("execution_count") is None
+                   for c in nb.cells if c.cell_type == "code"), name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_headless(name: str, notebook_env: Path) -> None:
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                            resources={"metadata": {"path": str(notebook_env)}})
+    started = time.monotonic()
+    client.execute()  # raises CellExecutionError on the first failing cell
+    record_runtime(name, time.monotonic() - started)
+    nbformat.write(nb, ARTIFACTS / name)  # the executed copy, to look at
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    assert "Traceback" not in outputs_of(nb)
+    deadline = time.monotonic() + 10
+    while processes_mentioning(str(notebook_env)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_mentioning(str(notebook_env)) == []
