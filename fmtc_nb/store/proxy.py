@@ -101,6 +101,7 @@ class CachingProxy:
         self._pending = [0, 0]
         self._used: set[tuple[int, int, int]] = set()
         self._session: aiohttp.ClientSession | None = None
+        self._flusher: asyncio.Task[None] | None = None
 
     # -- store thread ---------------------------------------------------------------------------------
     async def _call(self, func: Callable[..., Any], *args: Any) -> Any:
@@ -168,10 +169,11 @@ class CachingProxy:
         if self.source is not None:
             timeout = aiohttp.ClientTimeout(total=30, sock_connect=10)
             self._session = aiohttp.ClientSession(timeout=timeout, headers=self.source.request_headers())
-        app["flusher"] = asyncio.create_task(self._flush_periodically())
+        self._flusher = asyncio.create_task(self._flush_periodically())
 
     async def _cleanup(self, app: web.Application) -> None:
-        app["flusher"].cancel()
+        if self._flusher is not None:
+            self._flusher.cancel()
         if self._session is not None:
             await self._session.close()
         await self._call(self._flush_counts)
