@@ -5,6 +5,9 @@ The service process runs the same :class:`android_bridge.bridge.Bridge` as the v
 the app when it starts the service) is JSON: ``{"port": 8765, "lan": false}``. The device's fmtc-nb root is
 ``$ANDROID_PRIVATE/fmtc-nb`` (app-private storage).
 
+The service enters the foreground at once with a "ready" notification (replacing python-for-android's own); the
+bridge then shows job progress and leaves the foreground when no job is left.
+
 When Android 15 ends the dataSync time (``onTimeout``), the jobs are stopped the way a clean shutdown stops
 them: the engine flushes its buffer and checkpoints, the jobs stay resumable, and the next start of the service
 resumes them through recovery.
@@ -17,6 +20,8 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
+from android_bridge.platform.base import Notification
 
 #: Seconds the jobs get to flush and checkpoint after ``onTimeout`` (the Java guard stops the service at 3 s).
 TIMEOUT_CHECKPOINT_S = 2.5
@@ -44,6 +49,18 @@ def service_settings(argument: str) -> dict[str, Any]:
     return {"port": port, "lan": given.get("lan") is True}
 
 
+def ready_notification(port: int | None, lan: bool) -> Notification:
+    """What the phone shows while the bridge waits for a job (no progress bar: no tiles yet).
+
+    >>> ready_notification(8765, False).text
+    'Listening on 127.0.0.1:8765 (USB: adb forward tcp:8765 tcp:8765)'
+    """
+    where = (
+        f"every network, port {port}" if lan else f"127.0.0.1:{port} (USB: adb forward tcp:{port} tcp:{port})"
+    )
+    return Notification("fmtc-nb bridge ready", f"Listening on {where}", 0.0, 0, 0, ongoing=True)
+
+
 def device_root(environ: dict[str, str] | None = None) -> Path:
     """``$ANDROID_PRIVATE/fmtc-nb`` (python-for-android sets ANDROID_PRIVATE to the app's files directory)."""
     env = os.environ if environ is None else environ
@@ -61,6 +78,8 @@ async def run_service(platform: Any, root: Path, argument: str = "") -> None:
     settings = service_settings(argument)
     bridge = Bridge(BridgeConfig(root=root, port=settings["port"], lan=settings["lan"]), platform)
     await bridge.start()
+    if not bridge.resumed:
+        platform.start_foreground(ready_notification(bridge.port, settings["lan"]))
     loop = asyncio.get_running_loop()
     timed_out = asyncio.Event()
 
