@@ -192,7 +192,7 @@ class Store:
                 bodies[r.data] = blob_hash(r.data)
         existing, new = self._blob_ids(db, bodies)
         ids = existing | new
-        rows = [(r.z, tms_row(r.z, r.y), r.x, ids[r.data], len(r.data), r.fetched_at, max(r.fetched_at, now), r.etag,
+        rows = [(r.z, (1 << r.z) - 1 - r.y, r.x, ids[r.data], len(r.data), r.fetched_at, now, r.etag,
                  r.last_modified, r.expires_at) for r in records]
         refs: dict[int, int] = {}
         for row in rows:
@@ -251,20 +251,23 @@ class Store:
         """Apply the batch to the per-zoom counts and ranges; rewrite the extent metadata if it changed."""
         touched: dict[int, list[int]] = {}
         grew = False
-        for z, row, col, _, size, *_ in rows:
-            cur = touched.get(z)
-            if cur is None:
-                base = zooms.get(z)
-                if base and base[0] > 0:
-                    cur = touched[z] = list(base)
-                else:
-                    cur = touched[z] = [0, 0, col, col, row, row]
+        by_zoom: dict[int, list[tuple]] = {}
+        for row in rows:
+            by_zoom.setdefault(row[0], []).append(row)
+        for z, group in by_zoom.items():
+            tms_rows, cols = [r[1] for r in group], [r[2] for r in group]
+            span = [min(cols), max(cols), min(tms_rows), max(tms_rows)]
+            base = zooms.get(z)
+            if base and base[0] > 0:
+                cur = list(base)
+                if span[0] < cur[2] or span[1] > cur[3] or span[2] < cur[4] or span[3] > cur[5]:
+                    cur[2:] = [min(cur[2], span[0]), max(cur[3], span[1]), min(cur[4], span[2]), max(cur[5], span[3])]
                     grew = True
-            cur[0] += 1
-            cur[1] += size
-            if col < cur[2] or col > cur[3] or row < cur[4] or row > cur[5]:
-                cur[2], cur[3], cur[4], cur[5] = min(cur[2], col), max(cur[3], col), min(cur[4], row), max(cur[5], row)
-                grew = True
+            else:
+                cur, grew = [0, 0, *span], True
+            cur[0] += len(group)
+            cur[1] += sum(r[4] for r in group)
+            touched[z] = cur
         for z, _, _, _, size in replaced:
             touched[z][0] -= 1
             touched[z][1] -= size
