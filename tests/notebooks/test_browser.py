@@ -1,0 +1,107 @@
+"""Notebook 1 in a real browser: JupyterLab on loopback, Debian's Chromium driven by Playwright. The map must
+draw basemap tiles from the notebook's embedded tile server, the drawn shapes and their tile counts; a
+screenshot is saved to test-artifacts/notebook1_map.png."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.notebooks.conftest import ARTIFACTS, NOTEBOOKS
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+NOTEBOOK = "01_plan_region.ipynb"
+SCREENSHOT = ARTIFACTS / "notebook1_map.png"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def jupyterlab(notebook_env: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """JupyterLab serving a copy of notebook 1 (so autosave never touches the repository); yields (url, token)."""
+    work = tmp_path / "lab"
+    work.mkdir()
+    shutil.copy(NOTEBOOKS / NOTEBOOK, work / NOTEBOOK)
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"), "HOME": str(tmp_path / "home")}
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
+           f"--IdentityProvider.token={token}", "--ServerApp.allow_root=True", f"--ServerApp.root_dir={work}",
+           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    log = open(tmp_path / "jupyterlab.log", "wb")
+    lab = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or lab.poll() is not None:
+                    raise AssertionError((tmp_path / "jupyterlab.log").read_text()[-3000:]) from None
+                time.sleep(0.3)
+        yield url, token
+    finally:
+        lab.terminate()
+        try:
+            lab.wait(20)
+        except subprocess.TimeoutExpired:
+            lab.kill()
+            lab.wait(5)
+        log.close()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_notebook1_draws_local_tiles_and_region_in_chromium(jupyterlab: tuple[str, str], notebook_env: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, token = jupyterlab
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
+            page.wait_for_selector(".jp-Notebook", timeout=60_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+            page.locator(".jp-Cell .jp-InputArea-prompt").first.click()
+            page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+            page.wait_for_selector(".leaflet-container", timeout=90_000)
+            tiles = page.locator(".leaflet-container img.leaflet-tile-loaded")
+            tiles.first.wait_for(timeout=60_000)
+            page.wait_for_selector(".fmtc-counts", timeout=60_000)
+            page.locator(".leaflet-container").first.scroll_into_view_if_needed()
+            page.wait_for_timeout(1500)  # let the remaining tiles arrive before the screenshot
+            sources = [tiles.nth(i).get_attribute("src") for i in range(tiles.count())]
+            shapes = page.locator(".leaflet-container path.leaflet-interactive").count()
+            counts_text = page.locator(".fmtc-counts").first.inner_text()
+            toolbar = page.locator(".leaflet-pm-toolbar").count()
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
+        finally:
+            browser.close()
+    assert sources and all(re.match(r"http://127\.0\.0\.1:\d+/\d+/\d+/\d+\.png$", s or "") for s in sources)
+    assert shapes >= 3  # rectangle, circle and corridor line, plus the orange tile outlines
+    assert re.search(r"3 shapes, [\d,]+ tiles", counts_text)
+    assert "zoom" in counts_text and "Showing the" in counts_text
+    assert toolbar >= 1  # Geoman's drawing tools are on the map
+    assert SCREENSHOT.stat().st_size > 10_000
