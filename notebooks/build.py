@@ -137,7 +137,7 @@ panel"""),
 time.sleep(1.0)
 panel.pause()
 paused_at = panel.snapshot.attempted
-time.sleep(1.0)                      # nothing new starts while paused
+time.sleep(1.0)                      # only requests already in flight finish while paused
 print("paused at", paused_at, "tiles; one second later:", panel.snapshot.attempted)
 panel.resume()
 final = panel.wait()
@@ -199,9 +199,172 @@ store.close()"""),
     ("code", CLEANUP),
 ]
 
+
+DEVICE = [
+    ("md", """# 3 · Download in the background on a phone
+
+A big download takes a while. Instead of keeping this notebook open, you can hand the job to a phone running
+the fmtc-nb app: the phone downloads in an Android *foreground service* (with a notification, so Android lets
+it keep working), stores the tiles, and you take the finished store back with one call.
+
+By default this notebook uses the **virtual device**: the same phone app, run on your computer with a simulated
+Android, so everything works offline. To use a **real phone**, change the one cell marked *real phone*.
+
+The steps: pair (the phone shows a six-digit code), look at what the phone reports, dispatch a region, watch
+the job live, see the phone's notification, and pull the store back."""),
+    ("code", """from fmtc_nb.regions import Circle
+from fmtc_nb.reports import plot_progress, store_zoom_frame, throughput_frame
+from fmtc_nb.store import Root
+from fmtc_nb.widgets import DevicePanel, RegionPicker
+from fmtc_nb.widgets.session import NotebookSession
+
+session = NotebookSession("device")
+server = session.tile_server()     # the phone downloads from this embedded tile server"""),
+    ("md", """## Connect to the phone  · *real phone: change this cell*
+For a real phone: install and open the fmtc-nb app on it, make sure phone and computer share a network, and set
+`DEVICE_URL` to the address the app shows (for example `"http://192.168.1.23:8737"`) and `CODE` to its pairing
+code. The tile server must then be one the phone can reach, e.g. `fmtc-nb serve-tiles --host 0.0.0.0` or a real
+provider (`TILE_URL`). Leave `DEVICE_URL = None` for the virtual device."""),
+    ("code", """DEVICE_URL = None   # real phone: "http://PHONE-IP:8737"
+CODE = None         # real phone: the six digits the app shows
+TILE_URL = server.url_template
+
+if DEVICE_URL is None:
+    phone = session.virtual_device("phone")   # starts `python -m android_bridge --virtual`
+    DEVICE_URL, CODE, screen = phone.url, phone.code, phone.screen
+else:
+    screen = None                             # a real phone's screen is in your hand
+print("device at", DEVICE_URL)"""),
+    ("md", """## The region
+The same picker as in notebook 1. The job goes to the phone with the shapes and zooms chosen here."""),
+    ("code", """picker = RegionPicker(TILE_URL, zooms="0-15", tile_zoom=13, center=(46.52, 6.63), zoom=10)
+picker.set_regions([Circle(6.63, 46.52, 15)])
+picker"""),
+    ("md", """## Pair and look at the phone
+Pairing trades the code for a secret token that this computer keeps (here in the notebook's scratch folder,
+normally in your user configuration). The panel then shows what the phone reports. Note the **battery
+optimisation** line: while the app is *optimised*, Android (and some vendors far more than others) may stop a
+long background download; notebook 5 is about that."""),
+    ("code", """panel = DevicePanel(DEVICE_URL, picker=picker, tile_url=TILE_URL, screen=screen,
+                    config_dir=session.root / "config", store="lausanne-phone")
+panel.pair(CODE, name="my phone")
+panel"""),
+    ("code", """{k: panel.info[k] for k in ("platform", "android_version", "vendor", "model", "battery_optimisation_ignored",
+                            "notifications_allowed")}"""),
+    ("md", """## Dispatch and watch
+**Dispatch region** sends the job; the phone answers at once and works on its own from then on. The progress
+below comes live from the phone (server-sent events), and the card on the right is the notification the phone
+shows while it works. The next cell presses the button for you and waits for the end."""),
+    ("code", """job = panel.dispatch(rate_limit=300)   # DownloadOptions fields: rate_limit, parallel, retries ...
+panel.watch()
+print("job", job["id"], "with", job["tiles_total"], "tiles sent to the phone")"""),
+    ("code", """final = panel.wait(timeout=90)
+print(final["status"], "-", final["tiles_done"], "tiles,", final["bytes"], "bytes,", final["tiles_per_s"], "tiles/s")
+panel.notification   # the last notification the phone showed (the card above)"""),
+    ("code", """plot_progress(panel.recorder);"""),
+    ("md", """## The phone's view of its jobs, and the store back home
+The phone keeps every job in its own recovery registry. `pull` copies a store from the phone into a local root:
+the copy is checked before it takes its place, so an interrupted pull never leaves a broken store."""),
+    ("code", """panel.client.jobs_frame()[["store", "status", "tiles_done", "tiles_total", "bytes", "runs"]]"""),
+    ("code", """local = Root(session.root / "home")
+path = panel.client.pull("lausanne-phone", local)
+stats = local.open("lausanne-phone").stats()
+print(f"pulled {path.name}: {stats.tiles:,} tiles")
+store_zoom_frame(stats).T"""),
+    ("md", CLEANUP_MD),
+    ("code", CLEANUP),
+]
+
+LIMITS = [
+    ("md", """# 5 · Background limits: what stops a download on a phone, and what brings it back
+
+Phones protect their battery by stopping apps that work in the background. For a map download that runs for an
+hour this matters a lot. This notebook is a small classroom on the virtual device:
+
+1. **battery optimisation**: the setting that decides whether Android may stop the app;
+2. **the notification**: an Android *foreground service* must show one; it is what keeps the job alive, and
+   what the user sees;
+3. **a killed service**: some vendors kill even foreground services; we kill the virtual phone's service the
+   hard way (SIGKILL) in the middle of a job;
+4. **recovery**: when the app starts again, it resumes the job exactly where its last checkpoint left it;
+5. **vendor facts**: which phone makers are known to kill background work, from dontkillmyapp.com."""),
+    ("code", """import time
+
+import pandas as pd
+
+from android_bridge.platform.virtual import VirtualPlatform
+from android_bridge.vendors import ATTRIBUTION, vendor_advice, vendor_frame
+from fmtc_nb.regions import Circle
+from fmtc_nb.widgets import DevicePanel
+from fmtc_nb.widgets.session import NotebookSession
+
+session = NotebookSession("limits")
+server = session.tile_server(latency_s=0.01)
+phone = session.virtual_device("phone")
+panel = DevicePanel(phone.url, tile_url=server.url_template, screen=phone.screen,
+                    config_dir=session.root / "config", store="bern")
+panel.pair(phone.code, name="classroom phone")
+panel"""),
+    ("md", """## 1 · Battery optimisation
+A freshly installed app is *optimised*: Android may delay its work, cut its network access in Doze, and some
+vendors kill it outright. The app asks the user to exempt it (a system dialog); on the phone the switch lives
+under *Settings › Apps › fmtc-nb › Battery › Unrestricted*. The virtual phone keeps the same switch in a
+settings file. Watch the **battery optimisation** line of the panel change."""),
+    ("code", """print("before:", "exempt" if panel.info["battery_optimisation_ignored"] else "optimised")
+VirtualPlatform(phone.root / "bridge").change_settings(battery_optimisation_ignored=True)   # the user said yes
+info = panel.refresh_info()
+print("after: ", "exempt" if info["battery_optimisation_ignored"] else "optimised")"""),
+    ("md", """## 2 · The notification
+While a job runs the app is a foreground service with an *ongoing* notification (it cannot be swiped away).
+Start a job and look at the card: it is drawn from what the virtual phone shows, updated as tiles arrive."""),
+    ("code", """region = Circle(7.44, 46.95, 20)      # Bern, 20 km
+job = panel.dispatch(region, "0-15", rate_limit=250)
+panel.watch()
+time.sleep(2.0)
+screen = panel.refresh_screen()
+print("foreground service:", screen["foreground"], "| wake lock:", screen["wake_lock"])
+screen["notification"]"""),
+    ("md", """## 3 · The service is killed
+Now the phone's power manager strikes: the process dies at once, without a chance to save anything (SIGKILL).
+The panel loses the phone. Only what was already checkpointed survives: tiles are stored in batches, and each
+batch's checkpoint is written in the same transaction as its tiles, so the store and the checkpoint always
+agree."""),
+    ("code", """phone.kill()
+panel.wait(timeout=15)
+print(panel.message.value)
+done_before = panel.recorder.last["attempted"]
+print(f"about {done_before:,} of {job['tiles_total']:,} tiles were done when the service died")"""),
+    ("md", """## 4 · Recovery
+When the app starts again (the user opens it, or Android restarts the service), it looks at its recovery
+registry, sees a job whose owner is gone, and resumes it: only the tiles not yet stored are fetched. The
+`resumed` list below comes from the phone itself."""),
+    ("code", """phone.restart()
+print("resumed on start:", phone.info["resumed"])
+panel.watch(job["id"])
+final = panel.wait(timeout=90)
+print(final["status"], "after", final["runs"], "runs:", final["tiles_done"], "of", final["tiles_total"], "tiles")"""),
+    ("code", """panel.client.recovery_frame()[["store", "status", "tiles_done", "tiles_total", "runs", "active_s"]]"""),
+    ("md", """## 5 · Vendor facts
+How hard a phone fights background work depends mostly on its maker. The table below ranks vendors by
+dontkillmyapp.com's "award" (5: worst). Show its credit line wherever you show the data (CC-BY)."""),
+    ("code", """vendors = vendor_frame()
+print(vendors.attrs["attribution"])
+vendors[["vendor", "award", "fgs_killed_by_default", "user_can_fix", "url"]].head(8)"""),
+    ("code", """advice = vendor_advice("Xiaomi")
+print(f"{advice['vendor']}: award {advice['award']}/5 -", advice["symptoms"])
+print(ATTRIBUTION)"""),
+    ("md", """**Take-aways.** Ask for the battery-optimisation exemption before a long job; keep the notification (it
+is the foreground service); expect the service to be killed anyway on some phones, and rely on recovery rather
+than on luck."""),
+    ("md", CLEANUP_MD),
+    ("code", CLEANUP),
+]
+
 NOTEBOOKS = {
     "01_plan_region.ipynb": PLAN,
     "02_foreground_download.ipynb": FOREGROUND,
+    "03_device_download.ipynb": DEVICE,
+    "05_background_limits.ipynb": LIMITS,
 }
 
 
