@@ -9,7 +9,7 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``serve`` command."""
-    from fmtc_nb.store.proxy import DEFAULT_VALID_FOR_DAYS, MODES
+    from fmtc_nb.store.modes import DEFAULT_VALID_FOR_DAYS, MODES
 
     p = subparsers.add_parser("serve", help="run a caching tile proxy for a store on loopback (for ipyleaflet)")
     p.add_argument("store", help="store name (created if --source is given and it does not exist)")

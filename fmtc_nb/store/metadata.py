@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from fmtc_nb.tilemath import tile_bounds
-
 #: Metadata key holding the tile source's URL template (not an MBTiles key; readers ignore it).
 SOURCE_KEY = "fmtc_source_url"
 
@@ -29,6 +27,8 @@ def write_metadata(db: sqlite3.Connection, entries: dict[str, object]) -> None:
 
 def extent_entries(zooms: dict[int, ZoomRow]) -> dict[str, object]:
     """minzoom, maxzoom, bounds (extent of the deepest zoom's tiles, degrees) and center (lon,lat,zoom)."""
+    from fmtc_nb.tilemath import tile_bounds  # numpy: imported only when tiles arrive
+
     present = {z: row for z, row in zooms.items() if row[0] > 0}
     if not present:
         return {"minzoom": None, "maxzoom": None, "bounds": None, "center": None}

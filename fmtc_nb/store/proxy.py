@@ -28,11 +28,10 @@ from aiohttp import web
 from fmtc_nb.errors import StoreError
 from fmtc_nb.source import TileSource
 from fmtc_nb.store.formats import MIME, sniff_format
+from fmtc_nb.store.modes import DEFAULT_VALID_FOR_DAYS, MODES
 from fmtc_nb.store.records import TileRecord
 from fmtc_nb.store.root import Root
 
-MODES = ("cache-first", "online-first", "cache-only")
-DEFAULT_VALID_FOR_DAYS = 30.0
 MAX_ZOOM = 30
 
 
