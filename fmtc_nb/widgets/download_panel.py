@@ -32,6 +32,9 @@ class DownloadPanel:
         self.planned = job.cover().counts
         self.download = Download(job, root, checkpointer=checkpointer, on_progress=self._on_progress,
                                  on_tile=self._on_tile)
+        bind = getattr(checkpointer, "bind", None)
+        if bind is not None:  # a recovery tracker: cancel() and pauses of the registry reach this download
+            bind(self.download)
         self.error: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._last_zoom_redraw = 0.0
