@@ -66,7 +66,9 @@ def test_ctrl_c_cancels_cleanly(fault_server, tmp_path):
     proc = subprocess.Popen([*CMD, "--root", str(tmp_path), *download_args(server.url_template, "--json",
                                                                          "--rate-limit", "50")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
+    deadline = time.monotonic() + 30
+    while sum(server.hits.values()) < 10 and time.monotonic() < deadline:  # the download is under way
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err

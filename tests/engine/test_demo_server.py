@@ -46,8 +46,8 @@ def test_faults_and_429_bursts_end_with_every_tile_stored_exactly_as_rendered(tm
 
 
 def test_a_killed_server_ends_the_job_with_failed_requests_and_no_bad_tile(tmp_path):
-    with running_server(subprocess=True, latency_s=0.02) as server:
-        the_job = world_job(server.url_template, zooms="0-6", retries=1, final_pass=True)
+    with running_server(subprocess=True, latency_s=0.05) as server:
+        the_job = world_job(server.url_template, zooms="0-5", retries=1, final_pass=False)
         download = Download(the_job, tmp_path)
         killer = threading.Timer(1.0, server.kill)
         killer.start()
