@@ -197,3 +197,20 @@ def test_report_has_one_row_per_job_with_the_named_columns(registry):
     assert (row.tiles_done, row.tiles_failed, row.tiles_total, row.bytes) == (20, 1, 50, 999)
     assert row.duration_s == pytest.approx(4.2) and row.tiles_per_s == pytest.approx(21 / 4.2)
     assert str(frame["started"].dtype).startswith("datetime64") and frame["last_heartbeat"].notna().all()
+
+
+def test_a_paused_run_is_reported_paused_and_still_held(registry):
+    tracker = registry.start(small_job())
+    runner = Runner()
+    tracker.bind(runner)
+    runner.paused = True
+    tracker.heartbeat(SNAP)
+    assert registry.get(tracker.job_id).status == "paused"
+    with pytest.raises(JobConflict, match="is paused in process"):
+        registry.resume(tracker.job_id)
+    runner.paused = False
+    tracker.heartbeat(SNAP)
+    assert registry.get(tracker.job_id).status == "running"
+    tracker.finished(SNAP, "paused", "paused by the host")  # a host may end a run paused: then anyone may resume
+    assert (registry.get(tracker.job_id).status, registry.get(tracker.job_id).live) == ("paused", False)
+    registry.resume(tracker.job_id)
