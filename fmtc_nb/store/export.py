@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import shutil
 import sqlite3
@@ -14,6 +15,13 @@ from fmtc_nb.errors import StoreError
 from fmtc_nb.store.store import Store, tms_row
 
 FORMATS = ("mbtiles", "pmtiles", "dir")
+
+
+def archive_bytes(fmt: str | None, data: bytes) -> bytes:
+    """Tile bytes as MBTiles and PMTiles archives expect them: vector tiles (pbf) gzip-compressed."""
+    if fmt == "pbf" and not data.startswith(b"\x1f\x8b"):
+        return gzip.compress(data, mtime=0)
+    return data
 
 
 @contextlib.contextmanager
@@ -56,11 +64,12 @@ def _to_mbtiles(store: Store, path: Path) -> int:
             "CREATE TABLE tiles (zoom_level INTEGER NOT NULL, tile_column INTEGER NOT NULL, "
             "tile_row INTEGER NOT NULL, tile_data BLOB NOT NULL);")
         db.execute("BEGIN")
-        db.executemany("INSERT INTO metadata VALUES (?, ?)", store.metadata().items())
+        meta = store.metadata()
+        db.executemany("INSERT INTO metadata VALUES (?, ?)", meta.items())
         count = 0
         batch: list[tuple[int, int, int, bytes]] = []
         for record in store.iter_tiles():
-            batch.append((record.z, record.x, tms_row(record.z, record.y), record.data))
+            batch.append((record.z, record.x, tms_row(record.z, record.y), archive_bytes(meta.get("format"), record.data)))
             if len(batch) >= 1000:
                 count += _flush(db, batch)
         count += _flush(db, batch)
@@ -85,6 +94,7 @@ def _to_pmtiles(store: Store, path: Path) -> int:
     from pmtiles.writer import write
 
     meta = dict(store.metadata())
+    meta.setdefault("format", "")
     header, meta = mbtiles_to_header_json(meta)
     if meta.get("format") == "jpg":
         header["tile_type"] = TileType.JPEG
@@ -95,7 +105,7 @@ def _to_pmtiles(store: Store, path: Path) -> int:
             for tile_id, x, y in ids:
                 data = store.get_tile(z, x, y)
                 if data is not None:
-                    writer.write_tile(tile_id, data)
+                    writer.write_tile(tile_id, archive_bytes(meta.get("format"), data))
                     count += 1
         writer.finalize(header, meta)
     return count

@@ -11,7 +11,7 @@ from pmtiles.tile import Compression, TileType, zxy_to_tileid
 from pmtiles.writer import write
 
 from fmtc_nb.errors import StoreError, StoreExists
-from fmtc_nb.store import tms_row
+from fmtc_nb.store import TileRecord, tms_row
 from fmtc_nb.store.export import export_store
 from fmtc_nb.store.importer import import_file
 
@@ -157,3 +157,19 @@ def test_bad_files_are_refused_and_nothing_changes(root, tmp_path, store, kind):
     assert _snapshot(root, "s") == before
     assert root.list() == ["s"]
     assert not [p for p in root.stores_dir.iterdir() if p.name.startswith(".")], "no scratch file left behind"
+
+
+def test_vector_tiles_are_gzipped_in_archives_as_the_specs_require(root, tmp_path):
+    import gzip
+
+    with root.create("vec", "http://v.example/{z}/{x}/{y}.pbf") as s:
+        raw = b"\x1a\x05layer" * 10  # uncompressed MVT-like bytes, as aiohttp hands them over
+        s.put_tiles([TileRecord(1, 0, 0, raw, 0.0)])
+        export_store(s, "pmtiles", tmp_path / "v.pmtiles")
+        export_store(s, "mbtiles", tmp_path / "v.mbtiles")
+    with (tmp_path / "v.pmtiles").open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        reader = Reader(lambda offset, length: m[offset:offset + length])
+        assert reader.header()["tile_type"] == TileType.MVT and gzip.decompress(reader.get(1, 0, 0)) == raw
+    db = sqlite3.connect(tmp_path / "v.mbtiles")
+    assert gzip.decompress(db.execute("SELECT tile_data FROM tiles").fetchone()[0]) == raw
+    db.close()
