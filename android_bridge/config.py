@@ -18,7 +18,8 @@ class BridgeConfig:
     max_tiles: most tiles one job may cover; max_zoom: highest zoom a job may ask for. max_body_bytes: largest
     request body accepted. code_ttl_s: seconds a pairing code stays valid; code_tries: wrong codes accepted
     before the lockout; lockout_s: seconds pairing stays locked afterwards. flush_interval_s and batch_size:
-    the engine's buffer limits for jobs run here, small so a killed service loses at most about a second of work.
+    the engine's buffer limits for jobs run here (seconds, tiles): a flush every half second keeps what a
+    killed service loses below a second of work (``benchmarks/bench_bridge.py`` measures it).
     """
 
     root: Path
@@ -31,7 +32,7 @@ class BridgeConfig:
     code_ttl_s: float = 300.0
     code_tries: int = 5
     lockout_s: float = 300.0
-    flush_interval_s: float = 1.0
+    flush_interval_s: float = 0.5
     batch_size: int = 200
 
     @property
