@@ -213,9 +213,27 @@ class Download:
                 yield tile
 
     async def _learn_sea(self, session: aiohttp.ClientSession) -> bytes | None:
-        result = await fetch_tile(session, self.job.source.url(*sea_tile()), self.job.source.tile_format,
-                                  self.job.options.proxy)
-        return result.body if result.kind == "ok" else None
+        """The source's sea tile (see :data:`SEA_POINT`), retried like any tile (at least twice); None if the
+        server never gave it, and then no tile is skipped as sea."""
+        opts = self.job.options
+        for attempt in range(1, max(opts.retries, 2) + 2):
+            if self._bucket.rate is not None:
+                await self._bucket.acquire()
+            result = await fetch_tile(session, self.job.source.url(*sea_tile()), self.job.source.tile_format,
+                                      opts.proxy)
+            if result.kind != "failed" or self._cancel.is_set():
+                return result.body if result.kind == "ok" else None
+            await self._sleep(self._backoff(attempt, result))
+        return None
+
+    def _backoff(self, attempt: int, result: FetchResult) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (from 1): exponential with jitter, at least
+        the server's Retry-After, at most ``max_backoff_s``."""
+        opts = self.job.options
+        delay = opts.backoff_s * 2 ** (attempt - 1) * (0.5 + random.random())
+        if result.retry_after_s is not None:
+            delay = max(delay, result.retry_after_s)
+        return min(delay, opts.max_backoff_s)
 
     async def _pump(self, session: aiohttp.ClientSession, store: Any, tiles: Iterator[Tile], sea: bytes | None) -> None:
         """``parallel`` workers share the tile stream directly (no queue: less overhead per tile)."""
@@ -263,12 +281,9 @@ class Download:
                     self._event(tile, "failed_request", reason=result.reason)
                 return
             self._event(tile, "retry", reason=result.reason)
-            delay = opts.backoff_s * 2 ** (attempt - 1) * (0.5 + random.random())
-            if result.retry_after_s is not None:
-                delay = max(delay, result.retry_after_s)
             self._c["retries_queued"] += 1
             try:
-                await self._sleep(min(delay, opts.max_backoff_s))
+                await self._sleep(self._backoff(attempt, result))
             finally:
                 self._c["retries_queued"] -= 1
 

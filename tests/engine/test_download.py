@@ -180,3 +180,18 @@ def test_retry_after_is_honoured_and_backoff_grows(fault_server, tmp_path):
             assert min(gaps) >= 0.29  # Retry-After: 0.3 s
         else:
             assert gaps[0] >= 0.05 * 0.5 and gaps[1] >= 0.05 * 2 * 0.5  # exponential backoff with jitter
+
+
+def test_sea_probe_is_retried_even_without_tile_retries(fault_server, tmp_path):
+    sea_xy = sea_tile()[1:]
+
+    def behaviour(z, x, y, n):
+        if (z, x, y) == (8, *sea_xy):
+            return "503" if n <= 2 else "sea"
+        return "sea" if x % 2 else "ok"
+
+    server = fault_server(behaviour)
+    snap = Download(job(server.url_template, zooms="0-3", skip_sea=True, retries=0), tmp_path).run()
+    assert server.hits[(8, *sea_xy)] == 3
+    assert snap.skipped_sea == sum(1 for z in range(4) for x in range(1 << z) for _ in range(1 << z) if x % 2)
+    assert_counts_add_up(snap)
