@@ -40,16 +40,10 @@ def _registry(args: argparse.Namespace) -> Any:
     return RecoveryRegistry(resolve_root(args.root))
 
 
-def _age(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.0f} h" if seconds < 172800 else f"{seconds / 86400:.0f} d"
-
-
 def run_list(args: argparse.Namespace) -> int:
     """``recovery list``: a table, or ``--json`` a list of objects (id, store, status, reason, tiles_*, ...)."""
+    from fmtc_nb.recovery.info import human_age
+
     with _registry(args) as registry:
         infos = registry.jobs(args.store)
     if args.json:
@@ -58,11 +52,11 @@ def run_list(args: argparse.Namespace) -> int:
     if not infos:
         print("no recorded jobs")
         return 0
-    print(f"{'id':<12}  {'status':<9}  {'done/total':>17}  {'failed':>6}  {'heartbeat':>9}  {'store':<16}  reason")
+    print(f"{'id':<16}  {'status':<9}  {'done/total':>17}  {'failed':>6}  {'heartbeat':>9}  {'store':<16}  reason")
     for i in infos:
         total = "?" if i.tiles_total is None else str(i.tiles_total)
-        print(f"{i.id:<12}  {i.status:<9}  {f'{i.tiles_done}/{total}':>17}  {i.tiles_failed:>6}  "
-              f"{_age(i.heartbeat_age_s):>9}  {i.store:<16}  {i.reason or ''}")
+        print(f"{i.id:<16}  {i.status:<9}  {f'{i.tiles_done}/{total}':>17}  {i.tiles_failed:>6}  "
+              f"{human_age(i.heartbeat_age_s):>9}  {i.store:<16}  {i.reason or ''}")
     return 0
 
 

@@ -65,6 +65,17 @@ class JobInfo:
                 "tiles_per_s": round(self.tiles_per_s, 3), "runs": self.runs, "held": self.held}
 
 
+def human_age(seconds: float) -> str:
+    """A duration for sentences: '0.4 s', '75 s', '12 min', '5 h', '3 d'."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.0f} h" if seconds < 172800 else f"{seconds / 86400:.0f} d"
+
+
 def derive_status(row: sqlite3.Row, alive: bool | None, now: float, lease_s: float) -> tuple[str, str | None]:
     """The status and reason of a stored job given whether its owner is alive (True/False/None)."""
     status, reason = row["status"], row["reason"]
@@ -73,10 +84,10 @@ def derive_status(row: sqlite3.Row, alive: bool | None, now: float, lease_s: flo
     owner = Owner.from_json(row["owner"]).describe()
     age = max(now - row["heartbeat_at"], 0.0)
     if alive is False:
-        return "failed", f"{owner} ended without finishing the job (last heartbeat {age:.0f} s ago)"
+        return "failed", f"{owner} ended without finishing the job"
     if age > lease_s:
         why = "is alive but silent" if alive else "cannot be asked"
-        return "stale", (f"{owner} {why} and its last heartbeat is {age:.0f} s old (lease {lease_s:g} s); "
+        return "stale", (f"{owner} {why} and its last heartbeat is {human_age(age)} old (lease {lease_s:g} s); "
                          "it may still be running")
     return status, reason
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from fmtc_nb.errors import JobConflict, RecoveryError, StoreError
 from fmtc_nb.recovery.checkpoint import Checkpoint
 from fmtc_nb.recovery.db import FILE_NAME, connect
-from fmtc_nb.recovery.info import JobInfo, derive_status, info_from_row
+from fmtc_nb.recovery.info import JobInfo, derive_status, human_age, info_from_row
 from fmtc_nb.recovery.owner import DeviceLiveness, Owner, owner_alive
 from fmtc_nb.recovery.tracker import JobTracker
 
@@ -262,5 +262,5 @@ def conflict_sentence(info: JobInfo, verb: str = "resumed or retried") -> str:
     age = info.heartbeat_age_s
     if info.status == "stale":
         return (f"Job {info.id} may still be running in {where} (its owner cannot vouch for it and its last "
-                f"heartbeat is {age:.0f} s old), so it cannot be {verb} here without --force.")
-    return f"Job {info.id} is {info.status} in {where} (last heartbeat {age:.1f} s ago), so it cannot be {verb} here."
+                f"heartbeat is {human_age(age)} old), so it cannot be {verb} here without --force.")
+    return f"Job {info.id} is {info.status} in {where} (last heartbeat {human_age(age)} ago), so it cannot be {verb} here."
