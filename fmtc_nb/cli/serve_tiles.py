@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     server = start_server(args.port, args.latency, args.failure_rate, args.burst_429, args.seed, args.host)
     print(f"Serving demo tiles at {server.url_template}", flush=True)
-    print(f"TileJSON: http://{args.host}:{server.port}/tilejson.json  Attribution: {ATTRIBUTION}", flush=True)
+    print(f"TileJSON: {server.tilejson_url}  Attribution: {ATTRIBUTION}", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

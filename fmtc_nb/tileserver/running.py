@@ -19,6 +19,11 @@ _URL_LINE = re.compile(r"(http://\S+/\{z\}/\{x\}/\{y\}\.png)")
 START_TIMEOUT_S = 30.0
 
 
+def tilejson_url(url_template: str) -> str:
+    """The TileJSON address of the server whose tiles are at ``url_template``."""
+    return url_template.split("/{z}")[0] + "/tilejson.json"
+
+
 class ServerThread:
     """The tile server on its own event loop in a daemon thread. ``app`` holds the request counters."""
 
@@ -36,6 +41,11 @@ class ServerThread:
     def url_template(self) -> str:
         """``http://127.0.0.1:PORT/{z}/{x}/{y}.png``."""
         return self.app.url_template
+
+    @property
+    def tilejson_url(self) -> str:
+        """``http://127.0.0.1:PORT/tilejson.json`` (TileJSON 3.0.0 with the attribution)."""
+        return tilejson_url(self.url_template)
 
     def start(self) -> ServerThread:
         """Start serving; returns once the port is bound (raises if it cannot be)."""
@@ -88,6 +98,7 @@ class ServerProcess:
             self.process.wait(START_TIMEOUT_S)
             raise SourceError(f"The demo tile server subprocess exited with code {self.process.returncode}.")
         self.port = int(self.url_template.split(":")[2].split("/")[0])
+        self.tilejson_url = tilejson_url(self.url_template)
 
     def stop(self) -> None:
         """Terminate the subprocess and wait for it."""

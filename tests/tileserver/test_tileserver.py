@@ -64,7 +64,8 @@ def test_server_answers_with_etag_cache_control_and_304():
         assert get(url, {"If-None-Match": headers["ETag"]})[0] == 304
         assert get(server.url_template.format(z=1, x=2, y=0))[0] == 404
         base = server.url_template.split("/{z}")[0]
-        tilejson = json.loads(get(base + "/tilejson.json")[2])
+        assert server.tilejson_url == base + "/tilejson.json"
+        tilejson = json.loads(get(server.tilejson_url)[2])
         assert tilejson["attribution"] == ATTRIBUTION and tilejson["tiles"] == [server.url_template]
         assert "Natural Earth" in get(base + "/")[2].decode()
 
