@@ -10,66 +10,50 @@ from typing import Any
 from fmtc_nb.cli.download import add_engine_options, options_from_args
 
 
+def _command(sub: Any, name: str, help_text: str, func: Any, *positionals: str,
+             json_flag: bool = True) -> argparse.ArgumentParser:
+    """One subcommand with its positional arguments and (usually) ``--json``."""
+    parser = sub.add_parser(name, help=help_text)
+    for positional in positionals:
+        parser.add_argument(positional)
+    if json_flag:
+        parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(func=func)
+    return parser
+
+
 def register(subparsers: Any) -> None:
     """Add the ``device`` command and its subcommands."""
     p = subparsers.add_parser("device", help="background downloads on a paired Android phone or virtual device")
     sub = p.add_subparsers(dest="device_command", metavar="SUBCOMMAND")
     sub.required = True
 
-    s = sub.add_parser("pair", help="pair with the device at URL using the code it shows")
+    s = _command(sub, "pair", "pair with the device at URL using the code it shows", _pair, json_flag=False)
     s.add_argument("url", help="the device's API URL, e.g. http://127.0.0.1:8765 after `adb forward`")
     s.add_argument("code", help="the six-digit code the device shows")
     s.add_argument("--name", required=True, help="a name for the device on this computer")
-    s.set_defaults(func=_pair)
+    _command(sub, "list", "list paired devices", _list)
+    _command(sub, "info", "the device's Android version, vendor, battery optimisation and limits", _info, "name")
 
-    s = sub.add_parser("list", help="list paired devices")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=_list)
-
-    s = sub.add_parser("info", help="the device's Android version, vendor, battery optimisation and limits")
-    s.add_argument("name")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=_info)
-
-    s = sub.add_parser("dispatch", help="start a download on the device")
-    s.add_argument("name")
+    s = _command(sub, "dispatch", "start a download on the device", _dispatch, "name")
     s.add_argument("region", help="GeoJSON file or spec (rect:W,S,E,N, circle:LON,LAT,KM, line:...)")
     s.add_argument("--zoom", required=True, help="zoom or range, e.g. 0-12")
     s.add_argument("--url", required=True, help="tile URL template with {z} {x} {y}")
     s.add_argument("--store", required=True, help="store name on the device")
     s.add_argument("--wait", action="store_true", help="follow the job to its end with a progress bar")
-    s.add_argument("--json", action="store_true", help="print the job (or with --wait its end state) as JSON")
     add_engine_options(s)
-    s.set_defaults(func=_dispatch)
 
-    s = sub.add_parser("jobs", help="the device's jobs")
-    s.add_argument("name")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=_jobs)
-
-    s = sub.add_parser("watch", help="follow a job on the device to its end")
-    s.add_argument("name")
-    s.add_argument("job")
-    s.add_argument("--json", action="store_true")
-    s.set_defaults(func=_watch)
-
+    _command(sub, "jobs", "the device's jobs", _jobs, "name")
+    _command(sub, "watch", "follow a job on the device to its end", _watch, "name", "job")
     for action in ("pause", "resume", "cancel"):
-        s = sub.add_parser(action, help=f"{action} a job on the device")
-        s.add_argument("name")
-        s.add_argument("job")
-        s.add_argument("--json", action="store_true")
-        s.set_defaults(func=_control, action=action)
+        _command(sub, action, f"{action} a job on the device", _control, "name", "job").set_defaults(action=action)
 
-    s = sub.add_parser("pull", help="copy a store from the device into the local root")
-    s.add_argument("name")
-    s.add_argument("store")
+    s = _command(sub, "pull", "copy a store from the device into the local root", _pull, "name", "store",
+                 json_flag=False)
     s.add_argument("--as", dest="as_name", default=None, help="local store name (default: the same)")
     s.add_argument("--replace", action="store_true", help="replace a local store of that name")
-    s.set_defaults(func=_pull)
-
-    s = sub.add_parser("forget", help="forget a paired device (its token is revoked when it can be reached)")
-    s.add_argument("name")
-    s.set_defaults(func=_forget)
+    _command(sub, "forget", "forget a paired device (its token is revoked when it can be reached)", _forget, "name",
+             json_flag=False)
 
 
 def _print(data: Any) -> None:
