@@ -36,11 +36,6 @@ class Interval:
         return {"estimate": finite(self.estimate), "low": finite(self.low), "high": finite(self.high),
                 "confidence": self.confidence}
 
-    def scaled(self, factor: float, floor: float = 0.0) -> Interval:
-        """Every bound times ``factor``, each at least ``floor``."""
-        return Interval(max(self.estimate * factor, floor), max(self.low * factor, floor),
-                        max(self.high * factor, floor), self.confidence)
-
 
 @dataclass(frozen=True)
 class StratumTotal:

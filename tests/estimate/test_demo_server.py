@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 from collections.abc import Iterator
 
 import pytest
 
 from fmtc_nb.cover import TileCover
-from fmtc_nb.engine.job import DownloadOptions
 from fmtc_nb.estimate import estimate
-from fmtc_nb.estimate.measure import Prober
 from fmtc_nb.regions import parse_region
-from fmtc_nb.source import TileSource
 from fmtc_nb.tileserver import running_server
+from tests.estimate.truth import fetch_truth
 
 REGION = parse_region("rect:19.0,34.5,29.5,42.0")  # Greece, the Aegean and its islands
 ZOOMS = range(0, 12)
@@ -25,17 +22,8 @@ RUNS = 40
 def demo() -> Iterator[tuple[str, int, int]]:
     """The server's URL and the true transfer and storage totals, found by fetching every tile once."""
     with running_server() as server:
-        cover = TileCover(REGION, ZOOMS)
-
-        async def fetch_all() -> list:
-            async with Prober(TileSource(server.url_template), DownloadOptions(parallel=8)) as prober:
-                return await prober.measure(list(cover.tiles()))
-
-        every = asyncio.run(fetch_all())
-        assert len(every) == cover.total and all(m.kind == "ok" for m in every)
-        transfer = sum(m.size for m in every)
-        storage = sum({m.digest: m.size for m in every}.values())
-        yield server.url_template, transfer, storage
+        truth = fetch_truth(server.url_template, TileCover(REGION, ZOOMS), parallel=8)
+        yield server.url_template, truth.transfer_bytes, truth.storage_bytes
 
 
 def test_demo_server_interval_covers_truth(demo: tuple[str, int, int]) -> None:
