@@ -1,4 +1,4 @@
-"""``fmtc-nb store list|stats|export|import|rename|reset|delete|prune|verify|meta|limit``: manage tile stores.
+"""``fmtc-nb store list|create|stats|export|import|rename|reset|delete|prune|verify|meta|limit``: manage tile stores.
 
 Every subcommand takes ``--json`` for machine-readable output; bad input is one sentence and exit code 2.
 """
@@ -28,6 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         return q
 
     add("list", _list, "list the stores with their tile counts and sizes")
+    q = add("create", _create, "create an empty store for a tile source")
+    q.add_argument("name")
+    q.add_argument("--source", default=None, help="tile URL template the store will hold tiles of")
+    q.add_argument("--attribution", default=None, help="attribution text for the MBTiles metadata")
     add("stats", _stats, "statistics of a store (O(1)), failures with --failures").add_argument("name")
     sub.choices["stats"].add_argument("--failures", action="store_true", help="include recorded failed tiles")
     q = add("export", _export, "export a store as MBTiles, PMTiles or a z/x/y directory")
@@ -98,6 +102,17 @@ def _list(args: argparse.Namespace) -> tuple[Any, str]:
     if not rows:
         lines.append(f"(no stores in {root.stores_dir})")
     return rows, "\n".join(lines)
+
+
+def _create(args: argparse.Namespace) -> tuple[Any, str]:
+    meta = {"attribution": args.attribution} if args.attribution else {}
+    if args.source:
+        from fmtc_nb.source import TileSource
+
+        TileSource(args.source)  # a bad template is refused before anything is created
+    with _root(args).create(args.name, args.source, **meta) as store:
+        path = str(store.path)
+    return {"name": args.name, "path": path, "source_url": args.source}, f"Created store {args.name!r} at {path}."
 
 
 def _stats(args: argparse.Namespace) -> tuple[Any, str]:

@@ -98,26 +98,32 @@ class Store:
         return self.path.name.removesuffix(".mbtiles")
 
     @contextlib.contextmanager
+    def _using(self) -> Iterator[sqlite3.Connection]:
+        """The connection, held exclusively; SQLite errors become one-sentence StoreErrors."""
+        with self._lock:
+            try:
+                yield self.db
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"The store {self.name!r} cannot be read or written ({exc}); "
+                                 f"'fmtc-nb store verify {self.name}' checks it.") from exc
+
+    @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction: committed at the end, rolled back on any error."""
-        with self._lock:
-            db = self.db
-            try:
-                db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreError(f"The store {self.name!r} cannot be written ({exc}).") from exc
+        with self._using() as db:
+            db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """One read transaction: every query inside sees the same committed state."""
-        with self._lock:
-            db = self.db
+        with self._using() as db:
             db.execute("BEGIN")
             try:
                 yield db
@@ -285,35 +291,35 @@ class Store:
         args: tuple = (z, tms_row(z, y), x0, x1)
         if fresher_than is not None:
             sql, args = sql + " AND fetched_at >= ?", (*args, fresher_than)
-        with self._lock:
-            return {x for (x,) in self.db.execute(sql, args)}
+        with self._using() as db:
+            return {x for (x,) in db.execute(sql, args)}
 
     def get_tile(self, z: int, x: int, y: int) -> bytes | None:
         """The bytes of tile z/x/y (XYZ), or None if not stored."""
-        with self._lock:
-            row = self.db.execute("SELECT b.data FROM fmtc_tiles t JOIN fmtc_blobs b ON b.id = t.blob_id "
+        with self._using() as db:
+            row = db.execute("SELECT b.data FROM fmtc_tiles t JOIN fmtc_blobs b ON b.id = t.blob_id "
                                   "WHERE t.zoom_level = ? AND t.tile_row = ? AND t.tile_column = ?",
                                   (z, tms_row(z, y), x)).fetchone()
         return row[0] if row else None
 
     def get_tile_record(self, z: int, x: int, y: int) -> TileRecord | None:
         """Tile z/x/y with its fetched time and HTTP validators, or None if not stored."""
-        with self._lock:
-            row = self.db.execute(_SELECT_RECORD, (z, tms_row(z, y), x)).fetchone()
+        with self._using() as db:
+            row = db.execute(_SELECT_RECORD, (z, tms_row(z, y), x)).fetchone()
         return TileRecord(z, x, y, *row) if row else None
 
     def has_tile(self, z: int, x: int, y: int) -> bool:
         """True if tile z/x/y (XYZ) is stored."""
-        with self._lock:
-            return self.db.execute("SELECT 1 FROM fmtc_tiles WHERE zoom_level = ? AND tile_row = ? AND tile_column = ?",
+        with self._using() as db:
+            return db.execute("SELECT 1 FROM fmtc_tiles WHERE zoom_level = ? AND tile_row = ? AND tile_column = ?",
                                    (z, tms_row(z, y), x)).fetchone() is not None
 
     def iter_tiles(self, page: int = 1000) -> Iterator[TileRecord]:
         """Every tile, ordered by zoom, TMS row, column; read in pages of ``page`` tiles so writes may interleave."""
         key = (-1, -1, -1)
         while True:
-            with self._lock:
-                rows = self.db.execute(
+            with self._using() as db:
+                rows = db.execute(
                     "SELECT t.zoom_level, t.tile_row, t.tile_column, b.data, t.fetched_at, t.etag, t.last_modified, "
                     "t.expires_at FROM fmtc_tiles t JOIN fmtc_blobs b ON b.id = t.blob_id "
                     "WHERE (t.zoom_level, t.tile_row, t.tile_column) > (?, ?, ?) "
@@ -326,8 +332,8 @@ class Store:
 
     def tile_keys(self, z: int) -> list[tuple[int, int]]:
         """(x, y) of every tile stored at zoom ``z``."""
-        with self._lock:
-            rows = self.db.execute("SELECT tile_column, tile_row FROM fmtc_tiles WHERE zoom_level = ?", (z,)).fetchall()
+        with self._using() as db:
+            rows = db.execute("SELECT tile_column, tile_row FROM fmtc_tiles WHERE zoom_level = ?", (z,)).fetchall()
         return [(x, tms_row(z, row)) for x, row in rows]
 
     def stats(self) -> StoreStats:
@@ -344,8 +350,8 @@ class Store:
 
     def failures(self) -> list[dict[str, object]]:
         """Recorded negative answers: [{z, x, y, reason, failed_at}] ordered by zoom, row, column."""
-        with self._lock:
-            rows = self.db.execute("SELECT zoom_level, tile_row, tile_column, reason, failed_at FROM fmtc_failures "
+        with self._using() as db:
+            rows = db.execute("SELECT zoom_level, tile_row, tile_column, reason, failed_at FROM fmtc_failures "
                                    "ORDER BY zoom_level, tile_row, tile_column").fetchall()
         return [{"z": z, "x": col, "y": tms_row(z, row), "reason": reason, "failed_at": at}
                 for z, row, col, reason, at in rows]
@@ -353,8 +359,8 @@ class Store:
     # -- checkpoints -----------------------------------------------------------------------------------
     def read_checkpoint(self, job_id: str) -> str | None:
         """The checkpoint text last stored for ``job_id`` by :meth:`put_tiles`, or None."""
-        with self._lock:
-            row = self.db.execute("SELECT checkpoint FROM fmtc_checkpoints WHERE job_id = ?", (job_id,)).fetchone()
+        with self._using() as db:
+            row = db.execute("SELECT checkpoint FROM fmtc_checkpoints WHERE job_id = ?", (job_id,)).fetchone()
         return row[0] if row else None
 
     def delete_checkpoint(self, job_id: str) -> None:
@@ -370,8 +376,8 @@ class Store:
 
     def metadata(self) -> dict[str, str]:
         """The MBTiles metadata table as a dict."""
-        with self._lock:
-            return read_metadata(self.db)
+        with self._using() as db:
+            return read_metadata(db)
 
     def set_metadata(self, **entries: object) -> None:
         """Set metadata entries (a value of None deletes the key)."""
@@ -437,5 +443,8 @@ class Store:
 
     def verify(self) -> list[str]:
         """Problems found by SQLite's integrity check, the MBTiles schema check and a recount (empty: fine)."""
-        with self._read() as db:
-            return verify_problems(db)
+        try:
+            with self._lock:
+                return verify_problems(self.db)
+        except sqlite3.DatabaseError as exc:
+            return [f"SQLite cannot read the file: {exc}"]

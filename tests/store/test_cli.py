@@ -98,3 +98,19 @@ def test_serve_subprocess_serves_tiles_until_interrupted(root, origin):
     assert proc.returncode == 0 and "0 hits, 1 misses" in err
     with root.open("web") as s:
         assert s.stats().misses == 1 and s.has_tile(2, 1, 1)
+
+
+def test_create_and_a_truncated_store_file(capsys, root, tmp_path):
+    code, created, _ = run(capsys, root, "create", "new", "--source", "http://t.example/{z}/{x}/{y}.png", "--json")
+    assert code == 0 and created["source_url"].startswith("http://t.example")
+    assert run(capsys, root, "create", "new")[0] == 2
+    assert run(capsys, root, "create", "bad", "--source", "ftp://nope")[0] == 2 and "bad" not in root.list()
+    with root.open("new") as s:
+        s.put_tiles(records(6, range(64), range(16)))
+    data = root.store_path("new").read_bytes()
+    root.store_path("cut").write_bytes(data[: len(data) // 2])
+    for command in ("stats", "verify"):
+        code, _, err = run(capsys, root, command, "cut")
+        assert code == 2 and "cannot be opened as SQLite" in err and err.count("\n") == 1
+    code, listed, _ = run(capsys, root, "list", "--json")
+    assert code == 0 and "error" in listed[0] and listed[1]["tiles"] == 1024
