@@ -43,6 +43,22 @@ def write_json_atomically(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+def read_settings(state_dir: str | os.PathLike[str]) -> VirtualSettings:
+    """The simulated phone's settings (file values over defaults; unknown keys ignored)."""
+    path = Path(state_dir) / SETTINGS_FILE
+    data = json.loads(path.read_text()) if path.exists() else {}
+    known = {f.name for f in fields(VirtualSettings)}
+    return VirtualSettings(**{k: v for k, v in data.items() if k in known})
+
+
+def change_settings(state_dir: str | os.PathLike[str], **changes: Any) -> VirtualSettings:
+    """Change settings (e.g. ``battery_optimisation_ignored=True``), as the user would on the phone; a running
+    virtual device sees them at its next call."""
+    updated = replace(read_settings(state_dir), **changes)
+    write_json_atomically(Path(state_dir) / SETTINGS_FILE, asdict(updated))
+    return updated
+
+
 def read_screen(state_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """What the virtual phone shows now (``{}`` before the device first started)."""
     path = Path(state_dir) / SCREEN_FILE
@@ -66,17 +82,12 @@ class VirtualPlatform:
     # -- settings ------------------------------------------------------------------------------------------
     @property
     def settings(self) -> VirtualSettings:
-        """The current settings (file values over defaults; unknown keys ignored)."""
-        path = self.state_dir / SETTINGS_FILE
-        data = json.loads(path.read_text()) if path.exists() else {}
-        known = {f.name for f in fields(VirtualSettings)}
-        return VirtualSettings(**{k: v for k, v in data.items() if k in known})
+        """The current settings."""
+        return read_settings(self.state_dir)
 
     def change_settings(self, **changes: Any) -> VirtualSettings:
-        """Change settings (e.g. ``battery_optimisation_ignored=True``) and persist them."""
-        updated = replace(self.settings, **changes)
-        write_json_atomically(self.state_dir / SETTINGS_FILE, asdict(updated))
-        return updated
+        """Change settings and persist them (see :func:`change_settings`)."""
+        return change_settings(self.state_dir, **changes)
 
     # -- Platform --------------------------------------------------------------------------------------------
     def device_info(self) -> DeviceInfo:

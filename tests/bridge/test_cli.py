@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from android_bridge.platform.virtual import change_settings
 from fmtc_nb.cli import main
 
 REGION = "rect:7.0,46.0,7.6,46.4"
@@ -26,6 +27,9 @@ def test_device_cli_round_trip(device, tile_server, config_dir, tmp_path, capsys
     assert code == 0 and json.loads(out)["platform"] == "virtual"
     code, out, _ = run(capsys, "device", "info", "phone")
     assert "battery optimisation ignored: no" in out
+    change_settings(device.root / "bridge", battery_optimisation_ignored=True)  # the user, in the phone's settings
+    code, out, _ = run(capsys, "device", "info", "phone")
+    assert "battery optimisation ignored: yes" in out
 
     code, out, _ = run(capsys, "device", "dispatch", "phone", REGION, "--zoom", "0-9", "--url",
                        tile_server.url_template, "--store", "cli", "--wait", "--json", "--parallel", "4")

@@ -78,6 +78,9 @@ def test_kill_restart_resume_pull(device, tile_server, config_dir, tmp_path):
     assert records[job_id]["status"] == "completed" and records[job_id]["runs"] == 2
     jobs = client.jobs_frame()
     assert jobs.loc[job_id, "status"] == "completed" and jobs.loc[job_id, "tiles_done"] == cover.total
+    frame = client.recovery_frame()
+    assert frame.loc[job_id, "percentage"] == 100.0 and frame.loc[job_id, "runs"] == 2
+    assert str(frame["created_at"].dtype).startswith("datetime64") and "owner_detail" not in frame
 
     # Tiles fetched twice are only those in flight or in the unflushed buffer (about a second) at the kill.
     refetched = sum(tile_server.app.hits[t] - 1 for t in expected if tile_server.app.hits[t] > 1)
