@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_engine.py            # >= 20,000 tiles, 3 alternating runs each
     .venv/bin/python benchmarks/bench_engine.py --million  # RSS through a 1,000,000-tile job (minutes)
+    .venv/bin/python benchmarks/bench_engine.py --demo     # the main job: example region z0-12, demo server
 
 Writes benchmarks/results/engine.json (medians of tiles/s, their ratio, max RSS in MB). The machine has 2 cores
 shared with nginx and other work, so figures are noisy; compare the ratio measured in one run.
@@ -98,6 +99,36 @@ def engine_run(template: str, zooms: list[int], root: Path, parallel: int, on_pr
     return Download(job, root, on_progress=on_progress).run()
 
 
+def demo_run(runs: int) -> dict:
+    """What ``fmtc-nb demo`` does (embedded tile server in a thread, example region z0-12, 16 requests at a
+    time, a fresh store each run) plus the renderer alone: seconds per run and milliseconds per tile."""
+    from fmtc_nb.engine import Download, DownloadJob, DownloadOptions
+    from fmtc_nb.regions import example_region
+    from fmtc_nb.source import TileSource
+    from fmtc_nb.tileserver import render_tile, running_server
+    from fmtc_nb.tileserver.server import cached_tile
+
+    seconds, render_ms = [], []
+    for i in range(runs):
+        cached_tile.cache_clear()  # every run renders every tile, as a fresh `fmtc-nb demo` process does
+        with tempfile.TemporaryDirectory() as tmp, running_server(seed=i) as server:
+            job = DownloadJob(example_region(), list(range(13)), TileSource(server.url_template), "demo",
+                              DownloadOptions(parallel=16))
+            start = time.perf_counter()
+            snap = Download(job, tmp).run()
+            seconds.append(time.perf_counter() - start)
+            assert snap.cached == snap.max_tiles and snap.failed == 0, snap
+        tiles = [(12, 2100 + k % 40, 1430 + k // 40) for k in range(400)]
+        start = time.perf_counter()
+        for z, x, y in tiles:
+            render_tile(z, x, y)
+        render_ms.append((time.perf_counter() - start) / len(tiles) * 1000)
+    return {"tiles": snap.max_tiles, "runs": runs, "seconds": [round(v, 2) for v in seconds],
+            "seconds_median": round(statistics.median(seconds), 2),
+            "render_ms_per_z12_tile_median": round(statistics.median(render_ms), 3),
+            "loadavg_1m": round(os.getloadavg()[0], 2)}
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -108,10 +139,16 @@ def rss_mb() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--million", action="store_true", help="memory run through 1,000,000+ tiles")
+    parser.add_argument("--demo", action="store_true", help="time the main job (fmtc-nb demo) instead")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--parallel", type=int, default=16)
     args = parser.parse_args()
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if args.demo:
+        results["demo"] = demo_run(args.runs)
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        print(json.dumps(results["demo"], indent=2))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         tmpdir.chmod(0o755)  # nginx workers started by root run as nobody

@@ -23,7 +23,8 @@ HTML_ERROR_PAGE = b"<!DOCTYPE html><html><body><h1>Server busy</h1><p>Please try
 
 
 @lru_cache(maxsize=8192)
-def _tile(z: int, x: int, y: int) -> tuple[bytes, str]:
+def cached_tile(z: int, x: int, y: int) -> tuple[bytes, str]:
+    """(PNG bytes, ETag) of tile z/x/y; the last 8,192 tiles are kept (``cached_tile.cache_clear()`` empties)."""
     body = render_tile(z, x, y)
     return body, '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
 
@@ -66,7 +67,7 @@ class TileApp:
             return self._count(action, web.Response(status=int(action), text="server error", headers=headers))
         if action == "html":
             return self._count(action, web.Response(body=HTML_ERROR_PAGE, content_type="text/html"))
-        body, etag = _tile(z, x, y)
+        body, etag = cached_tile(z, x, y)
         if action == "truncate":
             return self._count(action, web.Response(body=body[: len(body) // 2], content_type="image/png"))
         headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
