@@ -25,6 +25,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from fmtc_nb.engine.validate import image_problem
 from fmtc_nb.errors import StoreError
 from fmtc_nb.source import TileSource
 from fmtc_nb.store.formats import MIME, sniff_format
@@ -96,6 +97,8 @@ class CachingProxy:
             self.close()
             raise StoreError(f"The store {name!r} records no tile source; give --source URL or use --mode cache-only.")
         self.source = TileSource(url) if url else None
+        self.tile_format = self.store.metadata().get("format") if self.source else None
+        self._inflight: dict[tuple[int, int, int], asyncio.Future[OriginAnswer]] = {}
         self.hits = self.misses = 0
         self._pending = [0, 0]
         self._used: set[tuple[int, int, int]] = set()
@@ -146,13 +149,35 @@ class CachingProxy:
                 if resp.status == 304 and stored is not None:
                     return OriginAnswer("not-modified", etag=resp.headers.get("ETag"),
                                         expires_at=expiry(resp.headers, now))
-                if resp.status == 200 and body:
+                if resp.status == 200:
+                    problem = image_problem(body, self.tile_format)
+                    if problem:  # an HTML error page or a cut-off image never lands in the store
+                        return OriginAnswer("failed", reason=problem)
                     return OriginAnswer("ok", body, resp.headers.get("ETag"), resp.headers.get("Last-Modified"),
                                         expiry(resp.headers, now))
                 kind = "negative" if resp.status in (404, 410) else "failed"
                 return OriginAnswer(kind, reason=f"HTTP {resp.status}")
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             return OriginAnswer("failed", reason=f"{type(exc).__name__}: {exc}"[:200])
+
+    async def _ask_once(self, z: int, x: int, y: int, stored: TileRecord | None) -> OriginAnswer:
+        """Ask the origin, sharing one request among concurrent requests for the same tile."""
+        key = (z, x, y)
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[OriginAnswer] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            answer = await self._ask_origin(z, x, y, stored)
+            future.set_result(answer)
+            return answer
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved when nobody else waits
+            raise
+        finally:
+            del self._inflight[key]
 
     # -- HTTP -----------------------------------------------------------------------------------------
     def app(self) -> web.Application:
@@ -202,7 +227,7 @@ class CachingProxy:
                 return web.Response(status=404, text=f"tile {z}/{x}/{y} is not stored\n")
             self._count(True, (z, x, y))
             return self._answer(request, stored, "HIT")
-        answer = await self._ask_origin(z, x, y, stored)
+        answer = await self._ask_once(z, x, y, stored)
         now = time.time()
         if answer.kind == "not-modified" and stored is not None:
             record = TileRecord(z, x, y, stored.data, now, answer.etag or stored.etag, stored.last_modified,

@@ -76,6 +76,10 @@ class Origin:
             return web.Response(status=500, text="down")
         if z == 9:
             return web.Response(status=404, text="no tile")
+        if z == 10:
+            await asyncio.sleep(0.2)  # slow tile: concurrent requests for it overlap
+        if z == 11:
+            return web.Response(text="<html>rate limited</html>", content_type="text/html")
         headers = {"ETag": self.etag(z, x, y), "Last-Modified": self.LAST_MODIFIED}
         if request.headers.get("If-None-Match") == headers["ETag"]:
             return web.Response(status=304, headers=headers)

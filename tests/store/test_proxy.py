@@ -101,3 +101,16 @@ def test_bad_proxy_setups_are_refused(root, origin: Origin):
         serve_store("other", root, source=origin.url_template)
     with serve_store("bare", root, mode="cache-only") as proxy, pytest.raises(StoreError, match="could not start"):
         serve_store("bare", root, mode="cache-only", port=proxy.port)
+
+
+def test_html_answers_are_not_stored_and_concurrent_requests_share_one_fetch(root, origin: Origin):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with serve_store("browse", root, source=origin.url_template) as proxy:
+        assert get(proxy.url + "/11/5/5")[0] == 502
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda _: get(proxy.url + "/10/7/7"), range(6)))
+        assert {a[1] for a in answers} == {origin.body(10, 7, 7)}
+        assert sum(1 for path, _, _ in origin.requests if path == "/10/7/7.png") == 1
+    with root.open("browse") as store:
+        assert not store.has_tile(11, 5, 5) and store.stats().tiles == 1
