@@ -29,10 +29,10 @@ def test_a_second_process_sees_the_job_running_cannot_take_it_and_can_cancel_it(
         runner = fmtc_popen(tmp_path, "download", "rect:5,45,10,50", "--zoom", "0-10", "--url", server.url_template,
                             "--store", "k", "--parallel", "1")
         wait_until(lambda: server.app.requests > 5)
-        time.sleep(1.2)  # a heartbeat has been written
-        asking = [fmtc_popen(tmp_path, "recovery", "list", "--json")]
         with RecoveryRegistry(tmp_path) as registry:
             job_id = registry.jobs()[0].id
+            wait_until(lambda: registry.get(job_id).tiles_done > 0)  # a batch and a heartbeat went by
+        asking = [fmtc_popen(tmp_path, "recovery", "list", "--json")]
         asking += [fmtc_popen(tmp_path, "recovery", "resume", job_id), fmtc_popen(tmp_path, "recovery", "forget", job_id)]
         (listed, _), (_, refused), (_, not_forgotten) = (p.communicate(timeout=60) for p in asking)
         assert [p.returncode for p in asking] == [0, 2, 2]
