@@ -62,9 +62,10 @@ class ActiveJob:
 class _BridgeCheckpointer:
     """Recovery's checkpointer with the bridge in between: live progress, and "paused" when the service stops."""
 
-    def __init__(self, inner: Any, manager: JobManager, active: ActiveJob) -> None:
-        self._inner, self._manager, self._active = inner, manager, active
+    def __init__(self, inner: Any, active: ActiveJob) -> None:
+        self._inner, self._active = inner, active
         self.job_id = inner.job_id
+        self.ended = False
 
     def todo(self, total: int) -> Any:
         return self._inner.todo(total)
@@ -78,6 +79,7 @@ class _BridgeCheckpointer:
     def finished(self, snapshot: ProgressSnapshot, status: str, reason: str | None) -> None:
         if self._active.stopping and status == "cancelled":
             status, reason = "paused", "the service stopped; the job resumes when it starts again"
+        self.ended = True
         self._inner.finished(snapshot, status, reason)
 
 
@@ -115,8 +117,6 @@ class JobManager:
                 self.link.intend(job_id, paused=False)
                 self._refresh()
                 return active.row()
-            if job_id in self._starting:
-                raise ApiError(409, f"The job {job_id} is starting on this device; it was not started twice.")
         with self._starting_job(job_id):
             try:
                 job, checkpointer = self.link.resume(job_id)
@@ -128,8 +128,11 @@ class JobManager:
 
     @contextmanager
     def _starting_job(self, job_id: str) -> Iterator[None]:
-        """While a job is claimed but not yet running, recovery must still hear that it is alive."""
+        """While a job is claimed but not yet running, recovery must still hear that it is alive (and a
+        second start of the same job is refused)."""
         with self._lock:
+            if job_id in self._starting or job_id in self._active:
+                raise ApiError(409, f"The job {job_id} is already running or starting on this device; it was not started twice.")
             self._starting.add(job_id)
         try:
             yield
@@ -154,7 +157,7 @@ class JobManager:
         download = Download(job, self.link.root)
         previous = getattr(checkpointer, "checkpoint", None)  # tiles done by earlier runs of a resumed job
         active = ActiveJob(job_id, job, download, prior_done=previous.tiles_done if previous is not None else 0)
-        download.checkpointer = _BridgeCheckpointer(checkpointer, self, active)
+        download.checkpointer = _BridgeCheckpointer(checkpointer, active)
         download.on_progress = lambda snap: self._progress(active, snap)
         bind = getattr(checkpointer, "bind", None)
         if bind is not None:
@@ -172,13 +175,16 @@ class JobManager:
         reason = None
         try:
             active.download.run()
-        except BaseException as exc:  # the engine recorded the failure with recovery; keep it for the API
+        except BaseException as exc:  # kept for the API; recorded below if the engine could not record it
             reason = str(exc) or type(exc).__name__
+            checkpointer = active.download.checkpointer
+            if not getattr(checkpointer, "ended", True):  # failed before the engine's run began (store, policy)
+                checkpointer.finished(active.download.snapshot, "failed", reason)
         with self._lock:
             row = active.row()
             snap = active.download.snapshot
-            row.update(status=snap.status if snap.status != "running" else "failed", running_here=False,
-                       reason=reason)
+            row.update(status=snap.status if snap.status not in ("running", "pending") else "failed",
+                       running_here=False, reason=reason, snapshot=snap.to_dict())
             if active.stopping and row["status"] == "cancelled":
                 row["status"] = "paused"
             else:
@@ -253,8 +259,8 @@ class JobManager:
             final = self._last_final.get(job_id)
         if final is None:
             final = self.row(job_id)
-        return {"job_id": job_id, "status": final["status"], "tiles_done": final.get("tiles_done"),
-                "max_tiles": final.get("tiles_total")}, False
+        return {**final.get("snapshot", {}), "job_id": job_id, "status": final["status"],
+                "tiles_done": final.get("tiles_done"), "max_tiles": final.get("tiles_total")}, False
 
     # -- control ---------------------------------------------------------------------------------------------
     def pause(self, job_id: str) -> dict[str, Any]:

@@ -98,7 +98,7 @@ def test_running_job_is_not_doubled_and_controls_work(limited, tile_server):
         with pytest.raises(DeviceError, match="already running") as exc:
             client.resume(row["id"])
         assert exc.value.status == 409
-        with pytest.raises(DeviceError, match="already in the recovery registry") as exc:
+        with pytest.raises(DeviceError, match="not started twice") as exc:
             client.dispatch_job(job)  # the same job (same id) again
         assert exc.value.status == 409
         assert len(client.jobs()) == 1
@@ -114,3 +114,18 @@ def test_running_job_is_not_doubled_and_controls_work(limited, tile_server):
     stats = client.store_stats("slow")
     assert stats["tiles"] == end["tiles_done"], "stored tiles survive a cancel"
     assert json.dumps(stats)
+
+
+def test_job_that_fails_at_start_is_recorded_failed_with_its_reason(limited, tile_server):
+    client = DeviceClient(limited.url, limited.token)
+    first = client.dispatch(REGION, "0-3", url=tile_server.url_template, store="mixed")
+    assert client.watch(first["id"])["status"] == "completed"
+    other = tile_server.url_template.replace("127.0.0.1", "localhost")
+    row = client.dispatch(REGION, "0-3", url=other, store="mixed")  # another source into the same store
+    end = client.watch(row["id"])
+    assert end["status"] == "failed" and "another source" in end["reason"]
+    assert client.store_stats("mixed")["tiles"] == first["tiles_total"], "the store lost nothing"
+    same = build_job(REGION, "0-3", tile_server.url_template, "mixed", job_id=first["id"])
+    with pytest.raises(DeviceError, match="already in the recovery registry") as exc:
+        client.dispatch_job(same)  # a finished job's id is not run again under the same id
+    assert exc.value.status == 409
