@@ -61,6 +61,7 @@ class ServerThread:
             self._runner, self.port = self._loop.run_until_complete(start_site(self.app, self.host, self.port))
         except OSError as exc:
             self._error = exc
+            self._loop.close()
             self._ready.set()
             return
         self._ready.set()

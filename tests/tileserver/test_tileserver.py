@@ -16,7 +16,15 @@ from PIL import Image
 from fmtc_nb.engine.downloader import sea_tile as engine_sea_tile
 from fmtc_nb.engine.validate import image_problem
 from fmtc_nb.errors import SourceError
-from fmtc_nb.tileserver import ATTRIBUTION, Burst429, Faults, render_tile, running_server, sea_tile
+from fmtc_nb.tileserver import (
+    ATTRIBUTION,
+    Burst429,
+    Faults,
+    render_tile,
+    running_server,
+    sea_tile,
+    start_server,
+)
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -134,3 +142,8 @@ def test_cli_prints_its_url_template_and_stops_on_ctrl_c():
     finally:
         proc.kill()
         proc.stdout.close()
+
+
+def test_a_port_in_use_is_a_one_sentence_error():
+    with running_server() as first, pytest.raises(SourceError, match="could not start"):
+        start_server(port=first.port)
