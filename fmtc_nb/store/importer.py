@@ -18,7 +18,7 @@ from fmtc_nb.errors import StoreError, StoreExists
 from fmtc_nb.store.metadata import SOURCE_KEY
 from fmtc_nb.store.names import check_name
 from fmtc_nb.store.records import TileRecord
-from fmtc_nb.store.root import Root, checkpoint_wal, remove_with_side_files, write_empty_store
+from fmtc_nb.store.root import Root, checkpoint_wal, ensure_idle, remove_with_side_files, write_empty_store
 from fmtc_nb.store.schema import mbtiles_problems
 from fmtc_nb.store.store import Store, tms_row
 
@@ -183,7 +183,7 @@ def _build(root: Root, archive: TileArchive, name: str, *, replace: bool) -> int
                 count += len(batch)
         checkpoint_wal(tmp)
         if replace:
-            checkpoint_wal(final)  # the old WAL must hold nothing that could be replayed onto the new file
+            ensure_idle(final, name, "replace")  # its WAL must hold nothing that could be replayed onto the new file
             os.replace(tmp, final)
         else:
             try:

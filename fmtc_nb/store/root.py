@@ -34,6 +34,15 @@ def checkpoint_wal(path: Path) -> None:
         db.close()
 
 
+def ensure_idle(path: Path, name: str, action: str) -> None:
+    """Fold the WAL into ``path`` and refuse (StoreError) if another connection still has the store open:
+    SQLite keeps the ``-wal`` file until the last connection closes, and moving it away would lose tiles."""
+    checkpoint_wal(path)
+    if side_files(path)[0].exists():
+        raise StoreError(f"The store {name!r} is open in another program (a download, the tile proxy or a GIS "
+                         f"tool); close it before you {action} it.")
+
+
 def remove_with_side_files(path: Path) -> None:
     """Delete ``path`` and its SQLite side files (missing ones are fine)."""
     for p in (path, *side_files(path)):
@@ -135,12 +144,12 @@ class Root:
             raise StoreNotFound(f"There is no store named {name!r} in {self.stores_dir}.")
         if dst.exists():
             raise StoreExists(f"A store named {new_name!r} exists already.")
-        checkpoint_wal(src)
+        ensure_idle(src, name, "rename")
         try:
             os.link(src, dst)
         except FileExistsError:
             raise StoreExists(f"A store named {new_name!r} exists already.") from None
-        remove_with_side_files(src)
+        src.unlink()
         with Store(dst) as store:
             store.set_metadata(name=new_name)
         return dst
@@ -155,4 +164,6 @@ class Root:
         path = self.store_path(name)
         if not path.is_file():
             raise StoreNotFound(f"There is no store named {name!r} in {self.stores_dir}.")
+        with contextlib.suppress(sqlite3.DatabaseError):  # a damaged file may always be deleted
+            ensure_idle(path, name, "delete")
         remove_with_side_files(path)

@@ -181,3 +181,16 @@ def test_a_foreign_sqlite_file_is_not_opened_as_a_store(root):
     root.store_path("junk").write_bytes(b"this is not sqlite at all" * 100)
     with pytest.raises(StoreError):
         root.open("junk")
+
+
+def test_rename_and_delete_are_refused_while_another_connection_has_the_store_open(root):
+    root.create("busy", URL).close()
+    reader = root.open("busy", readonly=True)
+    reader.stats()
+    for action in (lambda: root.rename("busy", "other"), lambda: root.delete("busy")):
+        with pytest.raises(StoreError, match="open in another program"):
+            action()
+    reader.close()
+    root.rename("busy", "other")
+    root.delete("other")
+    assert root.list() == []
