@@ -89,6 +89,15 @@ def _wait_for(condition: Any, timeout: float, step: float = 0.002) -> bool:
     return False
 
 
+def _settle(server: Any, quiet_s: float = 0.3) -> None:
+    """Wait until the server has counted no new request for ``quiet_s`` (those still on the wire at a kill)."""
+    seen, since = server.app.requests, time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        time.sleep(0.02)
+        if server.app.requests != seen:
+            seen, since = server.app.requests, time.monotonic()
+
+
 def _run_and_kill(root: Path, server: Any, args: list[str], mode: str, delay_s: float,
                   wal: Path) -> tuple[int, str] | None:
     """Start ``fmtc-nb ARGS``; once it fetches, wait ``delay_s`` (mode "random") or up to half of it and
@@ -135,7 +144,7 @@ def kill_cycles(root: Path, server: Any, region: str, zooms: str, *, parallel: i
         if ended is not None:  # finished before the kill: that was the final run
             result.final_code, result.final_stderr = ended
             break
-        time.sleep(0.15)  # requests already on the wire are still counted by the server
+        _settle(server)
         after, stored = committed(root, "k", result.job_id, cover)
         with RecoveryRegistry(root) as registry:
             info = registry.get(result.job_id)
