@@ -24,6 +24,8 @@ from fmtc_nb.store.metadata import SOURCE_KEY, extent_entries, read_metadata, wr
 from fmtc_nb.store.records import StoreStats, TileRecord
 from fmtc_nb.store.schema import LRU_INDEX, is_fmtc_store
 
+#: Deepest zoom level a store accepts.
+MAX_ZOOM = 30
 #: Metadata key of the optional tile limit (least-recently-used eviction).
 MAX_TILES_KEY = "fmtc_max_tiles"
 Failure = tuple[int, int, int, str]  # z, x, y, reason
@@ -194,6 +196,8 @@ class Store:
     def _put(self, db: sqlite3.Connection, records: list[TileRecord], now: float) -> None:
         bodies: dict[bytes, int] = {}
         for r in records:
+            if not (0 <= r.z <= MAX_ZOOM and 0 <= r.x < 1 << r.z and 0 <= r.y < 1 << r.z):
+                raise StoreError(f"The tile {r.z}/{r.x}/{r.y} does not exist (x and y run from 0 to 2^z - 1, z to {MAX_ZOOM}).")
             if r.data not in bodies:
                 bodies[r.data] = blob_hash(r.data)
         existing, new = self._blob_ids(db, bodies)

@@ -194,3 +194,10 @@ def test_rename_and_delete_are_refused_while_another_connection_has_the_store_op
     root.rename("busy", "other")
     root.delete("other")
     assert root.list() == []
+
+
+@pytest.mark.parametrize("z,x,y", [(3, 8, 0), (3, 0, 8), (3, -1, 0), (31, 0, 0), (-1, 0, 0)])
+def test_tiles_outside_the_grid_are_refused_and_nothing_is_written(store, z, x, y):
+    with pytest.raises(StoreError, match="does not exist"):
+        store.put_tiles(records(3, range(2), range(2)) + [TileRecord(z, x, y, b"\x89PNG", 0.0)], checkpoint=("j", "c"))
+    assert store.stats().tiles == 0 and store.read_checkpoint("j") is None
