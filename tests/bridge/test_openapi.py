@@ -86,9 +86,10 @@ def test_schemathesis_finds_no_server_error(busy_device, tmp_path):
     spec.write_text(json.dumps(api(dev.url, "GET", "/api/v1/openapi.json", token=dev.token)[2]))
     cmd = [str(Path(sys.executable).parent / "schemathesis"), "run", str(spec), "--url", dev.url,
            "-H", f"Authorization: Bearer {dev.token}",
-           "--checks", "not_a_server_error,response_schema_conformance,content_type_conformance",
+           "--checks", "not_a_server_error,response_schema_conformance,content_type_conformance,status_code_conformance,"
+           "ignored_auth,negative_data_rejection",
            "--exclude-operation-id", "unpair",  # would revoke the run's own token
-           "--phases", "examples,coverage,fuzzing", "-n", "25", "--seed", "7", "-w", "1",
+           "--phases", "examples,coverage,fuzzing", "-n", "40", "--seed", "7", "-w", "1",
            "--generation-database", "none", "--request-timeout", "20", "--no-color",
            "--report", "junit", "--report-dir", str(tmp_path / "report")]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
