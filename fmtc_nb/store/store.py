@@ -85,6 +85,9 @@ class Store:
         if not ok:
             self.close()
             raise StoreError(f"The file {self.path} is not an fmtc-nb store; import it with 'fmtc-nb store import'.")
+        if not readonly:
+            with contextlib.suppress(sqlite3.OperationalError):  # copies made by SQLite backup arrive in DELETE mode
+                self._db.execute("PRAGMA journal_mode = WAL")
 
     # -- plumbing --------------------------------------------------------------------------------------
     @property

@@ -201,3 +201,15 @@ def test_tiles_outside_the_grid_are_refused_and_nothing_is_written(store, z, x, 
     with pytest.raises(StoreError, match="does not exist"):
         store.put_tiles(records(3, range(2), range(2)) + [TileRecord(z, x, y, b"\x89PNG", 0.0)], checkpoint=("j", "c"))
     assert store.stats().tiles == 0 and store.read_checkpoint("j") is None
+
+
+def test_a_backup_copy_in_rollback_journal_mode_is_switched_back_to_wal(root, store):
+    store.put_tiles(records(2, range(2), range(2)))
+    root.stores_dir.joinpath("copy.mbtiles").touch()
+    target = sqlite3.connect(root.store_path("copy"))
+    store.db.backup(target)
+    target.execute("PRAGMA journal_mode = DELETE")
+    target.close()
+    with root.open("copy") as copy:
+        assert copy.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert copy.stats().tiles == 4 and copy.verify() == []
