@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 
 import pytest
 
 from android_bridge.launcher import VirtualDeviceProcess
 from fmtc_nb.device import DeviceClient, build_job
+from fmtc_nb.device.client import check_mbtiles
 from fmtc_nb.errors import DeviceError
 from fmtc_nb.regions import parse_region
 from tests.bridge.conftest import api, pair_token
@@ -90,7 +93,7 @@ def test_unknown_job_and_store_are_404(limited):
     assert status == 405 and body["error"]
 
 
-def test_running_job_is_not_doubled_and_controls_work(limited, tile_server):
+def test_running_job_is_not_doubled_and_controls_work(limited, tile_server, tmp_path):
     client = DeviceClient(limited.url, limited.token)
     job = build_job(REGION, "0-8", tile_server.url_template, "slow", rate_limit=4, parallel=1)
     row = client.dispatch_job(job)
@@ -102,6 +105,10 @@ def test_running_job_is_not_doubled_and_controls_work(limited, tile_server):
             client.dispatch_job(job)  # the same job (same id) again
         assert exc.value.status == 409
         assert len(client.jobs()) == 1
+        time.sleep(1.2)  # a flush or two
+        copy = client.pull("slow", tmp_path / "local")  # a consistent copy while the job writes
+        check_mbtiles(copy)
+        assert 0 < sqlite3.connect(copy).execute("SELECT count(*) FROM tiles").fetchone()[0] < job.cover().total
         assert client.pause(row["id"])["status"] == "paused"
         assert client.resume(row["id"])["status"] == "running"
     finally:
