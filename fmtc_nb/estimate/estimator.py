@@ -121,16 +121,15 @@ Seen = dict[tuple[int, int], Measurement]  # (zoom, index within the zoom) -> me
 
 async def _measure_designs(cover: TileCover, design: dict[int, list[Block]], seen: Seen,
                            measure: MeasureFn) -> Seen:
-    """Measure the tiles of ``design`` not yet in ``seen``; returns ``seen`` with them added."""
+    """Measure the tiles of ``design`` not yet in ``seen``, one zoom at a time (so a request's time reflects
+    the load of its own zoom's tiles, not of costlier ones in flight beside it); returns ``seen`` with them."""
     start = _zoom_starts(cover)
-    keys = sorted({(z, i) for z, blocks in design.items() for _, _, picked in blocks for i in picked} - seen.keys())
-    results = await measure([cover.tile_at(start[z] + i) for z, i in keys])
-    by_tile = {(m.z, m.x, m.y): m for m in results}
     out = dict(seen)
-    for z, i in keys:
-        tile = cover.tile_at(start[z] + i)
-        if tile in by_tile:
-            out[(z, i)] = by_tile[tile]
+    for z, blocks in design.items():
+        keys = sorted({i for _, _, picked in blocks for i in picked} - {i for mz, i in seen if mz == z})
+        tiles = [cover.tile_at(start[z] + i) for i in keys]
+        by_tile = {(m.z, m.x, m.y): m for m in await measure(tiles)}
+        out.update({(z, i): by_tile[t] for i, t in zip(keys, tiles, strict=True) if t in by_tile})
     return out
 
 
