@@ -96,10 +96,10 @@ class Checkpoint:
     def to_text(self) -> str:
         """The compact JSON text (see the module docstring)."""
         watermark = self.watermark
-        failed_all = IndexRanges()
+        done_above = self.finished.above(watermark)  # small: about the tiles that were in flight
         for ranges in self.failed.values():
-            failed_all = failed_all.union(ranges)
-        done_text = self.finished.above(watermark).difference(failed_all).shifted(-watermark).to_text()
+            done_above = done_above.difference(ranges.above(watermark))
+        done_text = done_above.shifted(-watermark).to_text()
         return json.dumps({"v": VERSION, "total": self.total, "watermark": watermark, "done": done_text,
                            "failed": {reason: r.to_text() for reason, r in sorted(self.failed.items())}},
                           separators=(",", ":"))

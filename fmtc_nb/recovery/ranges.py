@@ -19,12 +19,16 @@ class IndexRanges:
     ('0+3,2+2,2+1', 6, 3)
     """
 
-    __slots__ = ("_starts", "_ends", "_count")
+    __slots__ = ("_starts", "_ends", "_count", "_parts", "_clean")
 
     def __init__(self) -> None:
         self._starts: list[int] = []
         self._ends: list[int] = []
         self._count = 0
+        # text of each range (see to_text), valid for the first ``_clean`` ranges: a change re-encodes only
+        # from the first range it touched, so a checkpoint a batch costs what changed, not the whole set
+        self._parts: list[str] = []
+        self._clean = 0
 
     @classmethod
     def of(cls, indexes: Iterable[int]) -> IndexRanges:
@@ -38,6 +42,7 @@ class IndexRanges:
         """An independent copy."""
         other = IndexRanges()
         other._starts, other._ends, other._count = list(self._starts), list(self._ends), self._count
+        other._parts, other._clean = self._parts[: self._clean], self._clean
         return other
 
     def __len__(self) -> int:
@@ -70,6 +75,7 @@ class IndexRanges:
         pos = bisect_right(starts, index) - 1
         if pos >= 0 and index < ends[pos]:
             return False
+        self._clean = min(self._clean, max(pos, 0))
         joins_left = pos >= 0 and ends[pos] == index
         joins_right = pos + 1 < len(starts) and starts[pos + 1] == index + 1
         if joins_left and joins_right:
@@ -92,6 +98,7 @@ class IndexRanges:
         starts, ends = self._starts, self._ends
         lo = bisect_right(ends, start - 1)  # first range ending at or after start (touching counts)
         hi = bisect_right(starts, end)  # ranges before hi start at or before end (touching counts)
+        self._clean = min(self._clean, lo)
         if lo < hi:
             start, end = min(start, starts[lo]), max(end, ends[hi - 1])
             self._count -= sum(e - s for s, e in zip(starts[lo:hi], ends[lo:hi], strict=True))
@@ -126,9 +133,10 @@ class IndexRanges:
 
     def shifted(self, offset: int) -> IndexRanges:
         """Every index plus ``offset``, as a new set."""
-        out = self.copy()
-        out._starts = [s + offset for s in out._starts]
-        out._ends = [e + offset for e in out._ends]
+        out = IndexRanges()
+        out._starts = [s + offset for s in self._starts]
+        out._ends = [e + offset for e in self._ends]
+        out._count = self._count
         return out
 
     def discard(self, index: int) -> bool:
@@ -137,6 +145,7 @@ class IndexRanges:
         pos = bisect_right(starts, index) - 1
         if pos < 0 or index >= ends[pos]:
             return False
+        self._clean = min(self._clean, pos)
         start, end = starts[pos], ends[pos]
         if start == index and end == index + 1:
             del starts[pos], ends[pos]
@@ -169,19 +178,23 @@ class IndexRanges:
     def above(self, floor: int) -> IndexRanges:
         """The indexes ``>= floor`` as a new set."""
         out = IndexRanges()
-        for s, e in zip(self._starts, self._ends, strict=True):
-            if e > floor:
-                out._starts.append(max(s, floor))
-                out._ends.append(e)
-                out._count += e - max(s, floor)
+        first = bisect_right(self._ends, floor)  # ranges ending after floor
+        for s, e in zip(self._starts[first:], self._ends[first:], strict=True):
+            out._starts.append(max(s, floor))
+            out._ends.append(e)
+            out._count += e - max(s, floor)
         return out
 
     def to_text(self) -> str:
         """Compact text: ``gap+length`` pairs, comma separated, each gap counted from the previous end."""
-        prev, parts = 0, []
-        for s, e in zip(self._starts, self._ends, strict=True):
-            parts.append(f"{s - prev}+{e - s}")
-            prev = e
+        parts, clean = self._parts, self._clean
+        if clean < len(self._starts) or len(parts) != len(self._starts):
+            del parts[clean:]
+            prev = self._ends[clean - 1] if clean else 0
+            for s, e in zip(self._starts[clean:], self._ends[clean:], strict=True):
+                parts.append(f"{s - prev}+{e - s}")
+                prev = e
+            self._clean = len(parts)
         return ",".join(parts)
 
     @classmethod
