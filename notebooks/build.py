@@ -195,6 +195,24 @@ with open(pmtiles_path, "rb") as f:
     assert reader.get(z, x, y) == store.get_tile(z, x, y)
 print(f"{written:,} tiles, {pmtiles_path.stat().st_size / 1e6:.1f} MB, zooms {header['min_zoom']}-{header['max_zoom']}")
 store.close()"""),
+    ("md", """## Browse the store offline
+A store can also feed a map by itself. The *caching proxy* serves tiles from the store on a local address; in
+`cache-only` mode it never touches the network, so this map shows exactly what you downloaded (zoom in past
+15 and it runs out of tiles). In the default `cache-first` mode it would fetch and store missing tiles as you
+browse."""),
+    ("code", """from fmtc_nb.widgets import RegionPicker
+
+proxy = session.store_proxy("lausanne", mode="cache-only")
+browse = RegionPicker(proxy.url_template, zooms="0-15", tile_zoom=13, center=(46.52, 6.63), zoom=11)
+browse.set_regions([region], fit=False)
+browse"""),
+    ("code", """import urllib.request
+
+tile = urllib.request.urlopen(proxy.url_template.format(z=z, x=x, y=y)).read()
+check = root.open("lausanne")
+assert tile == check.get_tile(z, x, y)
+check.close()
+print("served from the store:", proxy.hits, "hit(s),", proxy.misses, "miss(es)")"""),
     ("md", CLEANUP_MD),
     ("code", CLEANUP),
 ]

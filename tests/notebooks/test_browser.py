@@ -78,16 +78,22 @@ def test_notebook1_draws_local_tiles_and_region_in_chromium(jupyterlab: tuple[st
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
-            page.wait_for_selector(".jp-Notebook", timeout=60_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-            page.locator(".jp-Cell .jp-InputArea-prompt").first.click()
-            page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-            page.wait_for_selector(".leaflet-container", timeout=90_000)
-            tiles = page.locator(".leaflet-container img.leaflet-tile-loaded")
-            tiles.first.wait_for(timeout=60_000)
-            page.wait_for_selector(".fmtc-counts", timeout=60_000)
+            try:
+                page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
+                page.wait_for_selector(".jp-Notebook", timeout=90_000)
+                # the status bar says "Idle" once the kernel is connected (slow on a busy machine)
+                page.wait_for_selector(".jp-StatusBar-TextItem:has-text('Idle')", timeout=120_000)
+                page.locator(".jp-Cell .jp-InputArea-prompt").first.click()
+                page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+                page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+                page.wait_for_selector(".leaflet-container", timeout=150_000)
+                tiles = page.locator(".leaflet-container img.leaflet-tile-loaded")
+                tiles.first.wait_for(timeout=60_000)
+                page.wait_for_selector(".fmtc-counts", timeout=60_000)
+            except Exception:
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / "notebook1_failure.png"))
+                raise
             page.locator(".leaflet-container").first.scroll_into_view_if_needed()
             page.wait_for_timeout(1500)  # let the remaining tiles arrive before the screenshot
             sources = [tiles.nth(i).get_attribute("src") for i in range(tiles.count())]
