@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import time
 from dataclasses import replace
 
 import pytest
@@ -214,3 +215,32 @@ def test_a_paused_run_is_reported_paused_and_still_held(registry):
     tracker.finished(SNAP, "paused", "paused by the host")  # a host may end a run paused: then anyone may resume
     assert (registry.get(tracker.job_id).status, registry.get(tracker.job_id).live) == ("paused", False)
     registry.resume(tracker.job_id)
+
+
+RACER = """
+import sys, time
+from fmtc_nb.errors import JobConflict
+from fmtc_nb.recovery import RecoveryRegistry
+registry = RecoveryRegistry(sys.argv[1])
+go = float(sys.argv[3])
+while time.time() < go:
+    time.sleep(0.001)
+try:
+    registry.resume(sys.argv[2])
+    print("claimed", flush=True)
+    time.sleep(1.0)  # hold the claim while the others try
+except JobConflict as exc:
+    print("refused:", exc, flush=True)
+"""
+
+
+def test_of_several_processes_resuming_a_dead_job_exactly_one_claims_it(registry, tmp_path):
+    tracker = registry.start(small_job(), Owner.process(dead_pid()))
+    racers = [subprocess.Popen([sys.executable, "-c", RACER, str(tmp_path), tracker.job_id, str(time.time() + 2.5)],
+                               stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [p.communicate(timeout=60)[0] for p in racers]
+    assert sorted(o.split()[0] for o in outputs) == ["claimed", "refused:", "refused:"], outputs
+    winner = racers[[o.startswith("claimed") for o in outputs].index(True)].pid
+    assert all(f"process {winner} on host" in o or "a moment ago" in o for o in outputs if o.startswith("refused"))
+    info = registry.get(tracker.job_id)  # the winner has exited since: the job is failed again, claim released
+    assert info.status == "failed" and info.owner.pid == winner and info.runs == 2
