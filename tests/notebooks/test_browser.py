@@ -15,6 +15,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,6 +70,20 @@ def jupyterlab(notebook_env: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
             lab.wait(5)
 
 
+def draw_rectangle(page: Any) -> str:
+    """Draw a rectangle with Geoman's tool like a user (press the tool, click two corners on the map) and
+    return the counts text once the kernel has answered."""
+    page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-rectangle").first.click()
+    box = page.locator(".leaflet-container").first.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.15)
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    counts = page.locator(".fmtc-counts").first
+    counts.filter(has_text="4 shapes").wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "notebook1_drawn.png"))
+    return counts.inner_text()
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 def test_notebook1_draws_local_tiles_and_region_in_chromium(jupyterlab: tuple[str, str], notebook_env: Path) -> None:
     from playwright.sync_api import sync_playwright
@@ -102,6 +117,7 @@ def test_notebook1_draws_local_tiles_and_region_in_chromium(jupyterlab: tuple[st
             toolbar = page.locator(".leaflet-pm-toolbar").count()
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))
+            drawn_text = draw_rectangle(page)
         finally:
             browser.close()
     assert sources and all(re.match(r"http://127\.0\.0\.1:\d+/\d+/\d+/\d+\.png$", s or "") for s in sources)
@@ -110,3 +126,6 @@ def test_notebook1_draws_local_tiles_and_region_in_chromium(jupyterlab: tuple[st
     assert "zoom" in counts_text and "Showing the" in counts_text
     assert toolbar >= 1  # Geoman's drawing tools are on the map
     assert SCREENSHOT.stat().st_size > 10_000
+    # drawing in the browser reaches Python: a fourth shape, and more tiles than the three shapes had
+    before, after = (int(re.search(r"shapes, ([\d,]+) tiles", t).group(1).replace(",", "")) for t in (counts_text, drawn_text))
+    assert after > before
