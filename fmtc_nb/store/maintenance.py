@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from fmtc_nb.store.blobs import blob_problems, release_blobs
 from fmtc_nb.store.metadata import extent_entries, write_metadata
 from fmtc_nb.store.schema import is_fmtc_store, mbtiles_problems
 
@@ -18,9 +19,7 @@ def delete_tiles(db: sqlite3.Connection, where: str, args: tuple = ()) -> int:
     db.execute("UPDATE fmtc_blobs SET refs = refs - d.n FROM (SELECT blob_id, count(*) AS n FROM fmtc_tiles "
                f"WHERE {where} GROUP BY blob_id) AS d WHERE fmtc_blobs.id = d.blob_id", args)
     db.execute(f"DELETE FROM fmtc_tiles WHERE {where}", args)
-    gone, gone_bytes = db.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM fmtc_blobs "
-                                  "WHERE refs <= 0").fetchone()
-    db.execute("DELETE FROM fmtc_blobs WHERE refs <= 0")
+    gone, gone_bytes = release_blobs(db)
     count = sum(n for _, n, _ in per_zoom)
     size = sum(b for _, _, b in per_zoom)
     db.execute("UPDATE fmtc_counters SET tiles = tiles - ?, tile_bytes = tile_bytes - ?, blobs = blobs - ?, "
@@ -52,14 +51,7 @@ def verify_problems(db: sqlite3.Connection) -> list[str]:
     real_blobs = db.execute("SELECT count(*) FROM fmtc_blobs").fetchone()[0]
     if blobs != real_blobs:
         problems.append(f"the counters say {blobs} unique blobs but the store holds {real_blobs}")
-    bad_refs = db.execute("SELECT count(*) FROM fmtc_blobs b LEFT JOIN (SELECT blob_id, count(*) AS n FROM fmtc_tiles "
-                          "GROUP BY blob_id) u ON u.blob_id = b.id WHERE b.refs != coalesce(u.n, 0)").fetchone()[0]
-    if bad_refs:
-        problems.append(f"{bad_refs} blobs have a wrong reference count")
-    orphans = db.execute("SELECT count(*) FROM fmtc_tiles t LEFT JOIN fmtc_blobs b ON b.id = t.blob_id "
-                         "WHERE b.id IS NULL").fetchone()[0]
-    if orphans:
-        problems.append(f"{orphans} tiles point at missing blobs")
+    problems += blob_problems(db)
     zooms = dict(db.execute("SELECT zoom_level, tiles FROM fmtc_zooms WHERE tiles > 0"))
     real_zooms = dict(db.execute("SELECT zoom_level, count(*) FROM fmtc_tiles GROUP BY zoom_level"))
     if zooms != real_zooms:

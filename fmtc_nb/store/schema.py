@@ -3,7 +3,8 @@
 MBTiles readers (GDAL, QGIS, tile servers) see the ``metadata`` table and the ``tiles`` view (TMS rows);
 fmtc-nb keeps the real data in ``fmtc_*`` tables:
 
-- ``fmtc_blobs``: each distinct tile body once (64-bit BLAKE2b hash, reference count);
+- ``fmtc_blobs``: each distinct tile body once (64-bit BLAKE2b hash, reference count), found through the
+  ``fmtc_hash_new`` / ``fmtc_hash_old`` tables (see ``fmtc_nb.store.blobs``);
 - ``fmtc_tiles``: one row per tile with its blob, size (bytes), fetched/used/expiry times (epoch seconds),
   ETag and Last-Modified; primary key (zoom_level, tile_row, tile_column) so a row of tiles is one range;
 - ``fmtc_counters`` / ``fmtc_zooms``: the statistics, updated in the transactions that change tiles;
@@ -31,11 +32,12 @@ CREATE VIEW tiles AS
     SELECT zoom_level, tile_column, tile_row,
            (SELECT data FROM fmtc_blobs WHERE fmtc_blobs.id = fmtc_tiles.blob_id) AS tile_data
     FROM fmtc_tiles;
-CREATE INDEX fmtc_blobs_by_hash ON fmtc_blobs (hash);
+CREATE TABLE fmtc_hash_new (hash INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (hash, id)) WITHOUT ROWID;
+CREATE TABLE fmtc_hash_old (hash INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (hash, id)) WITHOUT ROWID;
 CREATE TABLE fmtc_counters (id INTEGER PRIMARY KEY CHECK (id = 1), tiles INTEGER NOT NULL,
                             tile_bytes INTEGER NOT NULL, blobs INTEGER NOT NULL, blob_bytes INTEGER NOT NULL,
                             hits INTEGER NOT NULL, misses INTEGER NOT NULL, failures INTEGER NOT NULL,
-                            created_at REAL NOT NULL, updated_at REAL NOT NULL);
+                            created_at REAL NOT NULL, updated_at REAL NOT NULL, hash_new INTEGER NOT NULL);
 CREATE TABLE fmtc_zooms (zoom_level INTEGER PRIMARY KEY, tiles INTEGER NOT NULL, bytes INTEGER NOT NULL,
                          min_col INTEGER, max_col INTEGER, min_row INTEGER, max_row INTEGER);
 CREATE TABLE fmtc_failures (zoom_level INTEGER NOT NULL, tile_row INTEGER NOT NULL, tile_column INTEGER NOT NULL,
@@ -45,7 +47,7 @@ CREATE TABLE fmtc_checkpoints (job_id TEXT PRIMARY KEY, checkpoint TEXT NOT NULL
 """
 
 #: Tables and views every fmtc-nb store has.
-STORE_OBJECTS = ("metadata", "tiles", "fmtc_blobs", "fmtc_tiles", "fmtc_counters", "fmtc_zooms",
+STORE_OBJECTS = ("metadata", "tiles", "fmtc_blobs", "fmtc_hash_new", "fmtc_hash_old", "fmtc_tiles", "fmtc_counters", "fmtc_zooms",
                  "fmtc_failures", "fmtc_checkpoints")
 #: Columns an MBTiles reader needs.
 MBTILES_COLUMNS = {"metadata": ("name", "value"), "tiles": ("zoom_level", "tile_column", "tile_row", "tile_data")}
@@ -58,7 +60,7 @@ def create_schema(db: sqlite3.Connection, now: float) -> None:
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.execute("PRAGMA journal_mode = WAL")
     db.executescript("BEGIN;" + DDL + "COMMIT;")
-    db.execute("INSERT INTO fmtc_counters VALUES (1, 0, 0, 0, 0, 0, 0, 0, ?, ?)", (now, now))
+    db.execute("INSERT INTO fmtc_counters VALUES (1, 0, 0, 0, 0, 0, 0, 0, ?, ?, 0)", (now, now))
 
 
 def objects(db: sqlite3.Connection) -> dict[str, str]:

@@ -9,7 +9,6 @@ a download writes.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
 import threading
@@ -18,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from fmtc_nb.errors import StoreError
+from fmtc_nb.store.blobs import add_blobs, blob_hash, find_blobs, next_blob_id, release_blobs
 from fmtc_nb.store.formats import sniff_format
 from fmtc_nb.store.maintenance import delete_tiles, verify_problems
 from fmtc_nb.store.metadata import SOURCE_KEY, extent_entries, read_metadata, write_metadata
@@ -29,7 +29,6 @@ MAX_ZOOM = 30
 #: Metadata key of the optional tile limit (least-recently-used eviction).
 MAX_TILES_KEY = "fmtc_max_tiles"
 Failure = tuple[int, int, int, str]  # z, x, y, reason
-_KEY_CHUNK = 500
 #: Page cache per connection (KiB) and write-ahead-log pages between automatic checkpoints.
 CACHE_KIB = 32768
 WAL_CHECKPOINT_PAGES = 16384
@@ -42,11 +41,6 @@ _SELECT_RECORD = ("SELECT b.data, t.fetched_at, t.etag, t.last_modified, t.expir
 def tms_row(z: int, y: int) -> int:
     """The TMS row (counted from the south) of XYZ row ``y`` at zoom ``z``; the mapping is its own inverse."""
     return (1 << z) - 1 - y
-
-
-def blob_hash(data: bytes) -> int:
-    """The signed 64-bit BLAKE2b digest identifying a tile body (its length is compared too, see ``_blob_ids``)."""
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little", signed=True)
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
@@ -181,21 +175,6 @@ class Store:
                            (checkpoint[0], checkpoint[1], now))
             db.execute("UPDATE fmtc_counters SET updated_at = ?", (now,))
 
-    def _blob_ids(self, db: sqlite3.Connection, bodies: dict[bytes, int]) -> tuple[dict[bytes, int], dict[bytes, int]]:
-        """(body -> id of the stored identical blob, body -> freshly assigned id) for ``bodies`` (body -> hash).
-        Bodies are compared in full, so a hash collision never merges different tiles."""
-        hashes = list(set(bodies.values()))
-        existing: dict[bytes, int] = {}
-        for i in range(0, len(hashes), _KEY_CHUNK):
-            chunk = hashes[i:i + _KEY_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for h, blob_id, data in db.execute(f"SELECT hash, id, data FROM fmtc_blobs WHERE hash IN ({marks})", chunk):
-                if bodies.get(data) == h:
-                    existing[data] = blob_id
-        next_id = db.execute("SELECT coalesce(max(id), 0) + 1 FROM fmtc_blobs").fetchone()[0]
-        new = {data: next_id + i for i, data in enumerate(d for d in bodies if d not in existing)}
-        return existing, new
-
     def _put(self, db: sqlite3.Connection, records: list[TileRecord], now: float) -> None:
         bodies: dict[bytes, int] = {}
         for r in records:
@@ -203,7 +182,9 @@ class Store:
                 raise StoreError(f"The tile {r.z}/{r.x}/{r.y} does not exist (x and y run from 0 to 2^z - 1, z to {MAX_ZOOM}).")
             if r.data not in bodies:
                 bodies[r.data] = blob_hash(r.data)
-        existing, new = self._blob_ids(db, bodies)
+        existing = find_blobs(db, bodies)
+        first = next_blob_id(db)
+        new = {data: first + i for i, data in enumerate(d for d in bodies if d not in existing)}
         ids = existing | new
         rows = [(r.z, (1 << r.z) - 1 - r.y, r.x, ids[r.data], len(r.data), r.fetched_at, now, r.etag,
                  r.last_modified, r.expires_at) for r in records]
@@ -222,14 +203,10 @@ class Store:
         db.execute("RELEASE put")
         for _, _, _, blob_id, _ in replaced:
             refs[blob_id] = refs.get(blob_id, 0) - 1
-        db.executemany("INSERT INTO fmtc_blobs (id, hash, data, refs) VALUES (?, ?, ?, ?)",
-                       [(i, bodies[data], data, refs.pop(i)) for data, i in new.items()])
+        add_blobs(db, [(i, bodies[data], data, refs.pop(i)) for data, i in new.items()])
         db.executemany("UPDATE fmtc_blobs SET refs = refs + ? WHERE id = ?",
                        [(n, i) for i, n in refs.items() if n])
-        gone = db.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM fmtc_blobs WHERE refs <= 0 AND id IN "
-                          f"({','.join(str(i) for i in refs) or 'NULL'})").fetchone()
-        if gone[0]:
-            db.execute(f"DELETE FROM fmtc_blobs WHERE refs <= 0 AND id IN ({','.join(str(i) for i in refs)})")
+        gone = release_blobs(db, [i for i, n in refs.items() if n < 0])
         new_bytes = sum(len(data) for data in new)
         added_bytes = sum(row[4] for row in rows) - sum(old[4] for old in replaced)
         db.execute("UPDATE fmtc_counters SET tiles = tiles + ?, tile_bytes = tile_bytes + ?, blobs = blobs + ?, "

@@ -213,3 +213,20 @@ def test_a_backup_copy_in_rollback_journal_mode_is_switched_back_to_wal(root, st
     with root.open("copy") as copy:
         assert copy.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert copy.stats().tiles == 4 and copy.verify() == []
+
+
+def test_dedup_finds_blobs_in_both_hash_tables_across_merges(store, monkeypatch):
+    import fmtc_nb.store.blobs as blobs
+
+    monkeypatch.setattr(blobs, "MERGE_AT", 7)
+    for x in range(5):  # five batches of five distinct bodies: two merges into fmtc_hash_old, five left new
+        store.put_tiles(records(6, range(x * 5, x * 5 + 5), range(1)))
+    same = [TileRecord(6, r.x, 1, r.data, r.fetched_at) for r in records(6, range(25), range(1))]
+    store.put_tiles(same)  # the same 25 bodies one row further: found in both tables
+    db = store.db
+    assert db.execute("SELECT count(*) FROM fmtc_hash_old").fetchone()[0] > 0
+    assert db.execute("SELECT count(*) FROM fmtc_hash_new").fetchone()[0] > 0
+    assert store.stats().unique_blobs == 25 and store.stats().tiles == 50 and store.verify() == []
+    assert store.prune(time.time() + 1) == 50
+    assert store.stats().unique_blobs == 0 and store.verify() == []
+    assert db.execute("SELECT (SELECT count(*) FROM fmtc_hash_old) + (SELECT count(*) FROM fmtc_hash_new)").fetchone()[0] == 0
