@@ -19,7 +19,7 @@ import ipywidgets as w
 from fmtc_nb.cover import TileCover
 from fmtc_nb.errors import FmtcError
 from fmtc_nb.regions import Region
-from fmtc_nb.tilemath import lat_to_unit, lon_to_unit, unit_to_lat, unit_to_lon
+from fmtc_nb.tilemath import lat_to_unit, unit_to_lat
 from fmtc_nb.widgets.shapes import features_to_region, regions_to_features
 from fmtc_nb.widgets.tiles_layer import tiles_geojson
 from fmtc_nb.zooms import parse_zooms
@@ -39,11 +39,11 @@ def fit_view(bounds: tuple[float, float, float, float], width_px: int = FIT_WIDT
     west, south, east, north = bounds
     if east < west:  # across the antimeridian
         east += 360.0
-    x0, x1 = (float(lon_to_unit(v)) for v in (west, east))
+    x0, x1 = ((v + 180.0) / 360.0 for v in (west, east))  # unclipped, so east may pass 180
     y0, y1 = (float(lat_to_unit(v)) for v in (north, south))
     span_x, span_y = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
     zoom = int(math.floor(math.log2(min(width_px / (256 * span_x), height_px / (256 * span_y)))))
-    lon = (float(unit_to_lon((x0 + x1) / 2)) + 180.0) % 360.0 - 180.0
+    lon = ((x0 + x1) / 2 * 360.0) % 360.0 - 180.0
     return (float(unit_to_lat((y0 + y1) / 2)), lon), max(0, min(MAX_MAP_ZOOM, zoom))
 
 

@@ -1,0 +1,204 @@
+"""The widgets and reports without a browser: drawn shapes <-> regions, the tile overlay, the picker's live
+counts, the panels against the real embedded tile server, and the report tables and plots."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+from fmtc_nb.cover import TileCover
+from fmtc_nb.engine import DownloadJob, DownloadOptions
+from fmtc_nb.errors import RegionError
+from fmtc_nb.regions import Circle, Corridor, MultiRegion, Polygon, Rectangle, example_region
+from fmtc_nb.reports import (
+    FINAL_OUTCOMES,
+    ProgressRecorder,
+    completion_by_zoom,
+    outcomes_frame,
+    plot_progress,
+    plot_tiles_per_zoom,
+    store_zoom_frame,
+    throughput_frame,
+)
+from fmtc_nb.source import TileSource
+from fmtc_nb.store import Root
+from fmtc_nb.tileserver import start_server
+from fmtc_nb.widgets import DownloadPanel, EstimatePanel, RegionPicker
+from fmtc_nb.widgets.device_panel import info_html, notification_html
+from fmtc_nb.widgets.region_picker import fit_view
+from fmtc_nb.widgets.shapes import feature_to_region, features_to_region, region_to_features
+from fmtc_nb.widgets.tiles_layer import span_features, tiles_geojson
+
+matplotlib.use("Agg")
+ZOOMS = range(0, 13)
+SHAPES = [Rectangle(6.15, 46.2, 6.95, 46.55), Circle(7.44, 46.95, 12),
+          Corridor([(6.95, 46.3), (7.35, 46.23), (7.6, 46.3)], 2000),
+          Polygon([(8.0, 47.0), (8.6, 47.1), (8.3, 47.5), (8.0, 47.0)])]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[object]:
+    handle = start_server()
+    yield handle
+    handle.stop()
+
+
+# -- shapes ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: s.kind)
+def test_each_shape_survives_the_draw_control_round_trip(shape: object) -> None:
+    (feature,) = region_to_features(shape)
+    again = feature_to_region(feature, corridor_radius_m=1.0)
+    assert again.kind == shape.kind
+    assert again.count(ZOOMS) == shape.count(ZOOMS)
+
+
+def test_several_shapes_make_one_union_region() -> None:
+    region = features_to_region(region_to_features(MultiRegion(SHAPES)), 1.0)
+    assert TileCover(region, ZOOMS).counts == TileCover(MultiRegion(SHAPES), ZOOMS).counts
+    assert features_to_region([], 1.0) is None
+
+
+def test_shapes_as_geoman_reports_them() -> None:
+    """What the browser sends: a rectangle polygon typed 'rectangle', a circle Point with the radius in metres
+    in its Leaflet style, a polyline without a radius (the picker's radius applies)."""
+    ring = [[6.0, 46.0], [6.0, 46.5], [6.5, 46.5], [6.5, 46.0], [6.0, 46.0]]
+    rect = feature_to_region({"type": "Feature", "properties": {"type": "rectangle", "style": {}},
+                              "geometry": {"type": "Polygon", "coordinates": [ring]}}, 1.0)
+    assert isinstance(rect, Rectangle) and rect.bounds == (6.0, 46.0, 6.5, 46.5)
+    circle = feature_to_region({"type": "Feature", "properties": {"type": "circle", "style": {"radius": 2500.0}},
+                                "geometry": {"type": "Point", "coordinates": [7.0, 46.0]}}, 1.0)
+    assert isinstance(circle, Circle) and circle.radius_km == 2.5
+    line = {"type": "Feature", "properties": {"type": "polyline", "style": {}},
+            "geometry": {"type": "LineString", "coordinates": [[6.0, 46.0], [6.2, 46.1]]}}
+    assert feature_to_region(line, 750.0).radius_m == 750.0
+
+
+def test_a_marker_is_refused_with_one_sentence() -> None:
+    marker = {"type": "Feature", "properties": {"type": "marker"}, "geometry": {"type": "Point", "coordinates": [6, 46]}}
+    with pytest.raises(RegionError, match="needs a radius"):
+        feature_to_region(marker, 100.0)
+
+
+# -- tile overlay ----------------------------------------------------------------------------------------
+def test_overlay_spans_cover_exactly_the_tiles_of_the_zoom() -> None:
+    cover = TileCover(example_region(), ZOOMS)
+    features = span_features(cover, 11)
+    assert sum(f["properties"]["x1"] - f["properties"]["x0"] for f in features) == cover.counts[11]
+    assert span_features(cover, 12, max_spans=3) is None
+    data, note = tiles_geojson(cover, 12, max_spans=3)
+    assert data["features"] == [] and "too many" in note
+    assert "not in the chosen range" in tiles_geojson(cover, 15)[1]
+
+
+# -- picker ----------------------------------------------------------------------------------------------
+def test_picker_counts_follow_shapes_radius_and_zooms() -> None:
+    picker = RegionPicker("http://127.0.0.1:9/{z}/{x}/{y}.png", zooms="0-12", tile_zoom=10)
+    seen = []
+    picker.on_change(lambda p: seen.append(p.total))
+    assert picker.region is None and picker.total == 0
+    picker.set_regions(SHAPES[:3])
+    assert picker.counts == TileCover(MultiRegion(SHAPES[:3]), ZOOMS).counts
+    assert picker.counts_frame["tiles"].sum() == picker.total
+    assert len(picker.tiles_layer.data["features"]) == TileCover(picker.region, [10]).spans(10)[0].size
+    assert "3 shapes" in picker.summary.value
+    line = {"type": "Feature", "properties": {"type": "polyline", "style": {}},
+            "geometry": {"type": "LineString", "coordinates": [[9.0, 47.0], [9.6, 47.2]]}}
+    picker.draw.data = [*picker.draw.data, line]  # what a drawing in the browser does
+    narrow = picker.total
+    picker.radius_input.value = 20_000
+    assert picker.total > narrow
+    picker.zooms = "3-8"
+    assert list(picker.counts) == list(range(3, 9))
+    assert seen and seen[-1] == picker.total
+
+
+def test_picker_shows_a_broken_polygon_as_an_error() -> None:
+    picker = RegionPicker("http://127.0.0.1:9/{z}/{x}/{y}.png")
+    bowtie = [[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]
+    picker.draw.data = [{"type": "Feature", "properties": {"type": "polygon"},
+                         "geometry": {"type": "Polygon", "coordinates": [bowtie]}}]
+    assert picker.region is None and picker.error and "intersects itself" in picker.summary.value
+
+
+def test_fit_view_centres_the_region() -> None:
+    (lat, lon), zoom = fit_view((6.0, 46.0, 7.0, 47.0))
+    assert 46.0 < lat < 47.0 and lon == pytest.approx(6.5)
+    assert zoom == 8  # 1 degree is ~182 px wide at zoom 8 and ~364 px at 9: 420 px high fits 8
+    assert abs(fit_view((170.0, -20.0, -170.0, -10.0))[0][1]) == pytest.approx(180.0)  # across the antimeridian
+
+
+# -- panels against the embedded server -----------------------------------------------------------------------
+def test_download_panel_pause_resume_and_reports(server: object, tmp_path: Path) -> None:
+    job = DownloadJob(Circle(6.63, 46.52, 15), list(range(0, 15)), TileSource(server.url_template), "lausanne",
+                      DownloadOptions(parallel=4, rate_limit=300))
+    panel = DownloadPanel(job, tmp_path).start()
+    deadline = time.monotonic() + 20
+    while panel.snapshot.attempted < 50 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    panel.pause()
+    time.sleep(0.3)  # requests in flight finish
+    held = panel.snapshot.attempted
+    time.sleep(0.5)
+    assert panel.snapshot.attempted == held < job.cover().total
+    assert panel.resume_button.disabled is False and panel.pause_button.disabled is True
+    panel.resume()
+    final = panel.wait(30)
+    assert final.status == "completed" and final.attempted == job.cover().total
+    table = completion_by_zoom(panel.recorder, panel.planned)
+    assert (table["done"] == table["planned"]).all() and (table["complete_%"] == 100.0).all()
+    assert table["bytes"].sum() == final.cached_bytes
+    assert list(table.columns[:len(FINAL_OUTCOMES)]) == list(FINAL_OUTCOMES)
+    stats = Root(tmp_path).open("lausanne").stats()
+    assert store_zoom_frame(stats)["tiles"].to_dict() == {z: n for z, n in panel.planned.items()}
+    assert [bar.value for bar in panel.zoom_bars.values()] == list(panel.planned.values())
+    frame = throughput_frame(panel.recorder)
+    assert frame["attempted"].is_monotonic_increasing and frame["attempted"].iloc[-1] == final.attempted
+    assert len(plot_progress(panel.recorder).get_lines()) == 2
+    assert plot_tiles_per_zoom(table).get_ylabel() == "tiles"
+    assert "completed" in panel.view.figures.value and panel.view.bar.value == 100.0
+
+
+def test_download_panel_cancel_keeps_what_was_stored(server: object, tmp_path: Path) -> None:
+    job = DownloadJob(example_region(), list(range(0, 14)), TileSource(server.url_template), "alps",
+                      DownloadOptions(parallel=4, rate_limit=200))
+    panel = DownloadPanel(job, tmp_path).start()
+    time.sleep(0.5)
+    panel.cancel()
+    final = panel.wait(30)
+    assert final.status == "cancelled" and 0 < final.cached < job.cover().total
+    assert Root(tmp_path).open("alps").stats().tiles == final.cached
+    assert outcomes_frame(panel.recorder)["tiles"].sum() == final.attempted
+
+
+def test_recorder_takes_device_progress_dicts() -> None:
+    recorder = ProgressRecorder()
+    recorder.on_progress({"elapsed_s": 1.0, "attempted": 10, "cached": 9, "skipped_existing": 1, "failed_request": 0,
+                          "max_tiles": 100, "cached_bytes": 900, "status": "running"})
+    assert recorder.last["skipped"] == 1 and recorder.last["attempted"] == 10
+
+
+def test_estimate_panel_answers_and_explains_bad_budgets(server: object) -> None:
+    picker = RegionPicker(server.url_template, zooms="0-12")
+    panel = EstimatePanel(picker, server.url_template, budget="1MB", seed=3)
+    assert panel.run() is None and "no region" in panel.result.value
+    picker.set_regions([SHAPES[0]])
+    est = panel.run()
+    assert est.tiles == picker.total and "Planner" in panel.result.value and panel.plan.max_zoom == 12
+    panel.budget.value = "a lot"
+    panel.run()
+    assert "not a size" in panel.result.value and panel.plan is None
+
+
+# -- device panel rendering ---------------------------------------------------------------------------------
+def test_notification_and_device_facts_are_escaped() -> None:
+    card = notification_html({"title": "<b>x</b>", "text": "42% · 1 / 2 tiles", "percent": 42.0, "ongoing": True})
+    assert "&lt;b&gt;x&lt;/b&gt;" in card and "width:42.0%" in card and "ongoing" in card
+    assert "No notification" in notification_html(None)
+    facts = info_html({"vendor": "<i>", "model": "m", "battery_optimisation_ignored": False},
+                      {"award": 5, "url": "https://dontkillmyapp.com/xiaomi", "vendor": "xiaomi", "known": True,
+                       "attribution": "Vendor data: dontkillmyapp.com"})
+    assert "&lt;i&gt;" in facts and "optimised" in facts and "Vendor data: dontkillmyapp.com" in facts
