@@ -22,6 +22,8 @@ def register(subparsers: Any) -> None:
     add_engine_options(p)
     p.add_argument("--header", action="append", default=[], metavar="K:V", help="extra request header (repeatable)")
     p.add_argument("--contact", help="your e-mail or URL, added to the User-Agent")
+    p.add_argument("--tile-format", choices=["png", "jpg", "webp", "pbf", "mvt"], default=None,
+                   help="what the server sends (default: any PNG, JPEG or WebP image; pbf/mvt for vector tiles)")
     p.add_argument("--json", action="store_true", help="print the final snapshot as JSON")
     p.add_argument("--no-recovery", action="store_true", help="do not record the job for recovery")
     p.set_defaults(func=run)
@@ -119,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.store import Root
     from fmtc_nb.zooms import parse_zooms
 
-    source = TileSource(args.url, headers=_headers(args.header), contact=args.contact)
+    source = TileSource(args.url, headers=_headers(args.header), contact=args.contact, tile_format=args.tile_format)
     source.check_bulk_allowed()
     job = DownloadJob(parse_region(args.region), parse_zooms(args.zoom), source, args.store, options_from_args(args))
     root = Root(resolve_root(args.root))

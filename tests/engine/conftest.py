@@ -83,7 +83,7 @@ class FaultServer:
     def _serve(self, ready: threading.Event) -> None:
         asyncio.set_event_loop(self._loop)
         app = web.Application()
-        app.router.add_get("/{z}/{x}/{y}.png", self._handle)
+        app.router.add_get("/{z}/{x}/{y}.{ext}", self._handle)
         self._runner = web.AppRunner(app, handle_signals=False)
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

@@ -83,3 +83,11 @@ def test_demo_downloads_the_example_region(tmp_path):
     snap = json.loads(done.stdout)
     assert snap["cached"] > 0 and snap["failed"] == 0 and snap["attempted"] == snap["max_tiles"]
     assert list(tmp_path.rglob("demo*")), "the demo store file exists"
+
+
+def test_vector_tiles_are_accepted_with_tile_format_pbf(fault_server, tmp_path):
+    server = fault_server(lambda z, x, y, n: "html" if x == 1 else "ok")
+    done = fmtc(tmp_path, *download_args(server.url_template.replace(".png", ".pbf"), "--json", "--retries", "0",
+                                         "--tile-format", "pbf"))
+    snap = json.loads(done.stdout)
+    assert done.returncode == 1 and snap["failed_request"] == 14 and snap["cached"] == 71  # HTML is never a tile
