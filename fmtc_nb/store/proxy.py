@@ -84,6 +84,8 @@ class CachingProxy:
         if valid_for_days < 0:
             raise StoreError("The validity period must be zero or more days.")
         self.mode, self.valid_for_s, self.flush_interval_s = mode, valid_for_days * 86400, flush_interval_s
+        if source is not None:
+            TileSource(source)  # a bad template is refused before a store is created for it
         self._io = ThreadPoolExecutor(1, thread_name_prefix="fmtc-nb-proxy-store")
         root = root if isinstance(root, Root) else Root(root)
         try:

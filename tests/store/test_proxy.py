@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from fmtc_nb.errors import StoreError
+from fmtc_nb.errors import SourceError, StoreError
 from fmtc_nb.store import TileRecord
 from fmtc_nb.store.proxy import serve_store
 
@@ -93,6 +93,9 @@ def test_bad_proxy_setups_are_refused(root, origin: Origin):
     root.create("bare").close()
     with pytest.raises(StoreError, match="records no tile source"):
         serve_store("bare", root)
+    with pytest.raises(SourceError):
+        serve_store("new", root, source="ftp://tiles.example/{z}/{x}/{y}.png")
+    assert "new" not in root.list()
     with pytest.raises(StoreError, match="Unknown proxy mode"):
         serve_store("bare", root, mode="sometimes")
     with root.create("other", "http://other.example/{z}/{x}/{y}.png"):
