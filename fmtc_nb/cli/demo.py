@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any
 
 DEMO_STORE = "demo"
+#: URL templates of the embedded tile server (any port): its tiles are the same whatever the port.
+_DEMO_URL = re.compile(r"^http://127\.0\.0\.1:\d+/\{z\}/\{x\}/\{y\}\.png$")
 
 
 def register(subparsers: Any) -> None:
@@ -32,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     root = Root(resolve_root(args.root))
     with running_server(latency_s=args.latency) as server:
+        _adopt_port(root, server.url_template)
         job = DownloadJob(example_region(), parse_zooms(args.zoom), TileSource(server.url_template), DEMO_STORE,
                           DownloadOptions(parallel=16, rate_limit=args.rate_limit))
         print(f"fmtc-nb demo: the example region (Lake Geneva and the western Swiss Alps) z{args.zoom} from the "
@@ -40,6 +44,19 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print(report(root, DEMO_STORE))
     return code
+
+
+def _adopt_port(root: Any, url_template: str) -> None:
+    """The server gets a new port each run; a demo store filled by the embedded server on another port is told
+    this run's URL, so its tiles count as existing instead of the store refusing another source."""
+    from fmtc_nb.store.metadata import SOURCE_KEY
+
+    if not root.exists(DEMO_STORE):
+        return
+    with root.open(DEMO_STORE) as store:
+        recorded = store.source_url
+        if recorded != url_template and recorded and _DEMO_URL.match(recorded):
+            store.set_metadata(**{SOURCE_KEY: url_template})
 
 
 def report(root: Any, name: str) -> str:

@@ -83,6 +83,11 @@ def test_demo_downloads_the_example_region(tmp_path):
     snap = json.loads(done.stdout)
     assert snap["cached"] > 0 and snap["failed"] == 0 and snap["attempted"] == snap["max_tiles"]
     assert list(tmp_path.rglob("demo*")), "the demo store file exists"
+    again = fmtc(tmp_path, "demo", "--zoom", "0-4", "--json", timeout=120)  # a new port: the store adopts it
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["skipped_existing"] == snap["max_tiles"]
+    text = fmtc(tmp_path, "demo", "--zoom", "0-5", timeout=120)
+    assert text.returncode == 0 and "demo.mbtiles" in text.stdout and "z5: 1" in text.stdout
 
 
 def test_vector_tiles_are_accepted_with_tile_format_pbf(fault_server, tmp_path):
