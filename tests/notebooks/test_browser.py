@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.notebooks.conftest import ARTIFACTS, NOTEBOOKS
+from tests.notebooks.conftest import ARTIFACTS, NOTEBOOKS, processes_mentioning
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium")
@@ -68,6 +68,11 @@ def jupyterlab(notebook_env: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
         except subprocess.TimeoutExpired:
             lab.kill()
             lab.wait(5)
+        # the kernel (its connection file lives under tmp_path) and anything it started are gone too
+        deadline = time.monotonic() + 15
+        while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert processes_mentioning(str(tmp_path)) == []
 
 
 def draw_rectangle(page: Any) -> str:
