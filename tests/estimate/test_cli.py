@@ -105,3 +105,20 @@ def test_real_subprocess_text_output(pyramid_url: str) -> None:
     assert "transfer:" in done.stdout and "storage:" in done.stdout and "duration:" in done.stdout
     used = int(done.stdout.split("requests used: ")[1].split()[0].replace(",", ""))
     assert 250 <= used <= 300  # the two phases may draw the same tile; it is fetched once
+
+
+def test_sampling_keeps_the_rate_limit() -> None:
+    with FaultServer(lambda z, x, y, attempt: "ok") as server:
+        e = estimate(parse_region(REGION), "0-4", server.url_template, rate_limit=40)
+        stamps = sorted(t for ts in server.times.values() for t in ts)
+    assert e.requests == 18 and e.duration_s.low >= 18 / 40
+    assert stamps[-1] - stamps[0] >= (18 - 4) / 40 * 0.9  # burst of 4 tokens, then 40 tiles/s
+
+
+def test_callable_from_a_running_event_loop(pyramid_url: str) -> None:
+    import asyncio
+
+    async def in_a_notebook_cell() -> float:
+        return estimate(parse_region(REGION), "0-6", pyramid_url, seed=1).bytes.estimate
+
+    assert asyncio.run(in_a_notebook_cell()) > 0
