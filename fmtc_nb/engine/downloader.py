@@ -24,6 +24,7 @@ from fmtc_nb.engine.hooks import Checkpointer, NullCheckpointer
 from fmtc_nb.engine.job import DownloadJob
 from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
 from fmtc_nb.engine.ratelimit import TokenBucket
+from fmtc_nb.store import TileRecord
 
 Tile = tuple[int, int, int, int]  # index, z, x, y
 #: A point of open ocean (South Pacific, 30°S 140°W) whose tile is used to learn the sea tile's bytes.
@@ -304,8 +305,6 @@ class Download:
             self._buffer.add_skipped(index)
             self._event(tile, "skipped_sea", len(result.body))
         else:
-            from fmtc_nb.store import TileRecord
-
             self._buffer.add_tile(index, TileRecord(z, x, y, result.body, time.time(), result.etag,
                                                     result.last_modified, result.expires_at))
             self._c["cached"] += 1
