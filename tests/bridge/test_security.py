@@ -68,13 +68,16 @@ def test_code_is_one_time_and_wrong_codes_refused(device):
 
 
 @pytest.fixture
-def strict_device(tmp_path):
+def strict_device(tmp_path, request):
+    """A device with 3 tries, a 2 s lockout and the code lifetime (s) the test parametrizes."""
+    ttl = request.param
     dev = VirtualDeviceProcess(tmp_path / "strict", args=("--code-tries", "3", "--lockout", "2",
-                                                           "--code-ttl", "1.5")).start()
+                                                           "--code-ttl", str(ttl))).start()
     yield dev
     dev.stop()
 
 
+@pytest.mark.parametrize("strict_device", [60], indirect=True)
 def test_lockout_after_wrong_tries_then_new_code(strict_device):
     dev = strict_device
     code = dev.code
@@ -91,6 +94,7 @@ def test_lockout_after_wrong_tries_then_new_code(strict_device):
     assert status == 201
 
 
+@pytest.mark.parametrize("strict_device", [1.5], indirect=True)
 def test_expired_code_is_refused_and_replaced(strict_device):
     dev = strict_device
     code = dev.code
