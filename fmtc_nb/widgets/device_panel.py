@@ -97,6 +97,7 @@ class DevicePanel:
         self.error: str | None = None
         self._thread: threading.Thread | None = None
         self._last_screen = 0.0
+        self._last_data: dict[str, Any] = {}
         self.url_input = w.Text(value=url, description="device URL", placeholder="http://PHONE-IP:8737")
         self.code_input = w.Text(description="code", placeholder="6 digits on the phone", layout=w.Layout(width="220px"))
         self.name_input = w.Text(value=name, description="name", layout=w.Layout(width="220px"))
@@ -116,7 +117,8 @@ class DevicePanel:
         self.widget = w.VBox([
             w.HBox([self.url_input, self.code_input, self.name_input, self.pair_button]), self.info_view,
             w.HBox([self.store_input, self.dispatch_button, *self.job_buttons]), self.message,
-            w.HBox([self.progress.widget, w.VBox([w.HTML("<b>On the phone</b>"), self.notification_view])]),
+            w.HBox([self.progress.widget, w.VBox([w.HTML("<b>On the phone</b>"), self.notification_view],
+                                                 layout=w.Layout(margin="0 0 0 32px"))]),
         ])
 
     # -- pairing and facts ---------------------------------------------------------------------------
@@ -220,6 +222,7 @@ class DevicePanel:
         try:
             for name, data in client.events(job_id):
                 if name == "progress":
+                    self._last_data = data
                     shown = self._as_shown(data)
                     self.recorder.on_progress(shown)
                     self.progress.update(shown)
@@ -229,7 +232,7 @@ class DevicePanel:
                 if name == "end":
                     break
             self.job = client.job(job_id)
-            self.progress.update(self._as_shown({**self.job, "status": self.job.get("status")}))
+            self.progress.update(self._final_shown(self.job))
             self.message.value = f"Job ended on the device: <b>{html.escape(str(self.job.get('status')))}</b>."
         except FmtcError as exc:
             self.error = str(exc)
@@ -253,6 +256,19 @@ class DevicePanel:
             self.notification_view.value = (notification_html(self.notification)
                                             + "<div style='font-size:11px;color:#777'>(last shown; the service "
                                               "has left the foreground)</div>")
+
+    def _final_shown(self, job: dict[str, Any]) -> dict[str, Any]:
+        """The figures at the end, from the job's row (all runs) over the last progress event."""
+        last = self._last_data
+        skipped = int(last.get("skipped_existing", 0)) + int(last.get("skipped_sea", 0))
+        failed = int(job.get("tiles_failed") or 0)
+        done = int(job.get("tiles_done") or 0)
+        return self._as_shown({**last, "status": job.get("status"), "tiles_done": done,
+                               "cached": max(done - failed - skipped, 0), "skipped_existing": skipped,
+                               "skipped_sea": 0, "failed_request": failed, "failed_negative": 0,
+                               "cached_bytes": job.get("bytes", last.get("cached_bytes", 0)),
+                               "elapsed_s": job.get("active_s", last.get("elapsed_s", 0.0)),
+                               "tiles_per_s": job.get("tiles_per_s", last.get("tiles_per_s", 0.0))})
 
     def _as_shown(self, data: dict[str, Any]) -> dict[str, Any]:
         """Progress over all runs of the job (a resumed job's snapshot counts only the current run)."""

@@ -48,7 +48,7 @@ class ProgressView:
 
     def __init__(self, title: str = "download") -> None:
         self.bar = w.FloatProgress(value=0.0, min=0.0, max=100.0, description=title, bar_style="",
-                                   layout=w.Layout(width="60%"))
+                                   layout=w.Layout(width="420px"))
         self.figures = w.HTML(figures_html({}))
         self.figures.add_class("fmtc-progress")
         self.widget = w.VBox([self.bar, self.figures])
