@@ -40,8 +40,9 @@ class DownloadPanel:
         self._last_zoom_redraw = 0.0
         self.view = ProgressView("all zooms")
         self.zoom_bars = {z: w.IntProgress(value=0, min=0, max=max(n, 1), description=f"zoom {z}",
-                                           layout=w.Layout(width="60%"))
+                                           layout=w.Layout(width="420px"))
                           for z, n in self.planned.items()}
+        self.zoom_labels = {z: w.Label(f"0 / {n:,}") for z, n in self.planned.items()}
         self.pause_button = w.Button(description="Pause", icon="pause")
         self.resume_button = w.Button(description="Resume", icon="play", disabled=True)
         self.cancel_button = w.Button(description="Cancel", icon="stop", button_style="danger")
@@ -53,7 +54,7 @@ class DownloadPanel:
                    f"<code>{job.store}</code></b>"),
             w.HBox([self.pause_button, self.resume_button, self.cancel_button]),
             self.view.widget,
-            w.VBox(list(self.zoom_bars.values())),
+            w.VBox([w.HBox([self.zoom_bars[z], self.zoom_labels[z]]) for z in self.planned]),
         ])
 
     # -- control -------------------------------------------------------------------------------------
@@ -142,4 +143,5 @@ class DownloadPanel:
                 done[z] = done.get(z, 0) + n
         for z, bar in self.zoom_bars.items():
             bar.value = min(done.get(z, 0), bar.max)
+            self.zoom_labels[z].value = f"{done.get(z, 0):,} / {self.planned[z]:,}"
             bar.bar_style = "success" if done.get(z, 0) >= self.planned[z] else ""
