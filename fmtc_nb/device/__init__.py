@@ -3,7 +3,7 @@
 - :func:`pair` trades the code the device shows for a token kept in the user's config (mode 0600);
 - :func:`devices` lists paired devices, :func:`connect` returns a :class:`DeviceClient` for one;
 - :class:`DeviceClient`: ``info``, ``dispatch``, ``watch`` / ``events`` (live), ``pause`` / ``resume`` /
-  ``cancel``, ``jobs_frame`` / ``recovery_frame`` (pandas), ``store_stats``, ``pull``.
+  ``cancel``, ``jobs_frame`` / ``recovery_frame`` / ``stores_frame`` (pandas), ``store_stats``, ``pull``.
 """
 
 from __future__ import annotations

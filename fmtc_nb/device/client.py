@@ -113,6 +113,12 @@ class DeviceClient:
 
         return recovery_frame(self.recovery())
 
+    def stores_frame(self) -> pandas.DataFrame:
+        """Statistics of every store on the device as a pandas DataFrame (one row a store)."""
+        from fmtc_nb.device.frames import stores_frame
+
+        return stores_frame([self.store_stats(name) for name in self.stores()])
+
     # -- jobs ------------------------------------------------------------------------------------------------
     def dispatch(self, region: Any, zooms: Any, url: str | None = None, store: str | None = None, *,
                  source: Any = None, options: Any = None, job_id: str | None = None,

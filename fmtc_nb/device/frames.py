@@ -31,3 +31,18 @@ def recovery_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         if column in frame:
             frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
     return frame.drop(columns=[c for c in ("owner_detail",) if c in frame])
+
+
+def stores_frame(stats: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per store (tiles, bytes, unique blobs, bytes on disk, hits, misses), indexed by name, with one
+    ``z<N>`` column of tile counts per zoom."""
+    rows = []
+    for entry in stats:
+        row = {k: v for k, v in entry.items() if k != "zooms"}
+        row.update({f"z{z}": n for z, n in sorted(entry.get("zooms", {}).items(), key=lambda kv: int(kv[0]))})
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for column in ("created_at", "updated_at"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
+    return frame.set_index("name") if len(frame) else frame

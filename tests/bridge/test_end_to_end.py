@@ -81,6 +81,9 @@ def test_kill_restart_resume_pull(device, tile_server, config_dir, tmp_path):
     frame = client.recovery_frame()
     assert frame.loc[job_id, "percentage"] == 100.0 and frame.loc[job_id, "runs"] == 2
     assert str(frame["created_at"].dtype).startswith("datetime64") and "owner_detail" not in frame
+    stores = client.stores_frame()
+    assert stores.loc["swiss", "tiles"] == cover.total
+    assert all(stores.loc["swiss", f"z{z}"] == n for z, n in cover.counts.items())
 
     # Tiles fetched twice are only those in flight or in the unflushed buffer (about a second) at the kill.
     refetched = sum(tile_server.app.hits[t] - 1 for t in expected if tile_server.app.hits[t] > 1)
