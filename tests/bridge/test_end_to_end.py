@@ -49,6 +49,12 @@ def test_kill_restart_resume_pull(device, tile_server, config_dir, tmp_path):
         seen.append(data)
         if screen_mid is None and data["tiles_done"] >= cover.total // 5:
             screen_mid = device.screen()
+            # asked while it runs, by the notebook (through the bridge) or by another process reading the
+            # device's registry directly, the background job is running: never failed
+            record = {r["id"]: r for r in client.recovery()}[job_id]
+            assert record["status"] == "running" and record["running_here"] and record["heartbeat_age_s"] < 3
+            with RecoveryRegistry(device.root) as registry:
+                assert registry.get(job_id).status == "running"
         if data["tiles_done"] >= cover.total // 2:
             device.kill()
             break
