@@ -1,11 +1,11 @@
 """How honest are the estimates? Coverage of the 95% interval, relative error and requests used, against
 loopback servers whose true totals are known exactly.
 
-    .venv/bin/python benchmarks/bench_estimate.py          # about 3 minutes on 2 cores
+    .venv/bin/python benchmarks/bench_estimate.py          # about 10 minutes on 2 cores
 
 Cases: the static test pyramid behind nginx (21,344 tiles, z0-10; 54% sea) at several sample sizes; a
 harsher pyramid (78% sea); the embedded demo tile server for Greece and the Aegean (z0-11, truth fetched
-tile by tile); and 500 seeded runs of the same design on the pyramid read from disk (no HTTP: tighter
+tile by tile); and 500 seeded runs (default budget and 1,000 requests) of the same design on the pyramid read from disk (no HTTP: tighter
 coverage figure, for both pyramids). Duration: the estimate at 16 parallel requests against a real fetch of every tile.
 Writes benchmarks/results/estimate.json.
 """
@@ -89,12 +89,13 @@ def pyramid_cases(islands, samples_list, label: str) -> dict:
                 print(label, samples, out["by_samples"][str(samples or "default")], flush=True)
             out["duration"] = duration_check(REGION, ZOOMS, url)
         out["offline_500_runs"] = offline_runs(root, pyr, 500)
+        out["offline_500_runs_1000_samples"] = offline_runs(root, pyr, 500, samples=1000)
         return out
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def offline_runs(root: Path, pyr, runs: int) -> dict:
+def offline_runs(root: Path, pyr, runs: int, samples: int | None = None) -> dict:
     """The same design on the pyramid's files read from disk (no HTTP), for a tighter coverage figure."""
     sea = (root / "sea.png").read_bytes()
 
@@ -107,7 +108,7 @@ def offline_runs(root: Path, pyr, runs: int) -> dict:
         return out
 
     cover = TileCover(REGION, ZOOMS)
-    estimates = [asyncio.run(estimate_with(cover, measure, seed=s)) for s in range(runs)]
+    estimates = [asyncio.run(estimate_with(cover, measure, seed=s, samples=samples)) for s in range(runs)]
     return score(estimates, pyr.transfer_bytes, pyr.storage_bytes)
 
 
