@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,9 @@ class VirtualDeviceProcess:
         return read_screen(self.root / "bridge")
 
     def start(self) -> VirtualDeviceProcess:
-        """Start the device and wait for its first line (URL, code, resumed jobs)."""
+        """Start the device and wait for its first line (URL, code, resumed jobs); nothing if it runs."""
+        if self.process is not None and self.process.poll() is None:
+            return self
         cmd = [sys.executable, "-m", "android_bridge", "--virtual", "--root", str(self.root),
                "--port", str(self.port), *self.args]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,6 +64,8 @@ class VirtualDeviceProcess:
             self.process.wait(10)
             raise RuntimeError(f"the virtual device did not start: {self.log_path.read_text()[-2000:]}")
         self.info = json.loads(line)
+        # a device whose owner forgets it (a notebook kernel that ends) is stopped, never left behind
+        weakref.finalize(self, _terminate, self.process)
         self.port = int(self.url.rsplit(":", 1)[1])
         return self
 
@@ -95,3 +100,13 @@ class VirtualDeviceProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _terminate(process: subprocess.Popen[str]) -> None:
+    """SIGTERM a device process still running, then SIGKILL it if it does not end within 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -46,6 +46,13 @@ def one_round(parallel: int, server, workdir: Path, rng: random.Random) -> dict:
     tiles = list(TileCover(parse_region(REGION), parse_zooms(ZOOMS)).tiles())
     server.app.hits.clear()
     dev = VirtualDeviceProcess(workdir / f"p{parallel}").start()
+    try:
+        return _kill_cycles(dev, parallel, server, tiles, rng)
+    finally:
+        dev.stop()
+
+
+def _kill_cycles(dev: VirtualDeviceProcess, parallel: int, server, tiles: list, rng: random.Random) -> dict:
     token = call("POST", f"{dev.url}/api/v1/pair", {"code": dev.code, "name": "bench"})["token"]
     client = DeviceClient(dev.url, token)
     job_id = client.dispatch(REGION, ZOOMS, url=server.url_template, store="bench", parallel=parallel)["id"]
@@ -73,7 +80,6 @@ def one_round(parallel: int, server, workdir: Path, rng: random.Random) -> dict:
         restarts.append(time.monotonic() - t0)
     final = client.watch(job_id)
     per_kill.append(refetched(server, tiles) - before)
-    dev.stop()
     assert final["status"] == "completed" and final["tiles_done"] == len(tiles), final
     return {"parallel": parallel, "tiles": len(tiles), "kills": KILLS, "refetched_per_kill": per_kill,
             "refetched_median": statistics.median(per_kill), "refetched_worst": max(per_kill),
