@@ -48,6 +48,8 @@ class Bridge:
         self.platform = platform
         state = config.state_dir
         self.device_id = device_id(state)
+        for leftover in (state / "exports").glob("export-*.mbtiles"):  # copies a killed process left behind
+            leftover.unlink(missing_ok=True)
         self.tokens = TokenStore(state / "tokens.json")
         self._code_listeners = [c for c in (on_pairing_code, self._show_code) if c is not None]
         self.pairing = PairingCodes(config.code_ttl_s, config.code_tries, config.lockout_s,
