@@ -41,6 +41,7 @@ def register(subparsers: Any) -> None:
     s.add_argument("--url", required=True, help="tile URL template with {z} {x} {y}")
     s.add_argument("--store", required=True, help="store name on the device")
     s.add_argument("--wait", action="store_true", help="follow the job to its end with a progress bar")
+    s.add_argument("--contact", help="your e-mail or URL, added to the User-Agent the device sends")
     add_engine_options(s)
 
     _command(sub, "jobs", "the device's jobs", _jobs, "name")
@@ -102,7 +103,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     from fmtc_nb.device import build_job, connect
 
     client = connect(args.name)
-    job = build_job(args.region, args.zoom, args.url, args.store, options=options_from_args(args))
+    from fmtc_nb.source import TileSource
+
+    source = TileSource(args.url, contact=args.contact)
+    job = build_job(args.region, args.zoom, store=args.store, source=source, options=options_from_args(args))
     row = client.dispatch_job(job)
     if not args.wait:
         if args.json:
