@@ -23,7 +23,7 @@ from fmtc_nb.estimate.model import Estimate
 from fmtc_nb.estimate.sampling import (
     CENSUS_MAX_TILES,
     Block,
-    allocation_spread,
+    allocation_spreads,
     blocked_draw,
     default_sample_budget,
     neyman_allocation,
@@ -128,8 +128,9 @@ def _zoom_starts(cover: TileCover) -> dict[int, int]:
 
 
 def _allocate(counts: dict[int, int], sampled: list[int], seen: Seen, taken: list[int], budget: int) -> list[int]:
-    sizes = {z: [float(m.size) for (mz, _), m in seen.items() if mz == z and m.kind != "failed"] for z in sampled}
-    pooled = [v for z in sampled for v in sizes[z]]
-    pooled_sd = float(np.std(pooled, ddof=1)) if len(pooled) > 1 else 1.0
-    spreads = [allocation_spread(sizes[z], pooled_sd) for z in sampled]
+    """Phase 2 sizes: Neyman allocation with spreads from the other zooms' pilots (census zooms included)."""
+    zooms = sorted({z for z, _ in seen})
+    pilots = [[float(m.size) for (mz, _), m in seen.items() if mz == z and m.kind != "failed"] for z in zooms]
+    spread = dict(zip(zooms, allocation_spreads(pilots), strict=True))
+    spreads = [spread.get(z, 1.0) for z in sampled]
     return neyman_allocation([counts[z] for z in sampled], spreads, taken, budget)

@@ -88,3 +88,11 @@ def test_census_has_no_variance_and_sample_has_fpc() -> None:
 def test_blocked_total_adds_blocks() -> None:
     t = blocked_total([(10, [1.0, 1.0]), (10, [5.0, 7.0])])
     assert t.total == 10 + 60 and t.variance == pytest.approx(10**2 * (1 - 2 / 10) * 2 / 2)  # only block 2 spreads
+
+
+def test_allocation_spread_of_a_zoom_ignores_its_own_pilot() -> None:
+    from fmtc_nb.estimate.sampling import allocation_spreads
+
+    spreads = allocation_spreads([[0.0, 0.0, 0.0], [0.0, 10.0, 0.0, 10.0], [5.0, 5.0]])
+    assert spreads[0] == pytest.approx(float(np.std([0, 10, 0, 10, 5, 5], ddof=1)))
+    assert spreads[2] == pytest.approx(float(np.std([0, 0, 0, 0, 10, 0, 10], ddof=1)))
