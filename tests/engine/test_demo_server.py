@@ -29,7 +29,7 @@ def world_job(url: str, zooms: str = "0-4", **options) -> DownloadJob:
 def test_faults_and_429_bursts_end_with_every_tile_stored_exactly_as_rendered(tmp_path):
     with running_server(failure_rate=0.3, burst_429="60:6:0.2", seed=11) as server:
         events = []
-        the_job = world_job(server.url_template, skip_sea=True)
+        the_job = world_job(server.url_template, skip_sea=True, retries=6)  # 14 tries: ~2e-4 that a tile fails
         snap = Download(the_job, tmp_path, on_tile=events.append).run()
         statuses = server.app.statuses
     assert {"429", "500", "503", "truncate", "html"} <= set(statuses)
