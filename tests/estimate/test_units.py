@@ -44,9 +44,9 @@ def test_draws_are_distinct_in_range_and_avoid_excluded(population: int, k: int,
     assert not set(first) & set(more) and all(0 <= i < population for i in first + more)
 
 
-def test_blocked_draw_spreads_two_per_block() -> None:
+def test_blocked_draw_spreads_four_per_block() -> None:
     blocks = blocked_draw(np.random.default_rng(1), 1000, 21)
-    assert len(blocks) == 10 and sum(len(b[2]) for b in blocks) == 21
+    assert len(blocks) == 5 and sum(len(b[2]) for b in blocks) == 21
     assert blocks[0][0] == 0 and blocks[-1][1] == 1000
     assert all(lo <= i < hi for lo, hi, picked in blocks for i in picked)
 
