@@ -40,3 +40,17 @@ def test_demo_server_interval_covers_truth(demo: tuple[str, int, int]) -> None:
     assert covered >= 36, f"the 95% interval held the true total {covered} times of {RUNS}"
     assert storage_covered >= 36, f"the storage interval held the truth {storage_covered} times of {RUNS}"
     assert statistics.median(errors) <= 0.10, f"median relative error {statistics.median(errors):.3f}"
+
+
+def test_storage_model_matches_a_real_store(demo: tuple[str, int, int], tmp_path) -> None:
+    """Download the region into a real store: its byte counters are the truth the estimates aim at."""
+    from fmtc_nb.engine import download
+    from fmtc_nb.store import Root
+
+    url, transfer, storage = demo
+    snap = download(REGION, ZOOMS, url, "greece", tmp_path, parallel=8)
+    stats = Root(tmp_path).open("greece").stats()
+    assert snap.cached == stats.tiles == TileCover(REGION, ZOOMS).total
+    assert stats.tile_bytes == transfer and stats.blob_bytes == storage
+    e = estimate(REGION, ZOOMS, url, seed=0)
+    assert e.storage_bytes.low <= stats.blob_bytes <= e.storage_bytes.high
