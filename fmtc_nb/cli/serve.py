@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", choices=MODES, default="cache-first", help="default: cache-first")
     p.add_argument("--valid-for", type=float, default=DEFAULT_VALID_FOR_DAYS, metavar="DAYS",
                    help=f"days a stored tile counts as fresh (default {DEFAULT_VALID_FOR_DAYS:g})")
-    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free port; default 8765)")
+    p.add_argument("--port", type=int, default=8767, help="port on 127.0.0.1 (0: any free port; default 8767)")
     p.add_argument("--json", action="store_true", help="print the URL template as a JSON line")
     p.set_defaults(func=run)
 

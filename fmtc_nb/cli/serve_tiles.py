@@ -10,7 +10,7 @@ from typing import Any
 def register(subparsers: Any) -> None:
     """Add the ``serve-tiles`` command."""
     p = subparsers.add_parser("serve-tiles", help="serve demo PNG tiles of the Natural Earth countries")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument("--port", type=int, default=8766, help="port (default 8766; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
     p.add_argument("--latency", type=float, default=0.0, help="delay per tile answer, in seconds")
     p.add_argument("--failure-rate", type=float, default=0.0,

@@ -121,16 +121,20 @@ def _run_and_kill(root: Path, server: Any, args: list[str], mode: str, delay_s: 
 
 
 def kill_cycles(root: Path, server: Any, region: str, zooms: str, *, parallel: int, kills: int,
-                seed: int = 0, min_delay_s: float = 0.2, max_delay_s: float = 2.6) -> KillResult:
+                seed: int = 0, min_delay_s: float = 0.2, max_delay_s: float = 2.6,
+                rate_limit: float | None = None) -> KillResult:
     """Download ``region`` at ``zooms`` from ``server`` (the demo tile server in a thread) into store "k"
     under ``root``, SIGKILL it ``kills`` times (alternating random and in-flush moments, ``min_delay_s`` to
     ``max_delay_s`` after its first request, so runs span several flushes), resuming each time with
-    ``fmtc-nb recovery resume``, then let the last resume finish."""
+    ``fmtc-nb recovery resume``, then let the last resume finish. ``rate_limit`` (tiles/s) bounds what one run
+    can fetch, so a fast machine cannot finish the job before every kill has landed."""
     rng = random.Random(seed)
     cover = TileCover(parse_region(region), zooms)
     wal = Path(str(Root(root).store_path("k")) + "-wal")
     download = ["download", region, "--zoom", zooms, "--url", server.url_template, "--store", "k",
                 "--parallel", str(parallel), "--json"]
+    if rate_limit is not None:
+        download += ["--rate-limit", str(rate_limit)]
     result = KillResult("", cover, parallel)
     for k in range(kills):
         hits_before = Counter(server.app.hits)
