@@ -163,22 +163,7 @@ def _check_simple(arr: np.ndarray, what: str) -> None:
             f"The {what} intersects itself: it doubles back on itself at {q[k][0]:g},{q[k][1]:g} (edges {k} and "
             f"{(k + 1) % m})."
         )
-    xmin, xmax = np.minimum(p[:, 0], q[:, 0]), np.maximum(p[:, 0], q[:, 0])
-    order = np.argsort(xmin, kind="stable")
-    sorted_min = xmin[order]
-    stop = np.searchsorted(sorted_min, xmax[order], side="right")
-    begin = np.arange(m) + 1
-    cnt = np.maximum(stop - begin, 0)
-    block = 1_000_000
-    starts = np.cumsum(cnt) - cnt
-    pos = 0
-    while pos < m:
-        end = int(np.searchsorted(starts, starts[pos] + block, side="right"))
-        end = max(end, pos + 1)
-        c = cnt[pos:end]
-        ii = np.repeat(np.arange(pos, end), c)
-        jj = np.arange(ii.size) - np.repeat(starts[pos:end] - starts[pos], c) + begin[ii]
-        i, j = order[ii], order[jj]
+    for i, j in _candidate_pairs(p, q):
         adjacent = (j == (i + 1) % m) | (i == (j + 1) % m)
         i, j = i[~adjacent], j[~adjacent]
         a, b, c2, d = p[i], q[i], p[j], q[j]
@@ -197,7 +182,74 @@ def _check_simple(arr: np.ndarray, what: str) -> None:
                 f"The {what} intersects itself: edge {e1} (from {arr[e1][0]:g},{arr[e1][1]:g}) crosses edge {e2} "
                 f"(from {arr[e2][0]:g},{arr[e2][1]:g})."
             )
+
+
+def _candidate_pairs(p: np.ndarray, q: np.ndarray, block: int = 1_000_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Index arrays (i, j), i != j, of the edges p[k]->q[k] whose x-ranges overlap, in blocks of about ``block``.
+
+    A sweep over edges sorted by their west end, so the cost is close to linear for ordinary rings.
+    """
+    m = len(p)
+    xmin, xmax = np.minimum(p[:, 0], q[:, 0]), np.maximum(p[:, 0], q[:, 0])
+    order = np.argsort(xmin, kind="stable")
+    sorted_min = xmin[order]
+    stop = np.searchsorted(sorted_min, xmax[order], side="right")
+    begin = np.arange(m) + 1
+    cnt = np.maximum(stop - begin, 0)
+    starts = np.cumsum(cnt) - cnt
+    pos = 0
+    while pos < m:
+        end = int(np.searchsorted(starts, starts[pos] + block, side="right"))
+        end = max(end, pos + 1)
+        c = cnt[pos:end]
+        ii = np.repeat(np.arange(pos, end), c)
+        jj = np.arange(ii.size) - np.repeat(starts[pos:end] - starts[pos], c) + begin[ii]
+        yield order[ii], order[jj]
         pos = end
+
+
+def _side_of_ring(ring: np.ndarray, pt: np.ndarray) -> int:
+    """+1 if point ``pt`` lies inside the closed ring (even-odd), -1 outside, 0 on its boundary."""
+    a, b = ring, np.roll(ring, -1, axis=0)
+    w = np.broadcast_to(pt, a.shape)
+    if np.any((_orient(a, b, w) == 0) & _on_segment(a, b, w)):
+        return 0
+    up = (a[:, 1] > pt[1]) != (b[:, 1] > pt[1])
+    x_cross = a[up, 0] + (pt[1] - a[up, 1]) * (b[up, 0] - a[up, 0]) / (b[up, 1] - a[up, 1])
+    return 1 if np.count_nonzero(x_cross > pt[0]) % 2 else -1
+
+
+def _check_holes(rings: list[np.ndarray]) -> None:
+    """Raise RegionError if a hole (rings[1:]) crosses the outer ring (rings[0]) or another hole, lies outside
+    the outer ring, or lies inside another hole. Rings are (k, 2) arrays in Web Mercator units; touching at
+    points is allowed, as in the OGC simple-features rules."""
+    if len(rings) < 2:
+        return
+    names = ["the outer ring", *(f"hole {h}" for h in range(1, len(rings)))]
+    ring_id = np.concatenate([np.full(len(r), k) for k, r in enumerate(rings)])
+    p = np.concatenate(rings)
+    q = np.concatenate([np.roll(r, -1, axis=0) for r in rings])
+    for i, j in _candidate_pairs(p, q):
+        other = ring_id[i] != ring_id[j]
+        i, j = i[other], j[other]
+        a, b, c, d = p[i], q[i], p[j], q[j]
+        cross = (_orient(a, b, c) * _orient(a, b, d) < 0) & (_orient(c, d, a) * _orient(c, d, b) < 0)
+        if cross.any():
+            k = int(np.flatnonzero(cross)[0])
+            r1, r2 = sorted((int(ring_id[i[k]]), int(ring_id[j[k]])))
+            raise RegionError(f"In the polygon, {names[r2]} crosses {names[r1]}; holes must lie inside the outer ring "
+                              "without crossing it or each other.")
+    boxes = [(r.min(axis=0), r.max(axis=0)) for r in rings]
+    for h in range(1, len(rings)):
+        for other in range(len(rings)):
+            if other == h or (other and (np.any(boxes[h][0] > boxes[other][1]) or np.any(boxes[other][0] > boxes[h][1]))):
+                continue
+            sides = (_side_of_ring(rings[other], v) for v in rings[h])
+            side = next((s for s in sides if s), 0)
+            if other == 0 and side < 0:
+                raise RegionError(f"In the polygon, {names[h]} lies outside the outer ring; holes must lie inside it.")
+            if other and side > 0:
+                raise RegionError(f"In the polygon, {names[h]} lies inside {names[other]}; holes may not nest.")
 
 
 SNAP = 2.0**-36
@@ -220,6 +272,7 @@ class Polygon(Region):
         self.holes = [_ring_coords(h, "polygon hole") for h in holes]
         self._ux = [_snap(lon_to_unit(r[:, 0])) for r in [self.exterior, *self.holes]]
         self._uy = [_snap(lat_to_unit(r[:, 1])) for r in [self.exterior, *self.holes]]
+        _check_holes([np.stack([ux, uy], axis=1) for ux, uy in zip(self._ux, self._uy, strict=True)])
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

@@ -207,3 +207,30 @@ def test_multi_region_of_mixed_kinds_is_union():
         got = list(multi.tiles([z]))
         assert got == sorted(union, key=lambda t: (t[2], t[1]))
         assert multi.count([z])[z] == len(union)
+
+
+SQUARE = [[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]]
+
+
+@pytest.mark.parametrize(
+    "holes, needle",
+    [
+        ([[[6, 6], [7, 6], [7, 7], [6, 6]]], "hole 1 lies outside the outer ring"),
+        ([[[3, 3], [5, 3], [5, 5], [3, 3]]], "hole 1 crosses the outer ring"),
+        ([[[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]], [[2, 2], [3.5, 2], [3.5, 3.5], [2, 2]]], "hole 2 crosses hole 1"),
+        ([[[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]], [[1.5, 1.5], [2.5, 1.5], [2.5, 2.5], [1.5, 1.5]]],
+         "hole 2 lies inside hole 1"),
+    ],
+)
+def test_misplaced_holes_are_refused(holes, needle):
+    """Even-odd filling would turn a hole outside or across its shell into extra area: refuse it instead."""
+    with pytest.raises(RegionError, match=needle):
+        region_from_geojson({"type": "Polygon", "coordinates": [SQUARE, *holes]})
+
+
+def test_holes_inside_or_touching_the_shell_are_accepted():
+    inner = [[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]]
+    corner = [[0, 0], [2, 0], [2, 2], [0, 0]]
+    for holes in ([inner], [corner]):
+        region = region_from_geojson({"type": "Polygon", "coordinates": [SQUARE, *holes]})
+        assert 0 < region.count(10)[10] < region_from_geojson({"type": "Polygon", "coordinates": [SQUARE]}).count(10)[10]
