@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fmtc_nb.device.client import DeviceClient, build_job
 from fmtc_nb.device.http import call
@@ -24,10 +25,21 @@ def pair(url: str, code: str, name: str, directory: Path | None = None) -> Devic
     if not name or not name.isprintable() or len(name) > 100:
         raise DeviceError("A device name must be 1-100 printable characters.")
     code = str(code).strip()
+    if not _is_http_url(str(url)):
+        raise DeviceError(f"The device URL {url!r} is not an http(s) URL such as http://127.0.0.1:8765.")
     answer = call("POST", f"{url.rstrip('/')}/api/v1/pair", {"code": code, "name": name})
     device = new_device(name, url, answer["token"], answer.get("device_id", ""))
     save_device(device, directory)
     return DeviceClient(device.url, device.token, device.name)
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parsed = urlsplit(url)
+        parsed.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.hostname)
 
 
 def devices(directory: Path | None = None) -> list[PairedDevice]:

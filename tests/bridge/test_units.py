@@ -117,3 +117,13 @@ def test_foreground_updates_at_most_once_a_second_and_wake_lock_only_while_downl
     service.refresh([], downloading=False)
     assert not platform.screen["foreground"] and not platform.screen["wake_lock"]
     assert platform.screen["notification"] is None
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://host:1", "http://", "http://[::1", "http://localhost:abc"])
+def test_pair_refuses_a_url_that_is_not_http_with_one_sentence(url, tmp_path):
+    from fmtc_nb.device import pair
+    from fmtc_nb.errors import DeviceError
+
+    with pytest.raises(DeviceError, match="is not an http") as exc:
+        pair(url, "123456", "phone", directory=tmp_path)
+    assert exc.value.exit_code == 2 and not (tmp_path / "devices.json").exists()
