@@ -79,14 +79,17 @@ sample of the region's tiles at each zoom and scales up. The result is a range w
 single number. *Storage* can be far below *download* because identical tiles (the sea, empty land) are stored
 once.
 
-The planner answers the practical question: with this budget, how deep can I go? Press **Estimate** after you
-change the region or the budget (the next cell presses it for you)."""),
-    ("code", """estimate_panel = EstimatePanel(picker, server.url_template, budget="2MB", seed=1)
+The planner answers the practical question: with this budget, how deep can I go? Here the budget is a tiny
+80 kB so that it has to choose; try "2MB" and every zoom fits. Press **Estimate** after you change the region
+or the budget (the next cell presses it for you)."""),
+    ("code", """estimate_panel = EstimatePanel(picker, server.url_template, budget="80KB", seed=1)
 estimate_panel.run()
 estimate_panel"""),
     ("code", """estimate_panel.estimate.per_zoom[["tiles", "sampled", "mean_bytes", "bytes_low", "bytes_high"]]"""),
     ("md", """Each row of the plan below is a choice "download from the first zoom up to *max_zoom*", with the storage
-it needs and the probability that it fits the budget. The planner picks the deepest that fits."""),
+it needs and the probability that it fits the budget. The planner's answer above names two depths: the
+deepest whose *estimate* fits (it may still overflow: look at its probability), and the deepest that fits with
+at least 95% probability, the safe choice."""),
     ("code", """import pandas as pd
 
 plan = estimate_panel.plan
@@ -142,7 +145,7 @@ print("paused at", paused_at, "tiles; one second later:", panel.snapshot.attempt
 panel.resume()
 final = panel.wait()
 print(f"{final.status}: {final.cached:,} tiles stored, {final.failed} failed, "
-      f"{final.cached_bytes / 1e6:.1f} MB in {final.elapsed_s:.1f} s")"""),
+      f"{final.cached_bytes / 1e3:,.0f} kB in {final.elapsed_s:.1f} s")"""),
     ("md", """## What happened, per zoom and over time
 Every tile ends in exactly one outcome: *cached* (fetched and stored now), *skipped_existing* (already in the
 store), *skipped_sea* (identical to the sea tile, when asked to skip those), *failed_negative* (the server
@@ -164,7 +167,7 @@ from fmtc_nb.tilemath import lat_to_unit, lon_to_unit
 
 store = root.open("lausanne")
 stats = store.stats()
-print(f"{stats.tiles:,} tiles, {stats.disk_bytes / 1e6:.1f} MB on disk, zooms {min(stats.zooms)}-{max(stats.zooms)}")
+print(f"{stats.tiles:,} tiles, {stats.disk_bytes / 1e3:,.0f} kB on disk, zooms {min(stats.zooms)}-{max(stats.zooms)}")
 path = root.store_path("lausanne")
 with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
     print(dict(db.execute("SELECT name, value FROM metadata")))
@@ -182,7 +185,8 @@ if shutil.which("gdalinfo"):   # GDAL, if installed, agrees that this is MBTiles
     print(next(line for line in out.splitlines() if line.startswith("Driver")))"""),
     ("md", """## Export to PMTiles
 PMTiles puts a whole tile pyramid into one file that a browser map can read straight from any web server or
-bucket, without a tile server. We export and read one tile back to check it is the same."""),
+bucket, without a tile server. We export and read one tile back to check it is the same. The file is much
+smaller than the store: it keeps each distinct tile once and has no database pages or indexes."""),
     ("code", """from pmtiles.reader import MmapSource, Reader
 
 from fmtc_nb.store.export import export_store
@@ -193,7 +197,7 @@ with open(pmtiles_path, "rb") as f:
     reader = Reader(MmapSource(f))
     header = reader.header()
     assert reader.get(z, x, y) == store.get_tile(z, x, y)
-print(f"{written:,} tiles, {pmtiles_path.stat().st_size / 1e6:.1f} MB, zooms {header['min_zoom']}-{header['max_zoom']}")
+print(f"{written:,} tiles, {pmtiles_path.stat().st_size / 1e3:,.0f} kB, zooms {header['min_zoom']}-{header['max_zoom']}")
 store.close()"""),
     ("md", """## Browse the store offline
 A store can also feed a map by itself. The *caching proxy* serves tiles from the store on a local address; in
@@ -239,13 +243,16 @@ from fmtc_nb.widgets.session import NotebookSession
 session = NotebookSession("device")
 server = session.tile_server()     # the phone downloads from this embedded tile server"""),
     ("md", """## Connect to the phone  · *real phone: change this cell*
-For a real phone: install and open the fmtc-nb app on it, make sure phone and computer share a network, and set
-`DEVICE_URL` to the address the app shows (for example `"http://192.168.1.23:8737"`) and `CODE` to its pairing
-code. The tile server must then be one the phone can reach, e.g. `fmtc-nb serve-tiles --host 0.0.0.0` or a real
-provider (`TILE_URL`). Leave `DEVICE_URL = None` for the virtual device."""),
-    ("code", """DEVICE_URL = None   # real phone: "http://PHONE-IP:8737"
-CODE = None         # real phone: the six digits the app shows
-TILE_URL = server.url_template
+For a real phone: install and open the fmtc-nb app (see docs/android.md) and start its bridge. On Wi-Fi ("Start
+on Wi-Fi", phone and computer on the same network) set `DEVICE_URL` to `"http://PHONE-IP:8765"`; over USB
+("Start", then `adb forward tcp:8765 tcp:8765` on the computer) to `"http://127.0.0.1:8765"`. Set `CODE` to the
+six digits of the pairing code shown in the app's notification. The phone cannot reach this notebook's tile server (it listens on 127.0.0.1 of your computer), so also set
+`TILE_URL` to a source the phone can reach: a tile server started with `fmtc-nb serve-tiles --host 0.0.0.0`
+on this computer (use its network address, not 127.0.0.1), or a real provider that allows bulk downloads.
+Leave `DEVICE_URL = None` for the virtual device."""),
+    ("code", """DEVICE_URL = None   # real phone: "http://PHONE-IP:8765"
+CODE = None         # real phone: the six digits in the app's notification
+TILE_URL = server.url_template   # real phone: "http://THIS-PC-IP:8766/{z}/{x}/{y}.png" or a provider
 
 if DEVICE_URL is None:
     phone = session.virtual_device("phone")   # starts `python -m android_bridge --virtual`
@@ -278,7 +285,7 @@ panel.watch()
 print("job", job["id"], "with", job["tiles_total"], "tiles sent to the phone")"""),
     ("code", """final = panel.wait(timeout=90)
 print(final["status"], "-", final["tiles_done"], "tiles,", final["bytes"], "bytes,", final["tiles_per_s"], "tiles/s")
-panel.notification   # the last notification the phone showed (the card above)"""),
+panel.notification   # the last notification seen (the phone removes it when the job ends)"""),
     ("code", """plot_progress(panel.recorder);"""),
     ("md", """## The phone's view of its jobs, and the store back home
 The phone keeps every job in its own recovery registry. `pull` copies a store from the phone into a local root:
@@ -349,7 +356,7 @@ batch's checkpoint is written in the same transaction as its tiles, so the store
 agree."""),
     ("code", """phone.kill()
 panel.wait(timeout=15)
-print(panel.message.value)
+print(panel.error)     # the panel shows it in red, with what to do next
 done_before = panel.recorder.last["attempted"]
 print(f"about {done_before:,} of {job['tiles_total']:,} tiles were done when the service died")"""),
     ("md", """## 4 · Recovery

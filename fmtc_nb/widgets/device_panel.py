@@ -7,6 +7,7 @@ optimisation state, dispatch the current region, watch the job live, and see the
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import threading
 import time
@@ -98,7 +99,7 @@ class DevicePanel:
         self._thread: threading.Thread | None = None
         self._last_screen = 0.0
         self._last_data: dict[str, Any] = {}
-        self.url_input = w.Text(value=url, description="device URL", placeholder="http://PHONE-IP:8737")
+        self.url_input = w.Text(value=url, description="device URL", placeholder="http://PHONE-IP:8765")
         self.code_input = w.Text(description="code", placeholder="6 digits on the phone", layout=w.Layout(width="220px"))
         self.name_input = w.Text(value=name, description="name", layout=w.Layout(width="220px"))
         self.pair_button = w.Button(description="Pair", icon="link")
@@ -242,13 +243,15 @@ class DevicePanel:
         self._keep_notification()
 
     def _keep_notification(self) -> None:
-        """Show the phone's notification; once it is gone, keep showing the last one seen, marked as such."""
+        """Show the phone's notification; once it is gone, keep showing the last one seen, marked as such.
+        Without a screen function (a real phone) it is drawn from the job's progress as the phone builds it."""
         if self.screen is None:
-            return
-        try:
-            current = self.screen().get("notification")
-        except (OSError, ValueError):
-            return
+            current = self._notification_from_progress()
+        else:
+            try:
+                current = self.screen().get("notification")
+            except (OSError, ValueError):
+                return
         if current:
             self.notification = current
             self.notification_view.value = notification_html(current)
@@ -256,6 +259,20 @@ class DevicePanel:
             self.notification_view.value = (notification_html(self.notification)
                                             + "<div style='font-size:11px;color:#777'>(last shown; the service "
                                               "has left the foreground)</div>")
+
+    def _notification_from_progress(self) -> dict[str, Any] | None:
+        """The notification a phone shows for the watched job, rebuilt from its last progress event with the
+        app's own builder (None once the job has ended, when the phone removes it, or without the bridge)."""
+        try:
+            from android_bridge.foreground import progress_notification
+        except ImportError:
+            return None
+        if not self._last_data or str((self.job or {}).get("status")) in END_STATES:
+            return None
+        shown = self._as_shown(self._last_data)
+        built = progress_notification([(int(shown["attempted"]), int(shown["max_tiles"]))],
+                                      downloading=shown.get("status") != "paused")
+        return dataclasses.asdict(built)
 
     def _final_shown(self, job: dict[str, Any]) -> dict[str, Any]:
         """The figures at the end, from the job's row (all runs) over the last progress event."""

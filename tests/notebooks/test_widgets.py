@@ -202,3 +202,34 @@ def test_notification_and_device_facts_are_escaped() -> None:
                       {"award": 5, "url": "https://dontkillmyapp.com/xiaomi", "vendor": "xiaomi", "known": True,
                        "attribution": "Vendor data: dontkillmyapp.com"})
     assert "&lt;i&gt;" in facts and "optimised" in facts and "Vendor data: dontkillmyapp.com" in facts
+
+
+def test_device_panel_without_a_screen_draws_the_notification_from_progress(server: object, tmp_path: Path) -> None:
+    """A real phone's screen cannot be read: the panel rebuilds its notification from the job's live progress
+    with the app's own builder, and marks it as the last one shown once the job has ended."""
+    from android_bridge.launcher import VirtualDeviceProcess
+    from fmtc_nb.widgets import DevicePanel
+
+    device = VirtualDeviceProcess(tmp_path / "phone").start()
+    try:
+        panel = DevicePanel(device.url, tile_url=server.url_template, config_dir=tmp_path / "config", store="real")
+        panel.pair(device.code, name="real phone")
+        job = panel.dispatch(Circle(6.63, 46.52, 10), "0-14", rate_limit=200)
+        panel.watch()
+        seen = []
+        deadline = time.monotonic() + 30
+        while panel._thread.is_alive() and time.monotonic() < deadline:
+            if panel.notification:
+                seen.append(panel.notification)
+            time.sleep(0.1)
+        final = panel.wait(timeout=30)
+    finally:
+        device.stop()
+    assert final["status"] == "completed"
+    assert seen, "no notification was drawn while the job ran"
+    first = seen[0]
+    assert first["title"] == "Downloading 1 map download" and first["ongoing"] is True
+    assert all(n["max_tiles"] == job["tiles_total"] and 0 <= n["attempted"] <= n["max_tiles"] for n in seen)
+    assert f"/ {job['tiles_total']:,} tiles" in first["text"]
+    assert max(n["attempted"] for n in seen) > 0  # it followed the progress
+    assert "last shown" in panel.notification_view.value
