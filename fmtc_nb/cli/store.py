@@ -219,6 +219,9 @@ def _limit(args: argparse.Namespace) -> tuple[Any, str]:
     if text != "none" and not text.isdigit():
         raise StoreError(f"The tile limit must be a whole number or 'none', not {args.max_tiles!r}.")
     limit = None if text == "none" else int(text)
+    if limit == 0:  # many tools read 0 as "no limit"; here it would evict every tile
+        raise StoreError("A tile limit of 0 would evict every tile; give a positive count, 'none' for no limit, "
+                         "or use 'fmtc-nb store reset' to empty the store.")
     with _root(args).open(args.name) as store:
         evicted = store.set_max_tiles(limit)
     return {"name": args.name, "max_tiles": limit, "evicted": evicted}, \

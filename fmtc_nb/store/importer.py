@@ -44,6 +44,8 @@ class TileArchive:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        if path.is_dir():
+            raise StoreError(f"{path} is a directory; import takes one MBTiles or PMTiles file.")
         if not path.is_file():
             raise StoreError(f"There is no file {path} to import.")
         with path.open("rb") as f:

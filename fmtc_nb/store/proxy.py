@@ -81,8 +81,8 @@ class CachingProxy:
                  valid_for_days: float = DEFAULT_VALID_FOR_DAYS, flush_interval_s: float = 1.0) -> None:
         if mode not in MODES:
             raise StoreError(f"Unknown proxy mode {mode!r}; choose one of {', '.join(MODES)}.")
-        if valid_for_days < 0:
-            raise StoreError("The validity period must be zero or more days.")
+        if not valid_for_days >= 0:  # also refuses NaN
+            raise StoreError(f"The validity period must be zero or more days, not {valid_for_days}.")
         self.mode, self.valid_for_s, self.flush_interval_s = mode, valid_for_days * 86400, flush_interval_s
         if source is not None:
             TileSource(source)  # a bad template is refused before a store is created for it
@@ -290,6 +290,8 @@ class ProxyHandle:
             loop.run_until_complete(self._start())
         except BaseException as exc:  # reported to the starting thread
             self._error = exc
+            if self._runner is not None:  # close the origin session and the flusher task the startup opened
+                loop.run_until_complete(self._runner.cleanup())
             self._ready.set()
             loop.close()
             return

@@ -68,6 +68,8 @@ def test_export_import_rename_reset_delete(capsys, root, store, tmp_path):
     (["import", "{export}", "--as", "s"], "on-conflict"),
     (["prune", "s", "--older-than", "yesterday"], "neither an ISO date"),
     (["limit", "s", "many"], "whole number"),
+    (["limit", "s", "0"], "evict every tile"),
+    (["import", "{dir}"], "is a directory"),
     (["meta", "s", "novalue"], "KEY=VALUE"),
     (["rename", "s", "a/b"], "path separators"),
     (["export", "s", "{export}"], "exists already"),
@@ -77,7 +79,7 @@ def test_bad_input_is_one_sentence_and_exit_2(capsys, root, store, tmp_path, arg
     export = tmp_path / "s.mbtiles"
     export_store(store, "mbtiles", export)
     (tmp_path / "junk.mbtiles").write_bytes(b"junk" * 100)
-    argv = [a.format(notsqlite=tmp_path / "junk.mbtiles", export=export) for a in argv]
+    argv = [a.format(notsqlite=tmp_path / "junk.mbtiles", export=export, dir=tmp_path) for a in argv]
     code, _, err = run(capsys, root, *argv)
     assert code == 2 and err.startswith("fmtc-nb: error: ") and needle in err and err.count("\n") == 1
     assert store.stats().tiles == 4 and store.verify() == []
@@ -98,6 +100,18 @@ def test_serve_subprocess_serves_tiles_until_interrupted(root, origin):
     assert proc.returncode == 0 and "0 hits, 1 misses" in err
     with root.open("web") as s:
         assert s.stats().misses == 1 and s.has_tile(2, 1, 1)
+
+
+@pytest.mark.parametrize("extra, needle", [(["--port", "99999"], "could not start"),
+                                          (["--valid-for", "nan"], "validity period")])
+def test_serve_bad_setup_is_one_line_on_stderr(root, store, extra, needle):
+    """A proxy that cannot start says so in one sentence; no asyncio warnings about unclosed sessions follow."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "fmtc_nb", "--root", str(root.path), "serve", "s", *extra], capture_output=True, text=True, env=env,
+                          cwd=REPO, timeout=60)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("fmtc-nb: error: ")
+    assert needle in lines[0]
 
 
 def test_create_and_a_truncated_store_file(capsys, root, tmp_path):

@@ -98,6 +98,8 @@ def test_bad_proxy_setups_are_refused(root, origin: Origin):
     assert "new" not in root.list()
     with pytest.raises(StoreError, match="Unknown proxy mode"):
         serve_store("bare", root, mode="sometimes")
+    with pytest.raises(StoreError, match="validity period"):
+        serve_store("bare", root, mode="cache-only", valid_for_days=float("nan"))
     with root.create("other", "http://other.example/{z}/{x}/{y}.png"):
         pass
     with pytest.raises(StoreError, match="another source"):
