@@ -200,12 +200,21 @@ def _verify(args: argparse.Namespace) -> tuple[Any, str]:
     return {"name": args.name, "ok": not problems, "problems": problems}, text
 
 
+REQUIRED_KEYS = ("name", "format")
+"""MBTiles 1.3 metadata keys a reader needs; ``store meta`` will not delete them."""
+
+
 def _meta(args: argparse.Namespace) -> tuple[Any, str]:
     entries: dict[str, object] = {}
     for item in args.entries:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise StoreError(f"Metadata entries are KEY=VALUE (KEY= deletes), not {item!r}.")
+        if key.startswith("fmtc_"):
+            raise StoreError(f"The metadata key {key!r} is kept by fmtc-nb itself (the tile source is fixed; "
+                             "'fmtc-nb store limit' sets the tile limit).")
+        if not value and key in REQUIRED_KEYS:
+            raise StoreError(f"The metadata key {key!r} is required by MBTiles 1.3 and cannot be deleted.")
         entries[key] = value or None
     with _root(args).open(args.name, readonly=not entries) as store:
         if entries:

@@ -71,6 +71,9 @@ def test_export_import_rename_reset_delete(capsys, root, store, tmp_path):
     (["limit", "s", "0"], "evict every tile"),
     (["import", "{dir}"], "is a directory"),
     (["meta", "s", "novalue"], "KEY=VALUE"),
+    (["meta", "s", "fmtc_source_url=http://x.example/{{z}}/{{x}}/{{y}}"], "kept by fmtc-nb"),
+    (["meta", "s", "fmtc_max_tiles=abc"], "kept by fmtc-nb"),
+    (["meta", "s", "name="], "cannot be deleted"),
     (["rename", "s", "a/b"], "path separators"),
     (["export", "s", "{export}"], "exists already"),
 ])
