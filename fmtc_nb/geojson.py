@@ -83,10 +83,15 @@ def parse_region(spec: str) -> Region:
         return Corridor(list(zip(v[0::2], v[1::2], strict=True)), _numbers(radius, spec)[0])
     path = Path(spec)
     if not path.is_file():
+        if path.suffix.lower() in {".json", ".geojson"} or path.is_dir():
+            raise RegionError(f"There is no GeoJSON file {spec!r} (rect:, circle: and line: specs are also accepted).")
         raise RegionError(f"Region {spec!r} is neither a GeoJSON file nor a rect:, circle: or line: spec.")
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except json.JSONDecodeError as exc:
+        raise RegionError(f"File {spec} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") \
+            from None
+    except (OSError, UnicodeDecodeError) as exc:
         raise RegionError(f"File {spec} is not readable JSON ({exc.__class__.__name__}).") from None
     return region_from_geojson(obj)
 

@@ -125,7 +125,8 @@ BAD = {
 @pytest.mark.parametrize(
     ("spec", "zoom", "needle"),
     [
-        ("malformed.geojson", "0-3", "JSON"),
+        ("malformed.geojson", "0-3", "not valid JSON: Expecting property name enclosed in double quotes at line 1"),
+        ("missing.geojson", "0-3", "There is no GeoJSON file 'missing.geojson'"),
         ("unsupported.geojson", "0-3", "not supported"),
         ("selfcross.geojson", "0-3", "intersects itself"),
         ("two_points.geojson", "0-3", "fewer than 3 distinct points"),
