@@ -54,6 +54,8 @@ class TileSource:
             raise SourceError(f"The tile URL template has unknown placeholder(s) {sorted(unknown)}; use {{z}}, {{x}}, {{y}}, {{-y}}, {{s}}.")
         if "z" not in names or "x" not in names or not names & {"y", "-y"}:
             raise SourceError(f"The tile URL template {self.url_template!r} must contain {{z}}, {{x}} and {{y}}.")
+        if any(c in t for t in (*self.headers, *self.headers.values(), self.contact or "") for c in "\r\n\0"):
+            raise SourceError("A request header or the contact contains a line break or NUL, which HTTP forbids.")
         agent = self.user_agent
         if _GENERIC_AGENTS.match(agent) or "fmtc-nb" not in agent.lower() and len(agent) < 8:
             raise SourceError(f"The User-Agent {agent!r} is generic; name your application (fmtc-nb adds its own by default).")

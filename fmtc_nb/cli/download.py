@@ -47,10 +47,12 @@ def options_from_args(args: argparse.Namespace) -> Any:
 
     if args.parallel < 1:
         raise SourceError("--parallel must be at least 1.")
-    if args.rate_limit is not None and args.rate_limit <= 0:
+    if args.rate_limit is not None and not 0 < args.rate_limit < float("inf"):
         raise SourceError("--rate-limit must be a positive number of tiles per second.")
     if args.retries < 0:
         raise SourceError("--retries cannot be negative.")
+    if args.fresher_than is not None and not 0 <= args.fresher_than < float("inf"):
+        raise SourceError("--fresher-than must be a number of days of 0 or more.")
     return DownloadOptions(parallel=args.parallel, rate_limit=args.rate_limit, retries=args.retries,
                            skip_existing=args.skip_existing, fresher_than_days=args.fresher_than,
                            skip_sea=args.skip_sea)

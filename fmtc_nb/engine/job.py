@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from fmtc_nb.errors import SourceError
 from fmtc_nb.source import TileSource
 
 
@@ -35,6 +37,24 @@ class DownloadOptions:
     batch_size: int = 500
     flush_interval_s: float = 1.0
     final_pass: bool = True
+
+    def __post_init__(self) -> None:
+        def positive(value: float) -> bool:
+            return isinstance(value, int | float) and math.isfinite(value) and value > 0
+
+        if not isinstance(self.parallel, int) or self.parallel < 1:
+            raise SourceError(f"The parallelism {self.parallel!r} is not a whole number of at least 1.")
+        if self.rate_limit is not None and not positive(self.rate_limit):
+            raise SourceError(f"The rate limit {self.rate_limit!r} is not a positive number of tiles per second.")
+        if not isinstance(self.retries, int) or self.retries < 0:
+            raise SourceError(f"The retries {self.retries!r} are not a whole number of 0 or more.")
+        if self.fresher_than_days is not None and not math.isfinite(self.fresher_than_days):
+            raise SourceError(f"The freshness {self.fresher_than_days!r} is not a finite number of days.")
+        for name in ("backoff_s", "max_backoff_s", "connect_timeout_s", "read_timeout_s", "flush_interval_s"):
+            if not positive(getattr(self, name)):
+                raise SourceError(f"The option {name} = {getattr(self, name)!r} is not a positive number of seconds.")
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise SourceError(f"The batch size {self.batch_size!r} is not a whole number of at least 1.")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict."""

@@ -14,7 +14,7 @@ def image_problem(body: bytes, tile_format: str | None = None) -> str | None:
     if not body:
         return "empty body"
     if tile_format in ("pbf", "mvt"):
-        return "HTML page instead of a vector tile" if body.lstrip()[:1] == b"<" else None
+        return _vector_problem(body)
     if body.startswith(_PNG_MAGIC):
         return None if body.endswith(_PNG_END) else "truncated PNG (no IEND chunk)"
     if body.startswith(b"\xff\xd8"):
@@ -25,3 +25,14 @@ def image_problem(body: bytes, tile_format: str | None = None) -> str | None:
     if body.lstrip()[:1] == b"<":
         return "HTML or XML page instead of an image"
     return "not a PNG, JPEG or WebP image"
+
+
+def _vector_problem(body: bytes) -> str | None:
+    """None if ``body`` can be a Mapbox Vector Tile: protobuf whose first field is ``layers`` (0x1a), or gzip."""
+    if body.lstrip()[:1] == b"<":
+        return "HTML page instead of a vector tile"
+    if body[:1] == b"\x1a" or body[:2] == b"\x1f\x8b":
+        return None
+    if image_problem(body) is None:
+        return "an image instead of a vector tile"
+    return "not a vector tile (neither protobuf layers nor gzip)"

@@ -29,7 +29,8 @@ class Burst429:
         """Parse ``EVERY:LENGTH[:RETRY_AFTER_S]``, e.g. ``500:20:1``."""
         try:
             parts = [float(p) for p in text.split(":")]
-            if len(parts) not in (2, 3) or parts[0] < 1 or parts[1] < 1 or int(parts[0]) != parts[0]:
+            if (len(parts) not in (2, 3) or not parts[0] >= 1 or not parts[1] >= 1 or int(parts[0]) != parts[0]
+                    or int(parts[1]) != parts[1] or (len(parts) == 3 and not 0 <= parts[2] < float("inf"))):
                 raise ValueError
             return cls(int(parts[0]), int(parts[1]), parts[2] if len(parts) == 3 else 1.0)
         except ValueError:
@@ -53,8 +54,8 @@ class Faults:
     def __post_init__(self) -> None:
         if not 0.0 <= self.failure_rate <= 1.0:
             raise SourceError(f"The failure rate {self.failure_rate} is not between 0 and 1.")
-        if self.latency_s < 0:
-            raise SourceError(f"The latency {self.latency_s} s is negative.")
+        if not 0 <= self.latency_s < float("inf"):
+            raise SourceError(f"The latency {self.latency_s} s is not a finite number of seconds of 0 or more.")
 
     def decide(self, z: int, x: int, y: int, attempt: int, request_no: int) -> str:
         """``"ok"``, ``"429"`` or one of :data:`FAILURE_KINDS` for this request (``attempt`` counts from 1)."""

@@ -49,8 +49,12 @@ class ServerThread:
 
     def start(self) -> ServerThread:
         """Start serving; returns once the port is bound (raises if it cannot be)."""
+        if not 0 <= self.port <= 65535:
+            raise SourceError(f"The port {self.port} is not between 0 and 65535 (0 picks a free one).")
         self._thread.start()
-        self._ready.wait(START_TIMEOUT_S)
+        if not self._ready.wait(START_TIMEOUT_S):
+            raise SourceError(f"The demo tile server did not start on {self.host}:{self.port} "
+                              f"within {START_TIMEOUT_S:g} s.")
         if self._error is not None:
             raise SourceError(f"The demo tile server could not start on {self.host}:{self.port}: {self._error}.")
         return self
@@ -59,7 +63,7 @@ class ServerThread:
         asyncio.set_event_loop(self._loop)
         try:
             self._runner, self.port = self._loop.run_until_complete(start_site(self.app, self.host, self.port))
-        except OSError as exc:
+        except Exception as exc:  # noqa: BLE001 - reported by start(), never a silent hang
             self._error = exc
             self._loop.close()
             self._ready.set()

@@ -52,6 +52,9 @@ class FaultServer:
         self.agents.add(request.headers.get("User-Agent", ""))
         action = self.behaviour(z, x, y, self.hits[(z, x, y)])
         body = tile_png(z, x, y, sea=action == "sea")
+        if request.path.endswith(".pbf"):  # a minimal vector tile: protobuf field 3 (layers), length-prefixed
+            name = f"{z}/{x}/{y}".encode()
+            body = b"\x1a" + bytes([len(name)]) + name
         if action in ("ok", "sea"):
             return web.Response(body=body, content_type="image/png", headers={"ETag": f'"{z}-{x}-{y}"'})
         if action in ("404", "410", "500"):

@@ -52,6 +52,11 @@ def test_failed_tiles_exit_1(fault_server, tmp_path):
     (download_args("http://127.0.0.1:9/{z}/{x}/{y}.png", "--header", "User-Agent:curl/8"), "generic"),
     (download_args("http://127.0.0.1:9/{z}/{x}/{y}.png", "--header", "nocolon"), "Key:Value"),
     (download_args("http://127.0.0.1:9/{z}/{x}/{y}.png", "--parallel", "0"), "--parallel"),
+    (download_args("http://127.0.0.1:9/{z}/{x}/{y}.png", "--rate-limit", "nan"), "--rate-limit"),
+    (download_args("http://127.0.0.1:9/{z}/{x}/{y}.png", "--fresher-than", "-3"), "--fresher-than"),
+    (download_args("http://127.0.0.1:9/{z}/{x}/{y}.png", "--header", "X:a\nb"), "line break"),
+    (download_args("http://127.0.0.1:9/{z}/{x}/{y}.png", "--contact", "me\r\nX: y"), "line break"),
+    (["demo", "--rate-limit", "-1"], "rate limit"),
     (["download", "rect:-180,-85,180,85", "--zoom", "9-3", "--url", "http://127.0.0.1:9/{z}/{x}/{y}.png",
       "--store", "s"], ""),
 ])
@@ -59,6 +64,7 @@ def test_bad_input_exits_2_with_one_sentence(tmp_path, args, words):
     done = fmtc(tmp_path, *args)
     assert done.returncode == 2
     assert done.stderr.startswith("fmtc-nb: error: ") and words in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "stores").exists() or not any((tmp_path / "stores").iterdir())  # nothing created
 
 
 def test_ctrl_c_cancels_cleanly(fault_server, tmp_path):

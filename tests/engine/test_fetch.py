@@ -47,3 +47,6 @@ def test_validation_accepts_whole_images_only():
     assert image_problem(b"<!DOCTYPE html><html>") is not None
     assert image_problem(b"") == "empty body"
     assert image_problem(b"\x1a\x02pbf", "pbf") is None and image_problem(b"<html>", "pbf") is not None
+    assert image_problem(b"\x1f\x8b\x08\x00", "mvt") is None  # gzip-compressed vector tile
+    assert image_problem(png, "pbf") == "an image instead of a vector tile"
+    assert image_problem(b"\x00garbage", "pbf") is not None

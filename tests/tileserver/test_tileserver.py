@@ -106,7 +106,7 @@ def test_fault_decisions_are_reproducible():
     assert 0 < sum(d != "ok" for d in first) < 32
 
 
-@pytest.mark.parametrize("text", ["", "5", "a:b", "0:3", "3:0", "1.5:2", "1:2:3:4"])
+@pytest.mark.parametrize("text", ["", "5", "a:b", "0:3", "3:0", "1.5:2", "1:2:3:4", "10:5:-2", "10:2.5", "nan:3"])
 def test_bad_burst_specs_are_one_sentence_errors(text):
     with pytest.raises(SourceError):
         Burst429.parse(text)
@@ -123,10 +123,12 @@ def test_subprocess_server_can_be_killed():
 
 
 def test_cli_rejects_bad_options_with_exit_code_2():
-    for bad in (["--burst-429", "x"], ["--failure-rate", "2"]):
+    for bad in (["--burst-429", "x"], ["--failure-rate", "2"], ["--latency", "nan"], ["--port", "-5"],
+                ["--port", "70000"]):
         done = subprocess.run([sys.executable, "-m", "fmtc_nb", "serve-tiles", "--port", "0", *bad],
                               capture_output=True, text=True, timeout=60)
-        assert done.returncode == 2 and done.stderr.startswith("fmtc-nb: error: ")
+        assert done.returncode == 2 and done.stderr.startswith("fmtc-nb: error: "), (bad, done.stderr)
+        assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
 
 
 def test_cli_prints_its_url_template_and_stops_on_ctrl_c():
