@@ -32,7 +32,7 @@ def build_job(region: Any, zooms: Any, url: str | None = None, store: str | None
     """A :class:`~fmtc_nb.engine.DownloadJob` from friendly arguments (checked here, before anything is sent).
 
     ``region``: a Region, a GeoJSON dict or a spec/file (``rect:W,S,E,N`` ...); ``zooms``: "0-12", an int or a
-    list; ``url`` or ``source`` (a TileSource); ``options``: DownloadOptions or ``option_fields``.
+    list; ``url`` or ``source`` (a TileSource); ``options``: DownloadOptions, a dict of its fields, or ``option_fields``.
     """
     from fmtc_nb.engine import DownloadJob, DownloadOptions
     from fmtc_nb.regions import Region, parse_region, region_from_geojson
@@ -50,7 +50,13 @@ def build_job(region: Any, zooms: Any, url: str | None = None, store: str | None
             raise DeviceError("A job needs a tile URL template (url=...) or a TileSource (source=...).")
         source = TileSource(url)
     source.check_bulk_allowed()
-    opts = options if options is not None else DownloadOptions(**option_fields)
+    if isinstance(options, DownloadOptions):
+        opts = options
+    else:
+        try:  # a dict of options (as in a job body) or keyword fields
+            opts = DownloadOptions(**{**(options or {}), **option_fields})
+        except TypeError as exc:
+            raise DeviceError(f"Unknown or invalid download option ({exc}).") from None
     extra = {"job_id": job_id} if job_id else {}
     return DownloadJob(region, parse_zooms(zooms), source, store, opts, **extra)
 

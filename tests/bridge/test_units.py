@@ -127,3 +127,14 @@ def test_pair_refuses_a_url_that_is_not_http_with_one_sentence(url, tmp_path):
     with pytest.raises(DeviceError, match="is not an http") as exc:
         pair(url, "123456", "phone", directory=tmp_path)
     assert exc.value.exit_code == 2 and not (tmp_path / "devices.json").exists()
+
+
+def test_build_job_takes_options_as_a_dict_and_refuses_unknown_ones():
+    from fmtc_nb.device import build_job
+    from fmtc_nb.errors import DeviceError
+
+    url = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    job = build_job("rect:5,45,6,46", "0-3", url, "s", options={"rate_limit": 40}, parallel=2)
+    assert job.options.rate_limit == 40 and job.options.parallel == 2
+    with pytest.raises(DeviceError, match="Unknown or invalid download option"):
+        build_job("rect:5,45,6,46", "0-3", url, "s", bogus=1)
