@@ -235,3 +235,12 @@ def test_holes_inside_or_touching_the_shell_are_accepted():
     for holes in ([inner], [corner]):
         region = region_from_geojson({"type": "Polygon", "coordinates": [SQUARE, *holes]})
         assert 0 < region.count(10)[10] < region_from_geojson({"type": "Polygon", "coordinates": [SQUARE]}).count(10)[10]
+
+
+def test_output_into_a_closed_pipe_is_not_an_error():
+    """`fmtc-nb count ... | head -1` style: the reader is gone before the table is written; no traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "fmtc_nb", "count", "rect:0,0,10,10", "--zoom", "0-22"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # nobody reads: the first write fails with EPIPE
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0 and err == ""
