@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from fmtc_nb.cover import TileCover
+from fmtc_nb.regions import Circle, Corridor, MultiRegion, Rectangle
 from tests.notebooks.conftest import ARTIFACTS, NOTEBOOKS, processes_mentioning
 
 pytestmark = pytest.mark.browser
@@ -114,6 +116,10 @@ def test_notebook1_draws_local_tiles_and_region_in_chromium(jupyterlab: tuple[st
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / "notebook1_failure.png"))
                 raise
+            news = page.locator(".jp-toast-button:text-is('No')")  # JupyterLab's "get notified about news?" toast
+            if news.count():
+                news.first.click()
+            server_line = page.locator(".jp-OutputArea-output").filter(has_text="map tiles from").first.text_content() or ""
             page.locator(".leaflet-container").first.scroll_into_view_if_needed()
             page.wait_for_timeout(1500)  # let the remaining tiles arrive before the screenshot
             sources = [tiles.nth(i).get_attribute("src") for i in range(tiles.count())]
@@ -125,9 +131,16 @@ def test_notebook1_draws_local_tiles_and_region_in_chromium(jupyterlab: tuple[st
             drawn_text = draw_rectangle(page)
         finally:
             browser.close()
-    assert sources and all(re.match(r"http://127\.0\.0\.1:\d+/\d+/\d+/\d+\.png$", s or "") for s in sources)
+    found = re.search(r"http://127\.0\.0\.1:\d+/", server_line)
+    assert found, server_line
+    tile_server = found.group(0)  # the notebook's own tile server
+    assert sources and all(re.match(re.escape(tile_server) + r"\d+/\d+/\d+\.png$", s or "") for s in sources)
     assert shapes >= 3  # rectangle, circle and corridor line, plus the orange tile outlines
-    assert re.search(r"3 shapes, [\d,]+ tiles", counts_text)
+    expected = TileCover(MultiRegion([Rectangle(6.15, 46.2, 6.95, 46.55), Circle(7.44, 46.95, 12),
+                                      Corridor([(6.95, 46.3), (7.35, 46.23), (7.6, 46.3)], 2000)]), range(0, 15))
+    assert f"3 shapes, {expected.total:,} tiles" in counts_text  # the same exact counts Python computes
+    for z, n in expected.counts.items():
+        assert re.search(rf"^{z}\s+{n:,}$", counts_text, re.M), (z, n)
     assert "zoom" in counts_text and "Showing the" in counts_text
     assert toolbar >= 1  # Geoman's drawing tools are on the map
     assert SCREENSHOT.stat().st_size > 10_000
