@@ -116,6 +116,24 @@ def test_picker_counts_follow_shapes_radius_and_zooms() -> None:
     assert seen and seen[-1] == picker.total
 
 
+def test_picker_follows_editing_and_deleting() -> None:
+    """Geoman's edit and delete tools replace the control's features; the counts follow both."""
+    picker = RegionPicker("http://127.0.0.1:9/{z}/{x}/{y}.png", zooms="0-12", tile_zoom=10)
+    picker.set_regions(SHAPES[:2])
+    both = picker.total
+    edited = [dict(f) for f in picker.draw.data]
+    ring = [[6.15, 46.2], [7.35, 46.2], [7.35, 46.55], [6.15, 46.55], [6.15, 46.2]]  # the rectangle's east edge moved
+    edited[0] = {**edited[0], "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    picker.draw.data = edited
+    assert picker.counts == TileCover(MultiRegion([Rectangle(6.15, 46.2, 7.35, 46.55), SHAPES[1]]), ZOOMS).counts
+    assert picker.total > both
+    picker.draw.data = edited[1:]  # the rectangle deleted
+    assert picker.counts == TileCover(SHAPES[1], ZOOMS).counts and "1 shape," in picker.summary.value
+    picker.clear()
+    assert picker.region is None and picker.total == 0 and "Draw a region" in picker.summary.value
+    assert picker.tiles_layer.data["features"] == []
+
+
 def test_picker_shows_a_broken_polygon_as_an_error() -> None:
     picker = RegionPicker("http://127.0.0.1:9/{z}/{x}/{y}.png")
     bowtie = [[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]
