@@ -49,6 +49,10 @@ def estimate(region: Any, zooms: Any, source: TileSource | str, *, samples: int 
     source.check_bulk_allowed()
     if samples is not None and samples < 1:
         raise EstimateError(f"The sample size {samples} must be at least 1.")
+    if seed is not None and seed < 0:
+        raise EstimateError(f"The seed {seed} must be a whole number of 0 or more.")
+    if not 0 < confidence < 1:
+        raise EstimateError(f"The confidence {confidence} must be between 0 and 1, e.g. 0.95.")
     if parallel < 1:
         raise EstimateError(f"The parallelism {parallel} must be at least 1.")
     if rate_limit is not None and rate_limit <= 0:

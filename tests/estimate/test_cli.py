@@ -69,6 +69,16 @@ def test_bad_sizes_exit_2_before_any_request(size: str, capsys: pytest.CaptureFi
     assert code == 2 and err.startswith("fmtc-nb: error: The budget") and err.count("\n") == 1
 
 
+@pytest.mark.parametrize(("option", "words"), [
+    (["--seed", "-1"], "The seed -1"), (["--samples", "0"], "The sample size"), (["--parallel", "0"], "parallelism"),
+    (["--rate-limit", "nan"], "rate limit"), (["--rate-limit", "0"], "rate limit"),
+])
+def test_bad_options_exit_2_before_any_request(option: list[str], words: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, REGION, "--zoom", "0-3", "--url", "http://127.0.0.1:9/{z}/{x}/{y}.png", *option)
+    assert code == 2 and err.startswith("fmtc-nb: error: ") and words in err and err.count("\n") == 1
+
+
 def test_source_answering_nothing_usable_says_what_came_back(capsys: pytest.CaptureFixture[str]) -> None:
     with FaultServer(lambda z, x, y, attempt: "html") as server:
         code, _, err = run_cli(capsys, REGION, "--zoom", "0-4", "--url", server.url_template, "--seed", "1")
