@@ -43,12 +43,22 @@ def _replacing(out: Path, overwrite: bool) -> Iterator[Path]:
             tmp.unlink()
 
 
+def _refuse_stores_dir(store: Store, out: Path) -> None:
+    """Refuse a target in, equal to, or above the stores directory: writing (or with ``overwrite`` replacing) it
+    would turn a store into a plain export or delete stores."""
+    stores_dir, target = store.path.resolve().parent, out.resolve()
+    if target == stores_dir or stores_dir in target.parents or target in stores_dir.parents:
+        raise StoreError(f"The export target {out} is in or around the stores directory {stores_dir}; "
+                         "exporting there could replace stores, so choose a path outside it.")
+
+
 def export_store(store: Store, fmt: str, out: str | os.PathLike[str], *, overwrite: bool = False) -> int:
     """Write every tile of ``store`` to ``out`` in format ``fmt`` (mbtiles, pmtiles or dir); returns tiles written."""
     if fmt not in FORMATS:
         raise StoreError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
     if store.stats().tiles == 0 and fmt == "pmtiles":
         raise StoreError(f"The store {store.name!r} holds no tiles, and a PMTiles archive needs at least one.")
+    _refuse_stores_dir(store, Path(out))
     writer = {"mbtiles": _to_mbtiles, "pmtiles": _to_pmtiles, "dir": _to_dir}[fmt]
     with _replacing(Path(out), overwrite) as tmp:
         return writer(store, tmp)

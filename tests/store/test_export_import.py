@@ -64,6 +64,22 @@ def test_dir_export_and_refusal_to_overwrite(filled, tmp_path):
         export_store(filled, "zip", tmp_path / "x.zip")
 
 
+def test_export_never_replaces_a_store_or_the_stores_directory(filled, root):
+    """--overwrite onto the store's own file, another store's file, the stores directory or the root is refused."""
+    other = root.create("other", URL)
+    other.put_tiles(records(1, range(2), range(2)))
+    other.close()
+    before = _expected(filled)
+    targets = [("mbtiles", filled.path), ("pmtiles", root.store_path("other")), ("dir", root.stores_dir),
+               ("dir", root.path), ("dir", root.stores_dir / "sub")]
+    for fmt, target in targets:
+        with pytest.raises(StoreError, match="stores directory"):
+            export_store(filled, fmt, target, overwrite=True)
+    assert _expected(filled) == before and filled.verify() == []
+    with root.open("other") as s:
+        assert s.stats().tiles == 4 and s.verify() == []
+
+
 def _foreign_mbtiles(path, tiles):
     """An MBTiles as mbutil/gdal write it: plain tables, no fmtc metadata."""
     db = sqlite3.connect(path)
