@@ -235,7 +235,7 @@ Android, so everything works offline. To use a **real phone**, change the one ce
 The steps: pair (the phone shows a six-digit code), look at what the phone reports, dispatch a region, watch
 the job live, see the phone's notification, and pull the store back."""),
     ("code", """from fmtc_nb.regions import Circle
-from fmtc_nb.reports import plot_progress, store_zoom_frame, throughput_frame
+from fmtc_nb.reports import plot_progress, store_zoom_frame
 from fmtc_nb.store import Root
 from fmtc_nb.widgets import DevicePanel, RegionPicker
 from fmtc_nb.widgets.session import NotebookSession
@@ -258,7 +258,7 @@ if DEVICE_URL is None:
     phone = session.virtual_device("phone")   # starts `python -m android_bridge --virtual`
     DEVICE_URL, CODE, screen = phone.url, phone.code, phone.screen
 else:
-    screen = None                             # a real phone's screen is in your hand
+    screen = None                             # the panel draws its notification from the job's progress
 print("device at", DEVICE_URL)"""),
     ("md", """## The region
 The same picker as in notebook 1. The job goes to the phone with the shapes and zooms chosen here."""),
@@ -314,8 +314,6 @@ hour this matters a lot. This notebook is a small classroom on the virtual devic
 4. **recovery**: when the app starts again, it resumes the job exactly where its last checkpoint left it;
 5. **vendor facts**: which phone makers are known to kill background work, from dontkillmyapp.com."""),
     ("code", """import time
-
-import pandas as pd
 
 from android_bridge.platform.virtual import VirtualPlatform
 from android_bridge.vendors import ATTRIBUTION, vendor_advice, vendor_frame
@@ -395,15 +393,21 @@ resumes with only the tiles it is missing.
 In this notebook we start a download in a separate process, **kill it** the hard way (SIGKILL: no chance to
 clean up), ask recovery what it knows, **resume** the job here with live progress, and then look at the
 completion reports: pandas tables and plots."""),
-    ("code", """import os
-import signal
+    ("code", """import signal
 import subprocess
 import sys
 import time
 
 from fmtc_nb.recovery import RecoveryRegistry
-from fmtc_nb.reports import (completion_by_zoom, plot_progress, plot_tiles_per_zoom, recovery_frame,
-                             store_zoom_frame, summary, throughput_frame)
+from fmtc_nb.reports import (
+    completion_by_zoom,
+    plot_progress,
+    plot_tiles_per_zoom,
+    recovery_frame,
+    store_zoom_frame,
+    summary,
+    throughput_frame,
+)
 from fmtc_nb.store import Root
 from fmtc_nb.widgets import DownloadPanel
 from fmtc_nb.widgets.session import NotebookSession

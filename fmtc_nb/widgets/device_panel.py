@@ -83,7 +83,8 @@ class DevicePanel:
     """A paired device's panel. ``url``: the device's API URL; ``picker``: a RegionPicker whose region and zooms
     :meth:`dispatch` sends; ``tile_url``: the tile source the device downloads from; ``screen``: a function
     returning what the phone shows (``VirtualDeviceProcess.screen`` for the virtual device) for the
-    notification view; ``config_dir``: where the device token is kept (default: the user's config)."""
+    notification view (without it, as for a real phone, the notification is rebuilt from the job's progress);
+    ``config_dir``: where the device token is kept (default: the user's config)."""
 
     def __init__(self, url: str = "", *, picker: Any = None, tile_url: str | None = None, store: str = "phone",
                  config_dir: str | Path | None = None, screen: Callable[[], dict[str, Any]] | None = None,
