@@ -78,7 +78,7 @@ def run_show(args: argparse.Namespace) -> int:
             continue
         if key in ("created_at", "heartbeat_at", "finished_at") and value is not None:
             value = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(value))
-        print(f"{key:>16}: {value}")
+        print(f"{key:>16}: {'-' if value is None else value}")
     return 0
 
 
