@@ -195,3 +195,24 @@ def test_sea_probe_is_retried_even_without_tile_retries(fault_server, tmp_path):
     assert server.hits[(8, *sea_xy)] == 3
     assert snap.skipped_sea == sum(1 for z in range(4) for x in range(1 << z) for _ in range(1 << z) if x % 2)
     assert_counts_add_up(snap)
+
+
+def test_snapshots_at_most_ten_a_second_and_flushes_at_least_once_a_second(fault_server, tmp_path):
+    server = fault_server(lambda z, x, y, n: "ok")
+    seen: list[tuple[float, object]] = []
+    the_job = job(server.url_template, zooms="0-5", rate_limit=500)  # 1,365 tiles, about 2.7 s
+    snap = Download(the_job, tmp_path, on_progress=lambda s: seen.append((time.monotonic(), s))).run()
+    assert snap.cached == 1365 and snap.elapsed_s > 2
+    assert len(seen) <= 10 * snap.elapsed_s + 2  # about 10 a second, plus the final one
+    for t, s in seen:
+        assert_counts_add_up_live(s)
+        earlier = [e for u, e in seen if u <= t - 1.3]  # what was cached 1.3 s ago is flushed by now
+        if earlier:
+            assert s.flushed >= earlier[-1].cached
+
+
+def assert_counts_add_up_live(snap) -> None:
+    assert snap.attempted == snap.successful + snap.failed
+    assert snap.successful == snap.cached + snap.skipped_existing + snap.skipped_sea
+    assert snap.cached == snap.buffered + snap.flushed
+    assert snap.cached_bytes == snap.buffered_bytes + snap.flushed_bytes
