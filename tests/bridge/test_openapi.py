@@ -76,6 +76,9 @@ def test_real_answers_match_the_schemas(busy_device):
     client = DeviceClient(dev.url, token)
     events = list(client.events(dev.job_id))
     assert [name for name, _ in events] == ["progress", "end"]
+    for _, data in events:  # the event data is what the events operation's description promises
+        check(doc, "Snapshot", data)
+        assert data["job_id"] == dev.job_id and isinstance(data["tiles_done"], int)
 
 
 @pytest.mark.skipif(shutil.which("schemathesis", path=str(Path(sys.executable).parent)) is None,
