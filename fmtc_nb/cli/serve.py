@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 
 
@@ -22,6 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; prints the URL template to use."""
     from fmtc_nb.store.proxy import serve_store
@@ -32,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"url_template": handle.url_template, "store": args.store, "mode": args.mode}), flush=True)
     else:
         print(f"Serving store {args.store!r} ({args.mode}) at {handle.url_template} - Ctrl-C stops", flush=True)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a process manager's stop also writes the counts
     try:
         handle.wait()
     except KeyboardInterrupt:

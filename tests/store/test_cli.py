@@ -88,7 +88,8 @@ def test_bad_input_is_one_sentence_and_exit_2(capsys, root, store, tmp_path, arg
     assert store.stats().tiles == 4 and store.verify() == []
 
 
-def test_serve_subprocess_serves_tiles_until_interrupted(root, origin):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_subprocess_serves_tiles_until_interrupted(root, origin, stop):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([sys.executable, "-m", "fmtc_nb", "--root", str(root.path), "serve", "web", "--source",
                              origin.url_template, "--port", "0", "--json"], stdout=subprocess.PIPE,
@@ -98,7 +99,7 @@ def test_serve_subprocess_serves_tiles_until_interrupted(root, origin):
         with urllib.request.urlopen(template.format(z=2, x=1, y=1), timeout=10) as r:
             assert r.read() == origin.body(2, 1, 1)
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0 and "0 hits, 1 misses" in err
     with root.open("web") as s:
