@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from fmtc_nb.errors import DeviceError
@@ -20,7 +20,7 @@ class PairedDevice:
 
     name: str
     url: str
-    token: str
+    token: str = field(repr=False)  # never in a notebook's output
     device_id: str = ""
     paired_at: float = 0.0
 

@@ -138,3 +138,12 @@ def test_build_job_takes_options_as_a_dict_and_refuses_unknown_ones():
     assert job.options.rate_limit == 40 and job.options.parallel == 2
     with pytest.raises(DeviceError, match="Unknown or invalid download option"):
         build_job("rect:5,45,6,46", "0-3", url, "s", bogus=1)
+
+
+def test_paired_device_repr_never_shows_the_token(tmp_path):
+    from fmtc_nb.device import devices
+    from fmtc_nb.device.paired import new_device, save_device
+
+    save_device(new_device("phone", "http://127.0.0.1:8765/", "s3cret-token", "device-1"), tmp_path)
+    (listed,) = devices(tmp_path)
+    assert listed.token == "s3cret-token" and "s3cret" not in repr(listed) and "s3cret" not in repr([listed])
