@@ -3,6 +3,7 @@ and leaves no process behind."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sys
 import time
@@ -31,9 +32,11 @@ def record_runtime(name: str, seconds: float) -> None:
     """Keep each notebook's last run time in test-artifacts/notebook_runtimes.json (information, not a test)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / "notebook_runtimes.json"
-    data = json.loads(path.read_text()) if path.exists() else {}
-    data[name] = round(seconds, 1)
-    path.write_text(json.dumps(data, indent=1, sort_keys=True))
+    with open(ARTIFACTS / "notebook_runtimes.lock", "w") as lock:  # xdist workers update it concurrently
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(path.read_text()) if path.exists() else {}
+        data[name] = round(seconds, 1)
+        path.write_text(json.dumps(data, indent=1, sort_keys=True))
 
 
 def test_every_reference_notebook_is_present_and_generated() -> None:
