@@ -108,6 +108,9 @@ def run_with_bar(download: Any, json_out: bool) -> int:
     else:
         print(f"{snap.status}: {snap.cached} stored, {snap.skipped} skipped, {snap.failed} failed "
               f"of {snap.max_tiles} tiles in {snap.elapsed_s:.1f} s ({snap.tiles_per_s:.0f} tiles/s)")
+        if snap.failed:
+            print(f"the failed tiles and why: fmtc-nb store stats {download.job.store} --failures --json",
+                  file=sys.stderr)
     if snap.status == "cancelled":
         return 130
     return 1 if snap.failed else 0
