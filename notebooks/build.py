@@ -463,7 +463,8 @@ in_store["complete"] = in_store["in_store"] == in_store["planned"]
 in_store.T"""),
     ("md", """## Over time
 One row per progress snapshot (about ten a second): tiles done, speed in the last interval, megabytes per
-second. Retries show up as dips in speed."""),
+second. Retries show up as dips in speed; a flat stretch at the very end is the last tile or two waiting out
+their retry back-off before the job can finish."""),
     ("code", """frames = throughput_frame(panel.recorder)
 frames[["seconds", "attempted", "cached", "failed", "interval_tiles_per_s", "mb_per_s"]].describe().loc[["count", "mean", "max"]]"""),
     ("code", """plot_progress(panel.recorder)
