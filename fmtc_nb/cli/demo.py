@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"fmtc-nb demo: the example region (Lake Geneva and the western Swiss Alps) z{args.zoom} from the "
               f"embedded tile server {server.url_template}", file=sys.stderr)
         code = run_with_bar(Download(job, root), args.json)
+    _label(root)
     if not args.json:
         print(report(root, DEMO_STORE))
     return code
@@ -57,6 +58,16 @@ def _adopt_port(root: Any, url_template: str) -> None:
         recorded = store.source_url
         if recorded != url_template and recorded and _DEMO_URL.match(recorded):
             store.set_metadata(**{SOURCE_KEY: url_template})
+
+
+def _label(root: Any) -> None:
+    """Give the demo store the tile server's attribution and a readable description (QGIS shows them)."""
+    from fmtc_nb.tileserver import ATTRIBUTION
+
+    if root.exists(DEMO_STORE):
+        with root.open(DEMO_STORE) as store:
+            store.set_metadata(attribution=ATTRIBUTION, description="fmtc-nb demo: Lake Geneva and the western "
+                               "Swiss Alps from the embedded Natural Earth tile server")
 
 
 def report(root: Any, name: str) -> str:

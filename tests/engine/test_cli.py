@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -94,6 +95,9 @@ def test_demo_downloads_the_example_region(tmp_path):
     assert json.loads(again.stdout)["skipped_existing"] == snap["max_tiles"]
     text = fmtc(tmp_path, "demo", "--zoom", "0-5", timeout=120)
     assert text.returncode == 0 and "demo.mbtiles" in text.stdout and "z5: 1" in text.stdout
+    with sqlite3.connect(tmp_path / "stores" / "demo.mbtiles") as db:  # what QGIS reads
+        meta = dict(db.execute("SELECT name, value FROM metadata"))
+    assert meta["format"] == "png" and "Natural Earth" in meta["attribution"] and meta["name"] == "demo"
 
 
 def test_vector_tiles_are_accepted_with_tile_format_pbf(fault_server, tmp_path):
