@@ -20,7 +20,7 @@ from fmtc_nb.store.names import check_name
 from fmtc_nb.store.records import TileRecord
 from fmtc_nb.store.root import Root, checkpoint_wal, ensure_idle, remove_with_side_files, write_empty_store
 from fmtc_nb.store.schema import mbtiles_problems
-from fmtc_nb.store.store import Store, tms_row
+from fmtc_nb.store.store import MAX_ZOOM, Store, tms_row
 
 CONFLICTS = ("skip", "replace", "rename", "merge")
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -69,7 +69,7 @@ class TileArchive:
             db = self._connect()
             try:
                 bad = [row[0] for row in db.execute("PRAGMA quick_check") if row[0] != "ok"]
-                problems = bad or mbtiles_problems(db)
+                problems = bad or mbtiles_problems(db) or _tile_row_problems(db)
                 meta = {} if problems else dict(db.execute("SELECT name, value FROM metadata"))
             finally:
                 db.close()
@@ -79,7 +79,7 @@ class TileArchive:
             raise StoreError(f"The file {self.path} is not a usable MBTiles file: {problems[0]}.")
         return {str(k): str(v) for k, v in meta.items() if v is not None}
 
-    def _mbtiles_tiles(self) -> Iterator[tuple[int, int, int, bytes]]:
+    def _mbtiles_tiles(self) -> Iterator[tuple[int, int, int, bytes]]:  # rows checked by _tile_row_problems
         db = self._connect()
         try:
             for z, x, row, data in db.execute("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles"):
@@ -141,6 +141,21 @@ class TileArchive:
     def source_url(self) -> str | None:
         """The tile source recorded by fmtc-nb exports (None for other tools' files)."""
         return self.metadata.get(SOURCE_KEY) or None
+
+
+def _tile_row_problems(db: sqlite3.Connection) -> list[str]:
+    """The first malformed row of the MBTiles ``tiles`` table (types, grid), found before anything is written, so
+    a bad row can never leave a store half merged."""
+    row = db.execute(
+        "SELECT zoom_level, tile_column, tile_row, typeof(tile_data) FROM tiles WHERE typeof(zoom_level) != 'integer' "
+        "OR typeof(tile_column) != 'integer' OR typeof(tile_row) != 'integer' OR typeof(tile_data) != 'blob' "
+        "OR zoom_level NOT BETWEEN 0 AND ? OR tile_column NOT BETWEEN 0 AND (1 << zoom_level) - 1 "
+        "OR tile_row NOT BETWEEN 0 AND (1 << zoom_level) - 1 LIMIT 1", (MAX_ZOOM,)).fetchone()
+    if row is None:
+        return []
+    z, x, y, kind = row
+    return [f"the tile row zoom_level={z!r}, tile_column={x!r}, tile_row={y!r} with {kind} tile_data is not a "
+            f"tile of the grid with image data (z 0-{MAX_ZOOM}, x and y 0 to 2^z - 1, data a blob)"]
 
 
 def import_file(root: Root, file: str | os.PathLike[str], *, name: str | None = None,

@@ -142,7 +142,8 @@ def _snapshot(root, name):
         return s.stats().tiles, {(r.z, r.x, r.y): r.data for r in s.iter_tiles()}
 
 
-@pytest.mark.parametrize("kind", ["text", "truncated-sqlite", "no-tiles-table", "truncated-pmtiles", "empty"])
+@pytest.mark.parametrize("kind", ["text", "truncated-sqlite", "no-tiles-table", "truncated-pmtiles", "empty",
+                                  "bad-row-null", "bad-row-text-zoom", "bad-row-outside", "bad-row-text-data"])
 def test_bad_files_are_refused_and_nothing_changes(root, tmp_path, store, kind):
     store.put_tiles(records(3, range(3), range(3)))
     store.close()
@@ -158,6 +159,15 @@ def test_bad_files_are_refused_and_nothing_changes(root, tmp_path, store, kind):
     elif kind == "no-tiles-table":
         db = sqlite3.connect(path)
         db.execute("CREATE TABLE metadata (name text, value text)")
+        db.commit()
+        db.close()
+    elif kind.startswith("bad-row"):  # good rows first, so a merge would already have written some of them
+        tiles = {(6, x, y): png(6, x, y) for x in range(64) for y in range(40)}  # more than one import batch
+        _foreign_mbtiles(path, tiles)
+        bad = {"bad-row-null": "(5, 0, 0, NULL)", "bad-row-text-zoom": "('a', 0, 0, x'00')",
+               "bad-row-outside": "(2, 4, 0, x'00')", "bad-row-text-data": "(5, 0, 0, 'png?')"}[kind]
+        db = sqlite3.connect(path)
+        db.execute(f"INSERT INTO tiles VALUES {bad}")
         db.commit()
         db.close()
     elif kind == "truncated-pmtiles":
