@@ -157,6 +157,11 @@ def test_user_agent_names_fmtc_nb(fault_server, tmp_path):
     server = fault_server(lambda z, x, y, n: "ok")
     Download(job(server.url_template, zooms="0-1"), tmp_path).run()
     assert len(server.agents) == 1 and next(iter(server.agents)).startswith("fmtc-nb/")
+    the_job = job(server.url_template, zooms="0")
+    the_job = DownloadJob(the_job.region, the_job.zooms, TileSource(server.url_template, contact="gis@example.org"),
+                          "t2", the_job.options)
+    Download(the_job, tmp_path).run()
+    assert any(a.startswith("fmtc-nb/") and "gis@example.org" in a for a in server.agents)
 
 
 def test_job_round_trips_through_json(fault_server):
@@ -170,14 +175,14 @@ def test_job_round_trips_through_json(fault_server):
 
 
 def test_retry_after_is_honoured_and_backoff_grows(fault_server, tmp_path):
-    server = fault_server(lambda z, x, y, n: ("429" if x == 0 else "500") if n <= 2 else "ok")
+    server = fault_server(lambda z, x, y, n: ("500" if x else "429" if y == 0 else "503") if n <= 2 else "ok")
     snap = Download(job(server.url_template, zooms="1", backoff_s=0.05), tmp_path).run()
     assert snap.cached == 4 and snap.failed == 0 and snap.retries_queued == 0
     for (_z, x, _y), stamps in server.times.items():
         gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
         assert len(stamps) == 3
         if x == 0:
-            assert min(gaps) >= 0.29  # Retry-After: 0.3 s
+            assert min(gaps) >= 0.29  # Retry-After: 0.3 s, on 429 (y 0) and on 503 (y 1)
         else:
             assert gaps[0] >= 0.05 * 0.5 and gaps[1] >= 0.05 * 2 * 0.5  # exponential backoff with jitter
 
