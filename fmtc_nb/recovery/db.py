@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from fmtc_nb.errors import RecoveryError
+
 FILE_NAME = "recovery.sqlite"
 SCHEMA_VERSION = 1
 
@@ -39,12 +41,25 @@ def connect(root_dir: Path) -> sqlite3.Connection:
     """A connection in autocommit mode (callers use ``BEGIN IMMEDIATE`` for read-modify-write), WAL,
     usable from several threads under the caller's lock; the schema is created on first use."""
     root_dir.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(root_dir / FILE_NAME, timeout=15.0, isolation_level=None, check_same_thread=False)
+    path = root_dir / FILE_NAME
+    try:
+        return _open(path)
+    except sqlite3.DatabaseError as exc:  # not a database, damaged, read-only, locked for too long ...
+        raise RecoveryError(f"The recovery registry {path} cannot be used ({exc}); if it is damaged, move it "
+                            "aside to start a new one (stores keep their tiles).") from None
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=15.0, isolation_level=None, check_same_thread=False)
     db.row_factory = sqlite3.Row
-    db.execute("PRAGMA busy_timeout = 15000")
-    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")
-    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-        db.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    try:
+        db.execute("PRAGMA busy_timeout = 15000")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            db.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+    except sqlite3.DatabaseError:
+        db.close()
+        raise
     return db

@@ -244,3 +244,11 @@ def test_of_several_processes_resuming_a_dead_job_exactly_one_claims_it(registry
     assert all(f"process {winner} on host" in o or "a moment ago" in o for o in outputs if o.startswith("refused"))
     info = registry.get(tracker.job_id)  # the winner has exited since: the job is failed again, claim released
     assert info.status == "failed" and info.owner.pid == winner and info.runs == 2
+
+
+def test_a_damaged_registry_file_is_one_sentence_and_left_alone(tmp_path):
+    damaged = b"not a database " * 20
+    (tmp_path / "recovery.sqlite").write_bytes(damaged)
+    with pytest.raises(RecoveryError, match="cannot be used .*move it aside") as exc:
+        RecoveryRegistry(tmp_path)
+    assert exc.value.exit_code == 2 and (tmp_path / "recovery.sqlite").read_bytes() == damaged
