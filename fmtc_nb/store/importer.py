@@ -10,9 +10,10 @@ import json
 import mmap
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fmtc_nb.errors import StoreError, StoreExists
 from fmtc_nb.store.metadata import SOURCE_KEY
@@ -107,6 +108,9 @@ class TileArchive:
                 raise StoreError(f"The PMTiles archive {self.path} is truncated ({size} bytes, needs {max(ends)}).")
             with self.path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapping:
                 meta = Reader(lambda offset, length: mapping[offset:offset + length]).metadata()
+                problem = _pmtiles_directory_problem(lambda offset, length: mapping[offset:offset + length], header)
+            if problem:
+                raise StoreError(f"The file {self.path} is a damaged PMTiles archive ({problem}).")
         except StoreError:
             raise
         except Exception as exc:  # the pmtiles reader raises whatever its parsing hits
@@ -141,6 +145,35 @@ class TileArchive:
     def source_url(self) -> str | None:
         """The tile source recorded by fmtc-nb exports (None for other tools' files)."""
         return self.metadata.get(SOURCE_KEY) or None
+
+
+def _pmtiles_directory_problem(read: Callable[[int, int], bytes], header: dict[str, Any]) -> str | None:
+    """Why the PMTiles directories are unusable, or None: every entry must point inside the leaf-directory and
+    tile-data sections and name a tile up to MAX_ZOOM, and the tiles must add up to the header's count (when
+    given). Walks the directories only, not the tile data, before anything is written."""
+    from pmtiles.tile import deserialize_directory, zxy_to_tileid
+
+    end_id = zxy_to_tileid(MAX_ZOOM + 1, 0, 0)
+    tiles = 0
+    pending = [(header["root_offset"], header["root_length"], 0)]
+    while pending:
+        offset, length, depth = pending.pop()
+        if depth > 3:
+            return "directories nest deeper than the format allows"
+        for entry in deserialize_directory(read(offset, length)):
+            if entry.run_length == 0:
+                if entry.offset < 0 or entry.offset + entry.length > header["leaf_directory_length"]:
+                    return "a leaf directory lies outside its section"
+                pending.append((header["leaf_directory_offset"] + entry.offset, entry.length, depth + 1))
+            elif entry.offset < 0 or entry.offset + entry.length > header["tile_data_length"]:
+                return "a tile lies outside the tile data section"
+            elif entry.tile_id + entry.run_length > end_id:
+                return f"a tile is deeper than zoom {MAX_ZOOM}"
+            else:
+                tiles += entry.run_length
+    if header["addressed_tiles_count"] and tiles != header["addressed_tiles_count"]:
+        return f"the directories address {tiles} tiles, the header says {header['addressed_tiles_count']}"
+    return None
 
 
 def _tile_row_problems(db: sqlite3.Connection) -> list[str]:

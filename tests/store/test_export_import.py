@@ -7,7 +7,15 @@ import sqlite3
 
 import pytest
 from pmtiles.reader import Reader, all_tiles
-from pmtiles.tile import Compression, TileType, zxy_to_tileid
+from pmtiles.tile import (
+    Compression,
+    TileType,
+    deserialize_directory,
+    deserialize_header,
+    serialize_directory,
+    serialize_header,
+    zxy_to_tileid,
+)
 from pmtiles.writer import write
 
 from fmtc_nb.errors import StoreError, StoreExists
@@ -137,13 +145,34 @@ def test_conflict_strategies(root, tmp_path, store):
         assert s.stats().tiles == 6 and not s.has_tile(5, 0, 0) and s.verify() == []
 
 
+def _with_root_directory(archive: bytes, kind: str) -> bytes:
+    """``archive`` with its root directory replaced: garbage, an entry past the tile data, or a zoom-31 tile."""
+    header = deserialize_header(archive[:127])
+    start, end = header["root_offset"], header["root_offset"] + header["root_length"]
+    entries = deserialize_directory(archive[start:end])
+    if kind == "pmtiles-dir-not-gzip":
+        root = bytes(b ^ 0x5A for b in archive[start:end])
+    elif kind == "pmtiles-dir-tile-outside":
+        entries[0].offset = header["tile_data_length"]
+        root = serialize_directory(entries)
+    else:
+        entries[-1].tile_id = zxy_to_tileid(31, 0, 0)
+        root = serialize_directory(entries)
+    delta = len(root) - header["root_length"]
+    header["root_length"] = len(root)
+    for part in ("metadata", "leaf_directory", "tile_data"):
+        header[f"{part}_offset"] += delta
+    return serialize_header(header) + root + archive[end:]
+
+
 def _snapshot(root, name):
     with root.open(name) as s:
         return s.stats().tiles, {(r.z, r.x, r.y): r.data for r in s.iter_tiles()}
 
 
 @pytest.mark.parametrize("kind", ["text", "truncated-sqlite", "no-tiles-table", "truncated-pmtiles", "empty",
-                                  "bad-row-null", "bad-row-text-zoom", "bad-row-outside", "bad-row-text-data"])
+                                  "bad-row-null", "bad-row-text-zoom", "bad-row-outside", "bad-row-text-data",
+                                  "pmtiles-dir-not-gzip", "pmtiles-dir-tile-outside", "pmtiles-dir-too-deep"])
 def test_bad_files_are_refused_and_nothing_changes(root, tmp_path, store, kind):
     store.put_tiles(records(3, range(3), range(3)))
     store.close()
@@ -170,6 +199,10 @@ def test_bad_files_are_refused_and_nothing_changes(root, tmp_path, store, kind):
         db.execute(f"INSERT INTO tiles VALUES {bad}")
         db.commit()
         db.close()
+    elif kind.startswith("pmtiles-dir"):  # header and metadata fine, the root directory is not
+        good = tmp_path / "good.pmtiles"
+        _foreign_pmtiles(good, TILES)
+        path.write_bytes(_with_root_directory(good.read_bytes(), kind))
     elif kind == "truncated-pmtiles":
         good = tmp_path / "good.pmtiles"
         _foreign_pmtiles(good, TILES)
