@@ -17,13 +17,22 @@ from typing import Any
 
 
 class NotebookSession:
-    """A notebook's root (``root``, else ``$FMTC_NB_ROOT``, else a fresh temporary directory) and the servers
-    and processes it started, stopped in reverse order by :meth:`close`."""
+    """A notebook's root and the servers and processes it started, stopped in reverse order by :meth:`close`.
+
+    The root is ``root`` if given, else a fresh folder ``notebook-NAME-*`` inside ``$FMTC_NB_ROOT`` (so the demo
+    stores and jobs never mix with the user's own, and a notebook can be run again), else a fresh temporary
+    directory."""
 
     def __init__(self, name: str, root: str | os.PathLike[str] | None = None) -> None:
-        chosen = root or os.environ.get("FMTC_NB_ROOT")
-        self.root = Path(chosen) if chosen else Path(tempfile.mkdtemp(prefix=f"fmtc-nb-{name}-"))
-        self.root.mkdir(parents=True, exist_ok=True)
+        if root is not None:
+            self.root = Path(root)
+            self.root.mkdir(parents=True, exist_ok=True)
+        else:
+            parent = os.environ.get("FMTC_NB_ROOT")
+            if parent:
+                Path(parent).mkdir(parents=True, exist_ok=True)
+            prefix = f"notebook-{name}-" if parent else f"fmtc-nb-{name}-"
+            self.root = Path(tempfile.mkdtemp(prefix=prefix, dir=parent or None))
         self._stops: list[Callable[[], Any]] = []
         atexit.register(self.close)
 

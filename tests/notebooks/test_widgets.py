@@ -251,3 +251,18 @@ def test_device_panel_without_a_screen_draws_the_notification_from_progress(serv
     assert f"/ {job['tiles_total']:,} tiles" in first["text"]
     assert max(n["attempted"] for n in seen) > 0  # it followed the progress
     assert "last shown" in panel.notification_view.value
+
+
+def test_notebook_sessions_get_fresh_folders_inside_fmtc_nb_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Demo stores and jobs never land among the user's own, and a notebook can run twice in the same root
+    (notebook 4 failed on its second run when the session used $FMTC_NB_ROOT itself)."""
+    from fmtc_nb.widgets.session import NotebookSession
+
+    monkeypatch.setenv("FMTC_NB_ROOT", str(tmp_path / "mine"))
+    first, second = NotebookSession("recovery"), NotebookSession("recovery")
+    for session in (first, second):
+        assert session.root.parent == tmp_path / "mine" and session.root.name.startswith("notebook-recovery-")
+        assert session.root.is_dir() and not any(session.root.iterdir())
+        session.close()
+    assert first.root != second.root
+    assert NotebookSession("plan", root=tmp_path / "given").root == tmp_path / "given"
