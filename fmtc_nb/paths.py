@@ -7,6 +7,8 @@ from pathlib import Path
 
 from platformdirs import user_config_dir, user_data_dir
 
+from fmtc_nb.errors import StoreError
+
 APP_NAME = "fmtc-nb"
 
 
@@ -18,8 +20,14 @@ def default_root() -> Path:
 
 def resolve_root(root: str | os.PathLike[str] | None = None) -> Path:
     """``root`` if given, else :func:`default_root`; the directory is created if missing."""
+    if root is not None and not str(root).strip():
+        raise StoreError("The root directory is an empty path; give a directory or leave --root out.")
     path = Path(root).expanduser() if root is not None else default_root()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = "it is a file" if path.is_file() or isinstance(exc, FileExistsError) else exc.strerror or str(exc)
+        raise StoreError(f"The root directory {path} cannot be used: {why}.") from None
     return path
 
 

@@ -132,3 +132,12 @@ def test_create_and_a_truncated_store_file(capsys, root, tmp_path):
         assert code == 2 and "cannot be opened as SQLite" in err and err.count("\n") == 1
     code, listed, _ = run(capsys, root, "list", "--json")
     assert code == 0 and "error" in listed[0] and listed[1]["tiles"] == 1024
+
+
+@pytest.mark.parametrize("where, needle", [("file", "it is a file"), ("file/sub", "cannot be used"), ("", "empty path")])
+def test_a_root_that_cannot_be_a_directory_is_one_sentence(capsys, tmp_path, where, needle):
+    (tmp_path / "file").write_text("not a directory")
+    code = main(["--root", str(tmp_path / where) if where else "", "store", "list"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("fmtc-nb: error: ") and needle in err and err.count("\n") == 1
+    assert (tmp_path / "file").read_text() == "not a directory"
