@@ -22,14 +22,16 @@ from android_bridge.jobs import JobManager
 from android_bridge.pairing import PairingCode, PairingCodes
 from android_bridge.platform.base import Platform
 from android_bridge.recovery_link import RecoveryLink
+from android_bridge.statefile import read_state
 from android_bridge.tokens import TokenStore
 
 
 def device_id(state_dir: Path) -> str:
     """This device's stable id (``state_dir/device.json``, created on first start)."""
     path = state_dir / "device.json"
-    if path.exists():
-        return str(json.loads(path.read_text())["device_id"])
+    known = read_state(path, lambda data: str(data["device_id"]), str)
+    if known:
+        return known
     ident = f"device-{secrets.token_hex(6)}"
     path.write_text(json.dumps({"device_id": ident}))
     return ident

@@ -9,13 +9,13 @@ there but not running are the ones to resume.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from android_bridge.platform.virtual import write_json_atomically
+from android_bridge.statefile import read_state
 from fmtc_nb.engine import DownloadJob
 from fmtc_nb.errors import RecoveryError
 from fmtc_nb.recovery import Owner, RecoveryRegistry
@@ -60,9 +60,7 @@ class RecoveryLink:
     def intended(self) -> dict[str, dict[str, Any]]:
         """Jobs this device means to run, with whether the user paused them."""
         with self._lock:
-            if not self._ledger_path.exists():
-                return {}
-            return dict(json.loads(self._ledger_path.read_text()))
+            return read_state(self._ledger_path, dict, dict)
 
     def intend(self, job_id: str, *, paused: bool) -> None:
         """Note that ``job_id`` should run (or stay paused) on this device, also after a restart."""

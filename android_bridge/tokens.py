@@ -17,6 +17,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from android_bridge.statefile import read_state
+
 
 @dataclass(frozen=True)
 class PairedClient:
@@ -40,9 +42,7 @@ class TokenStore:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._clients: list[PairedClient] = []
-        if self.path.exists():
-            data = json.loads(self.path.read_text())
-            self._clients = [PairedClient(**c) for c in data.get("clients", [])]
+        self._clients = read_state(self.path, lambda data: [PairedClient(**c) for c in data["clients"]], list)
 
     def issue(self, name: str) -> tuple[PairedClient, str]:
         """Pair a client called ``name``: return its record and the token (shown once, never stored)."""

@@ -147,3 +147,22 @@ def test_paired_device_repr_never_shows_the_token(tmp_path):
     save_device(new_device("phone", "http://127.0.0.1:8765/", "s3cret-token", "device-1"), tmp_path)
     (listed,) = devices(tmp_path)
     assert listed.token == "s3cret-token" and "s3cret" not in repr(listed) and "s3cret" not in repr([listed])
+
+
+def test_damaged_state_files_are_moved_aside_and_never_let_a_token_in(tmp_path):
+    from android_bridge.bridge import device_id
+    from android_bridge.statefile import read_state
+
+    state = tmp_path / "bridge"
+    state.mkdir()
+    tokens = TokenStore(state / "tokens.json")
+    _, token = tokens.issue("notebook")
+    (state / "tokens.json").write_text('{"clients": [{"id": 1}]')  # half a file
+    restarted = TokenStore(state / "tokens.json")
+    assert restarted.check(token) is None and restarted.clients() == []
+    assert (state / "tokens.json.damaged").read_text() == '{"clients": [{"id": 1}]'
+    (state / "device.json").write_text("\x00\x00")
+    assert device_id(state).startswith("device-") and (state / "device.json.damaged").exists()
+    assert device_id(state) == device_id(state), "the new id is kept"
+    (state / "ledger.json").write_text("[1, 2]")
+    assert read_state(state / "ledger.json", dict, dict) == {} and not (state / "ledger.json").exists()

@@ -1,0 +1,29 @@
+"""Reading the bridge's small JSON state files (tokens, device id, the ledger of jobs) so that a damaged file
+never keeps the service from starting: it is moved aside as ``<name>.damaged`` (kept for inspection), a
+warning is logged, and the caller starts from its default (for tokens: nobody paired, which refuses every
+token, so damage never lets anyone in)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def read_state(path: Path, parse: Callable[[Any], T], default: Callable[[], T]) -> T:
+    """``parse(JSON of path)``, or ``default()`` when the file is missing, or damaged (then moved aside)."""
+    if not path.exists():
+        return default()
+    try:
+        return parse(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # bad JSON, UTF-8 or shape
+        aside = path.with_name(path.name + ".damaged")
+        os.replace(path, aside)
+        log.warning("%s was damaged (%s: %s); moved to %s and started afresh", path, type(exc).__name__, exc, aside)
+        return default()
