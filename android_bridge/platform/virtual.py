@@ -10,6 +10,7 @@ manager would) and "restarted" by starting ``python -m android_bridge --virtual`
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -46,7 +47,13 @@ def write_json_atomically(path: Path, data: Any) -> None:
 def read_settings(state_dir: str | os.PathLike[str]) -> VirtualSettings:
     """The simulated phone's settings (file values over defaults; unknown keys ignored)."""
     path = Path(state_dir) / SETTINGS_FILE
-    data = json.loads(path.read_text()) if path.exists() else {}
+    try:
+        data = json.loads(path.read_text()) if path.exists() else {}
+    except ValueError as exc:  # a hand edit gone wrong: the phone keeps its defaults until it is fixed
+        logging.getLogger(__name__).warning("%s is not valid JSON (%s); using the default settings", path, exc)
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
     known = {f.name for f in fields(VirtualSettings)}
     return VirtualSettings(**{k: v for k, v in data.items() if k in known})
 

@@ -166,3 +166,12 @@ def test_damaged_state_files_are_moved_aside_and_never_let_a_token_in(tmp_path):
     assert device_id(state) == device_id(state), "the new id is kept"
     (state / "ledger.json").write_text("[1, 2]")
     assert read_state(state / "ledger.json", dict, dict) == {} and not (state / "ledger.json").exists()
+
+
+def test_a_hand_edited_settings_file_that_is_not_json_gives_the_defaults(tmp_path):
+    from android_bridge.platform.virtual import SETTINGS_FILE, VirtualSettings, read_settings
+
+    (tmp_path / SETTINGS_FILE).write_text('{"battery_optimisation_ignored": tru')
+    assert read_settings(tmp_path) == VirtualSettings()
+    (tmp_path / SETTINGS_FILE).write_text('{"battery_optimisation_ignored": true}')
+    assert read_settings(tmp_path).battery_optimisation_ignored is True
