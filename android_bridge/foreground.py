@@ -23,8 +23,11 @@ def progress_notification(snapshots: Sequence[JobProgress], downloading: bool) -
     attempted = sum(a for a, _ in snapshots)
     max_tiles = sum(m for _, m in snapshots)
     percent = 100.0 * attempted / max_tiles if max_tiles else 0.0
-    jobs = f"{len(snapshots)} map download{'s' if len(snapshots) != 1 else ''}"
-    title = f"Downloading {jobs}" if downloading else f"Paused: {jobs}"
+    many = len(snapshots) > 1
+    if downloading:
+        title = f"Downloading {len(snapshots)} offline map regions" if many else "Downloading an offline map region"
+    else:
+        title = f"{len(snapshots)} offline map downloads paused" if many else "Offline map download paused"
     text = f"{percent:.0f}% · {attempted:,} / {max_tiles:,} tiles"
     return Notification(title, text, round(percent, 1), attempted, max_tiles, ongoing=True)
 

@@ -66,7 +66,7 @@ def test_timeout_checkpoints_the_job_and_the_next_start_finishes_it(run_scenario
     after = calls[calls.index("OS calls onTimeout") + 1 :]
     starts = [line for line in before if line.startswith("Service.startForeground id=1 type=1 ")]
     assert "title=fmtc-nb bridge ready text=Listening on 127.0.0.1:" in starts[0], "foreground at once"
-    assert "title=Downloading 1 map download text=0% · 0 / " in starts[1], "then the job's progress"
+    assert "title=Downloading an offline map region text=0% · 0 / " in starts[1], "then the job's progress"
     assert "WakeLock.acquire" in before
     assert after.count("Service.stopSelf") == 1 and after.count("WakeLock.release") == 1
     assert after.index("WakeLock.release") < after.index("Service.stopSelf")

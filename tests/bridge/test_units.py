@@ -111,7 +111,7 @@ def test_foreground_updates_at_most_once_a_second_and_wake_lock_only_while_downl
     assert not platform.screen["wake_lock"] and platform.screen["foreground"]
     clock.now += 1.0
     service.refresh([(30, 100)], downloading=False)
-    assert platform.screen["notification"]["title"].startswith("Paused")
+    assert platform.screen["notification"]["title"].endswith("paused")
     service.refresh([(30, 100)], downloading=True)
     assert platform.screen["wake_lock"]
     service.refresh([], downloading=False)

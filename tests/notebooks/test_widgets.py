@@ -246,7 +246,7 @@ def test_device_panel_without_a_screen_draws_the_notification_from_progress(serv
     assert final["status"] == "completed"
     assert seen, "no notification was drawn while the job ran"
     first = seen[0]
-    assert first["title"] == "Downloading 1 map download" and first["ongoing"] is True
+    assert first["title"] == "Downloading an offline map region" and first["ongoing"] is True
     assert all(n["max_tiles"] == job["tiles_total"] and 0 <= n["attempted"] <= n["max_tiles"] for n in seen)
     assert f"/ {job['tiles_total']:,} tiles" in first["text"]
     assert max(n["attempted"] for n in seen) > 0  # it followed the progress
