@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from fmtc_nb.cli.download import add_engine_options, options_from_args
+from fmtc_nb.cli.download import _headers, add_engine_options, options_from_args
 
 
 def _command(sub: Any, name: str, help_text: str, func: Any, *positionals: str,
@@ -42,6 +42,10 @@ def register(subparsers: Any) -> None:
     s.add_argument("--store", required=True, help="store name on the device")
     s.add_argument("--wait", action="store_true", help="follow the job to its end with a progress bar")
     s.add_argument("--contact", help="your e-mail or URL, added to the User-Agent the device sends")
+    s.add_argument("--header", action="append", default=[], metavar="K:V",
+                   help="extra request header the device sends (repeatable)")
+    s.add_argument("--tile-format", choices=["png", "jpg", "webp", "pbf", "mvt"], default=None,
+                   help="what the server sends (default: any PNG, JPEG or WebP image; pbf/mvt for vector tiles)")
     add_engine_options(s)
 
     _command(sub, "jobs", "the device's jobs", _jobs, "name")
@@ -105,7 +109,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     client = connect(args.name)
     from fmtc_nb.source import TileSource
 
-    source = TileSource(args.url, contact=args.contact)
+    source = TileSource(args.url, headers=_headers(args.header), contact=args.contact, tile_format=args.tile_format)
     job = build_job(args.region, args.zoom, store=args.store, source=source, options=options_from_args(args))
     row = client.dispatch_job(job)
     if not args.wait:

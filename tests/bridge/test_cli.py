@@ -68,3 +68,18 @@ def test_device_cli_errors_are_one_sentence(device, config_dir, capsys):
     device.kill()
     code, _, err = run(capsys, "device", "jobs", "phone")
     assert code == 2 and "cannot be reached" in err
+
+
+def test_dispatch_sends_headers_and_tile_format_with_the_source(device, tile_server, config_dir, capsys):
+    from fmtc_nb.recovery import RecoveryRegistry
+
+    assert run(capsys, "device", "pair", device.url, device.code, "--name", "phone")[0] == 0
+    code, _, err = run(capsys, "device", "dispatch", "phone", REGION, "--zoom", "0-3", "--url",
+                       tile_server.url_template, "--store", "h", "--header", "no colon")
+    assert code == 2 and err == "fmtc-nb: error: The header 'no colon' is not of the form Key:Value.\n"
+    code, out, _ = run(capsys, "device", "dispatch", "phone", REGION, "--zoom", "0-3", "--url",
+                       tile_server.url_template, "--store", "h", "--header", "X-Key: abc", "--tile-format", "png")
+    assert code == 0
+    with RecoveryRegistry(device.root) as registry:
+        source = registry.get(out.strip()).spec["source"]
+    assert source["headers"] == {"X-Key": "abc"} and source["tile_format"] == "png"
