@@ -208,15 +208,34 @@ def _candidate_pairs(p: np.ndarray, q: np.ndarray, block: int = 1_000_000) -> It
         pos = end
 
 
-def _side_of_ring(ring: np.ndarray, pt: np.ndarray) -> int:
-    """+1 if point ``pt`` lies inside the closed ring (even-odd), -1 outside, 0 on its boundary."""
+def _sides(ring: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Per point of ``pts``: +1 inside the closed ring (even-odd), -1 outside, 0 on its boundary.
+
+    Each edge is paired only with the points within its y-range (a binary search over the points sorted by y),
+    so the cost follows the edges a horizontal line meets, not points x edges.
+    """
     a, b = ring, np.roll(ring, -1, axis=0)
-    w = np.broadcast_to(pt, a.shape)
-    if np.any((_orient(a, b, w) == 0) & _on_segment(a, b, w)):
-        return 0
-    up = (a[:, 1] > pt[1]) != (b[:, 1] > pt[1])
-    x_cross = a[up, 0] + (pt[1] - a[up, 1]) * (b[up, 0] - a[up, 0]) / (b[up, 1] - a[up, 1])
-    return 1 if np.count_nonzero(x_cross > pt[0]) % 2 else -1
+    order = np.argsort(pts[:, 1], kind="stable")
+    ys = pts[order, 1]
+    first = np.searchsorted(ys, np.minimum(a[:, 1], b[:, 1]), side="left")
+    cnt = np.searchsorted(ys, np.maximum(a[:, 1], b[:, 1]), side="right") - first
+    edge = np.repeat(np.arange(len(a)), cnt)
+    point = order[np.arange(edge.size) - np.repeat(np.cumsum(cnt) - cnt, cnt) + np.repeat(first, cnt)]
+    pa, pb, w = a[edge], b[edge], pts[point]
+    on = (_orient(pa, pb, w) == 0) & _on_segment(pa, pb, w)
+    up = (pa[:, 1] > w[:, 1]) != (pb[:, 1] > w[:, 1])
+    dy = np.where(up, pb[:, 1] - pa[:, 1], 1.0)
+    x_cross = pa[:, 0] + (w[:, 1] - pa[:, 1]) * (pb[:, 0] - pa[:, 0]) / dy
+    crossings = np.bincount(point[up & (x_cross > w[:, 0])], minlength=len(pts))
+    side = np.where(crossings % 2 == 1, 1, -1)
+    side[point[on]] = 0
+    return side
+
+
+def _first_side(sides: np.ndarray) -> int:
+    """The side of the first point not on the boundary (0 if every point is on it)."""
+    off = np.flatnonzero(sides)
+    return int(sides[off[0]]) if off.size else 0
 
 
 def _check_holes(rings: list[np.ndarray]) -> None:
@@ -239,17 +258,18 @@ def _check_holes(rings: list[np.ndarray]) -> None:
             r1, r2 = sorted((int(ring_id[i[k]]), int(ring_id[j[k]])))
             raise RegionError(f"In the polygon, {names[r2]} crosses {names[r1]}; holes must lie inside the outer ring "
                               "without crossing it or each other.")
-    boxes = [(r.min(axis=0), r.max(axis=0)) for r in rings]
+    starts = np.cumsum([0, *(len(r) for r in rings[1:])])
+    outer = _sides(rings[0], np.concatenate(rings[1:]))
     for h in range(1, len(rings)):
-        for other in range(len(rings)):
-            if other == h or (other and (np.any(boxes[h][0] > boxes[other][1]) or np.any(boxes[other][0] > boxes[h][1]))):
-                continue
-            sides = (_side_of_ring(rings[other], v) for v in rings[h])
-            side = next((s for s in sides if s), 0)
-            if other == 0 and side < 0:
-                raise RegionError(f"In the polygon, {names[h]} lies outside the outer ring; holes must lie inside it.")
-            if other and side > 0:
-                raise RegionError(f"In the polygon, {names[h]} lies inside {names[other]}; holes may not nest.")
+        if _first_side(outer[starts[h - 1]:starts[h]]) < 0:
+            raise RegionError(f"In the polygon, {names[h]} lies outside the outer ring; holes must lie inside it.")
+    lo = np.array([r.min(axis=0) for r in rings[1:]])
+    hi = np.array([r.max(axis=0) for r in rings[1:]])
+    for h in range(len(lo)):
+        overlapping = np.flatnonzero(np.all(lo <= hi[h], axis=1) & np.all(hi >= lo[h], axis=1))
+        for other in overlapping[overlapping != h]:
+            if _first_side(_sides(rings[other + 1], rings[h + 1])) > 0:
+                raise RegionError(f"In the polygon, {names[h + 1]} lies inside {names[other + 1]}; holes may not nest.")
 
 
 SNAP = 2.0**-36
