@@ -373,8 +373,8 @@ class Rectangle(Region):
         east, north = _check_point(east, north)
         if south >= north:
             raise RegionError(f"Rectangle south {south} must be less than north {north}.")
-        if west == east:
-            raise RegionError(f"Rectangle west and east are both {west}, so it has no width.")
+        if west == east or (west == 180.0 and east == -180.0):  # the same meridian: no width either way
+            raise RegionError(f"Rectangle west {west} and east {east} are the same meridian, so it has no width.")
         self.west, self.south, self.east, self.north = west, south, east, north
         pieces = [(west, east)] if west < east else [(west, 180.0), (-180.0, east)]
         self._polys = [Polygon([(w, south), (e, south), (e, north), (w, north)]) for w, e in pieces if e > w]

@@ -141,6 +141,8 @@ BAD = {
         ("rect:0,0,1,1", "9-3", "reversed"),
         ("hexagon:1,2,3", "0-3", "neither a GeoJSON file"),
         ("rect:1,2,3", "0-3", "4 numbers"),
+        ("rect:180,0,-180,10", "0-3", "no width"),
+        ("rect:5,0,5,10", "0-3", "no width"),
     ],
 )
 def test_bad_input_one_sentence_exit_2(tmp_path, spec, zoom, needle):
