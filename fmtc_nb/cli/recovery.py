@@ -30,6 +30,8 @@ def register(subparsers: Any) -> None:
                              ("forget", run_forget, "remove a job and its checkpoint")):
         action = sub.add_parser(name, help=text)
         action.add_argument("id", help="job id (a unique prefix is enough)")
+        action.add_argument("--force", action="store_true",
+                            help=f"{name} a stale job too (its owner cannot be asked or has gone silent)")
         action.set_defaults(func=func)
 
 
@@ -101,8 +103,11 @@ def run_resume(args: argparse.Namespace) -> int:
 def run_cancel(args: argparse.Namespace) -> int:
     """``recovery cancel ID``."""
     with _registry(args) as registry:
-        info = registry.cancel(args.id)
-    if info.live:
+        info = registry.cancel(args.id, force=args.force)
+    if info.status == "stale":
+        print(f"job {info.id} is stale: {info.owner.describe()} will stop it if it still runs; "
+              f"`fmtc-nb recovery cancel --force {info.id}` marks it cancelled now")
+    elif info.live:
         print(f"asked {info.owner.describe()} to stop job {info.id}; it ends within a few seconds")
     else:
         print(f"job {info.id} is {info.status}")
@@ -113,6 +118,6 @@ def run_forget(args: argparse.Namespace) -> int:
     """``recovery forget ID``."""
     with _registry(args) as registry:
         info = registry.get(args.id)
-        registry.forget(info.id)
+        registry.forget(info.id, force=args.force)
     print(f"forgot job {info.id}")
     return 0

@@ -161,24 +161,30 @@ class RecoveryRegistry:
         return jobs_frame(self.jobs())
 
     # -- acting ----------------------------------------------------------------------------------------
-    def cancel(self, job_id: str) -> JobInfo:
+    def cancel(self, job_id: str, *, force: bool = False) -> JobInfo:
         """Cancel the job: a held job's runner is asked to stop (it sees the request within a second and
-        ends cancelled); a job nobody runs is marked cancelled at once. Returns the job as it is now."""
+        ends cancelled); a job nobody runs is marked cancelled at once, and so is a stale one with ``force``
+        (its runner, if it still runs somewhere, loses its claim and stops). Returns the job as it is now."""
         info = self.get(job_id)
         if info.status == "completed" and not info.tiles_failed:
             raise RecoveryError(f"Job {info.id} is already completed, so there is nothing to cancel.")
         with self._lock:
-            if info.live:
+            if info.live and info.status == "stale" and force:
+                self._db.execute("UPDATE jobs SET status = 'cancelled', reason = 'cancelled by the user while "
+                                 "stale', held = 0, claim = claim + 1, finished_at = ? WHERE id = ?",
+                                 (time.time(), info.id))
+            elif info.live:
                 self._db.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?", (info.id,))
             else:
                 self._db.execute("UPDATE jobs SET status = 'cancelled', reason = 'cancelled by the user', "
                                  "held = 0 WHERE id = ? AND held = 0", (info.id,))
         return self.get(info.id)
 
-    def forget(self, job_id: str) -> None:
-        """Remove the job from the registry and its checkpoint from its store; refused while it is live."""
+    def forget(self, job_id: str, *, force: bool = False) -> None:
+        """Remove the job from the registry and its checkpoint from its store; refused while it is live,
+        and while it is stale unless ``force`` (a runner still running somewhere then loses its claim)."""
         info = self.get(job_id)
-        if info.live:
+        if info.live and (info.status != "stale" or not force):
             raise JobConflict(conflict_sentence(info, "forgotten"))
         opened = self._open_store(info.store, readonly=False)
         if opened is not None:
@@ -187,7 +193,7 @@ class RecoveryRegistry:
             finally:
                 opened.close()
         with self._lock:
-            self._db.execute("DELETE FROM jobs WHERE id = ? AND held = 0", (info.id,))
+            self._db.execute("DELETE FROM jobs WHERE id = ? AND (held = 0 OR ?)", (info.id, info.live))
 
     # -- internals -------------------------------------------------------------------------------------
     def _row(self, job_id: str) -> Any:

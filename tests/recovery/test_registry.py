@@ -252,3 +252,29 @@ def test_a_damaged_registry_file_is_one_sentence_and_left_alone(tmp_path):
     with pytest.raises(RecoveryError, match="cannot be used .*move it aside") as exc:
         RecoveryRegistry(tmp_path)
     assert exc.value.exit_code == 2 and (tmp_path / "recovery.sqlite").read_bytes() == damaged
+
+
+def test_a_stale_job_is_cancelled_or_forgotten_only_with_force_and_its_runner_then_stops(registry):
+    tracker = registry.start(small_job())
+    runner = Runner()
+    tracker.bind(runner)
+    with sqlite3.connect(registry.path) as db:
+        db.execute("UPDATE jobs SET owner = ?", (replace(Owner.this_process(), host="elsewhere").to_json(),))
+    age(registry, tracker.job_id, 100)
+    assert registry.cancel(tracker.job_id).status == "stale", "without force only a request to stop"
+    with pytest.raises(JobConflict, match="may still be running .* cannot be forgotten here without --force"):
+        registry.forget(tracker.job_id)
+    info = registry.cancel(tracker.job_id, force=True)
+    assert (info.status, info.live) == ("cancelled", False)
+    tracker.heartbeat(SNAP)  # a runner that was only silent loses its claim and stops
+    assert tracker.lost_claim and runner.cancelled == 1 and registry.get(tracker.job_id).status == "cancelled"
+    other = registry.start(small_job())
+    with sqlite3.connect(registry.path) as db:
+        db.execute("UPDATE jobs SET owner = ? WHERE id = ?",
+                   (replace(Owner.this_process(), host="elsewhere").to_json(), other.job_id))
+    age(registry, other.job_id, 100)
+    registry.forget(other.job_id, force=True)
+    with pytest.raises(RecoveryError, match="no job"):
+        registry.get(other.job_id)
+    other.heartbeat(SNAP)
+    assert other.lost_claim
