@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,7 +44,8 @@ def _text(result, plan) -> str:  # noqa: ANN001 - Estimate, Plan | None
     from fmtc_nb.estimate.sizes import human_bytes
 
     def span(iv, fmt) -> str:  # noqa: ANN001
-        return f"{fmt(iv.estimate)} ({fmt(iv.low)} - {fmt(iv.high)})"
+        high = fmt(iv.high) if math.isfinite(iv.high) else "no upper bound"
+        return f"{fmt(iv.estimate)} ({fmt(iv.low)} - {high})"
 
     def secs(s: float) -> str:
         return f"{s:,.0f} s" if s < 3600 else f"{s / 3600:,.1f} h"
@@ -59,6 +61,10 @@ def _text(result, plan) -> str:  # noqa: ANN001 - Estimate, Plan | None
         f"duration: {span(result.duration_s, secs)}  at {result.parallel} parallel"
         + (f", {result.rate_limit:g} tiles/s" if result.rate_limit else ""),
     ]
+    unknown = [z.zoom for z in result.zooms if z.failed and not z.ok and not z.negative]
+    if unknown:
+        lines.append(f"zoom {', '.join(map(str, unknown))}: every sampled tile failed, so nothing is known there "
+                     "(no upper bound); run again or lower --parallel / set --rate-limit")
     if plan is not None:
         safe = f"; with {result.confidence:.0%} confidence up to zoom {plan.safe_max_zoom}" \
             if plan.safe_max_zoom is not None else ""

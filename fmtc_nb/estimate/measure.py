@@ -46,6 +46,7 @@ class Prober:
         self.source = source
         self.options = options
         self.requests = 0
+        self.usable = 0  # answers that were a tile or a negative answer (the source works)
         self._bucket = TokenBucket(options.rate_limit)
         self._session: aiohttp.ClientSession | None = None
 
@@ -61,7 +62,18 @@ class Prober:
         await self._session.close()
 
     async def measure(self, tiles: Sequence[tuple[int, int, int]]) -> list[Measurement]:
-        """Measure ``tiles`` (z, x, y) with ``parallel`` workers; results in the order of ``tiles``."""
+        """Measure ``tiles`` (z, x, y) with ``parallel`` workers; results in the order of ``tiles``. Like the
+        engine's final pass, tiles whose requests failed are tried once more at the end, unless the source has
+        not given one usable answer yet (a dead source is not hammered twice)."""
+        done = await self._measure_all(tiles)
+        failed = [i for i, m in enumerate(done) if m.kind == "failed"]
+        if failed and self.options.final_pass and self.usable:
+            again = await self._measure_all([(done[i].z, done[i].x, done[i].y) for i in failed])
+            for i, m in zip(failed, again, strict=True):
+                done[i] = m
+        return done
+
+    async def _measure_all(self, tiles: Sequence[tuple[int, int, int]]) -> list[Measurement]:
         results: list[Measurement | None] = [None] * len(tiles)
         queue = iter(range(len(tiles)))
 
@@ -83,6 +95,8 @@ class Prober:
             spent += time.perf_counter() - started
             attempts += 1
             self.requests += 1
+            if result.kind != "failed":
+                self.usable += 1
             if result.kind == "ok":
                 return Measurement(z, x, y, "ok", len(result.body), hashlib.blake2b(result.body, digest_size=16)
                                    .digest(), spent, attempts)

@@ -132,3 +132,18 @@ def test_callable_from_a_running_event_loop(pyramid_url: str) -> None:
         return estimate(parse_region(REGION), "0-6", pyramid_url, seed=1).bytes.estimate
 
     assert asyncio.run(in_a_notebook_cell()) > 0
+
+
+def test_failed_tiles_get_a_final_pass_and_a_zoom_left_unknown_is_said_plainly() -> None:
+    from fmtc_nb.cli.estimate import _text
+
+    # z1 tiles fail twice (more than retries=1 allows) then answer: the final pass measures them exactly
+    with FaultServer(lambda z, x, y, attempt: "500" if z == 1 and attempt <= 2 else "ok") as server:
+        result = estimate(parse_region(REGION), "0-2", server.url_template, seed=1, retries=1)
+    assert all(z.exact and z.failed == 0 for z in result.zooms) and result.bytes.high == result.bytes.estimate
+    # z0 never answers: nothing is known about it, the interval has no upper bound, and the text says why
+    with FaultServer(lambda z, x, y, attempt: "500" if z == 0 else "ok") as server:
+        result = estimate(parse_region(REGION), "0-2", server.url_template, seed=1, retries=1)
+    assert result.bytes.high == float("inf") and result.to_dict()["bytes"]["high"] is None
+    text = _text(result, None)
+    assert "no upper bound" in text and "inf" not in text and "zoom 0: every sampled tile failed" in text
