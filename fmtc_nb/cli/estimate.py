@@ -48,7 +48,7 @@ def _text(result, plan) -> str:  # noqa: ANN001 - Estimate, Plan | None
         return f"{fmt(iv.estimate)} ({fmt(iv.low)} - {high})"
 
     def secs(s: float) -> str:
-        return f"{s:,.0f} s" if s < 3600 else f"{s / 3600:,.1f} h"
+        return f"{s:.1f} s" if s < 10 else f"{s:,.0f} s" if s < 3600 else f"{s / 3600:,.1f} h"
 
     lines = [f"{'zoom':>4}  {'tiles':>12}  {'sampled':>7}  transfer (95% interval)"]
     for z in result.zooms:
