@@ -141,7 +141,7 @@ def test_failed_tiles_get_a_final_pass_and_a_zoom_left_unknown_is_said_plainly()
     with FaultServer(lambda z, x, y, attempt: "500" if z == 1 and attempt <= 2 else "ok") as server:
         result = estimate(parse_region(REGION), "0-2", server.url_template, seed=1, retries=1)
     assert all(z.exact and z.failed == 0 for z in result.zooms) and result.bytes.high == result.bytes.estimate
-    frame = result.per_zoom()  # the notebooks' pandas table
+    frame = result.per_zoom  # the notebooks' pandas table
     assert list(frame.index) == [0, 1, 2] and frame["tiles"].sum() == result.tiles and frame["exact"].all()
     # z0 never answers: nothing is known about it, the interval has no upper bound, and the text says why
     with FaultServer(lambda z, x, y, attempt: "500" if z == 0 else "ok") as server:
