@@ -104,8 +104,8 @@ def run_cancel(args: argparse.Namespace) -> int:
     """``recovery cancel ID``."""
     with _registry(args) as registry:
         info = registry.cancel(args.id, force=args.force)
-    if info.status == "stale":
-        print(f"job {info.id} is stale: {info.owner.describe()} will stop it if it still runs; "
+    if info.live and info.heartbeat_age_s > registry.lease_s:
+        print(f"job {info.id} is {info.status} but silent: {info.owner.describe()} will stop it if it still runs; "
               f"`fmtc-nb recovery cancel --force {info.id}` marks it cancelled now")
     elif info.live:
         print(f"asked {info.owner.describe()} to stop job {info.id}; it ends within a few seconds")

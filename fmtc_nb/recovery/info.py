@@ -9,8 +9,8 @@ from typing import Any
 
 from fmtc_nb.recovery.owner import Owner
 
-#: Every status a job can have. ``stale`` is never stored: it is what a held job whose owner cannot vouch
-#: for it looks like once its heartbeat is older than the lease.
+#: Every status a job can have. ``stale`` is never stored: it is what a held job whose owner cannot be asked
+#: looks like once its heartbeat is older than the lease (a live owner's job stays running, its age said).
 STATUSES = ("running", "paused", "stale", "failed", "cancelled", "completed")
 
 
@@ -85,10 +85,11 @@ def derive_status(row: sqlite3.Row, alive: bool | None, now: float, lease_s: flo
     age = max(now - row["heartbeat_at"], 0.0)
     if alive is False:
         return "failed", f"{owner} ended without finishing the job"
+    if age > lease_s and alive:  # a live owner is never doubted: running (or paused), with the age said
+        return status, (f"{owner} is alive but its last heartbeat is {human_age(age)} old (lease {lease_s:g} s)")
     if age > lease_s:
-        why = "is alive but silent" if alive else "cannot be asked"
-        return "stale", (f"{owner} {why} and its last heartbeat is {human_age(age)} old (lease {lease_s:g} s); "
-                         "it may still be running")
+        return "stale", (f"{owner} cannot be asked and its last heartbeat is {human_age(age)} old "
+                         f"(lease {lease_s:g} s); it may still be running")
     return status, reason
 
 

@@ -5,8 +5,9 @@ checkpoint itself lives in the job's store, written in the same transaction as t
 the job's specification, owner, heartbeat, status and counts.
 
 A job's status is decided when it is read: a job held by a runner whose owner is known gone is failed; one
-whose owner cannot be asked (or is alive but silent) and whose heartbeat is older than the lease is stale;
-otherwise it is what its runner last said (running or paused). Only one runner holds a job at a time.
+whose owner cannot be asked and whose heartbeat is older than the lease is stale; otherwise (owner alive, or
+heartbeat fresh) it is what its runner last said (running or paused), with the heartbeat's age. Only one
+runner holds a job at a time; ``force`` takes a job whose heartbeat is older than the lease.
 """
 
 from __future__ import annotations
@@ -110,8 +111,8 @@ class RecoveryRegistry:
         while it is stale unless ``force``.
         """
         info = self.get(job_id)
-        if info.live and (info.status != "stale" or not force):
-            raise JobConflict(conflict_sentence(info))
+        if info.live and not self._takeable(info, force):
+            raise JobConflict(conflict_sentence(info, silent=self._silent(info)))
         job = info.job()
         checkpoint = self.checkpoint(info.id, info.store) or Checkpoint()
         owner = owner or Owner.this_process()
@@ -169,7 +170,7 @@ class RecoveryRegistry:
         if info.status == "completed" and not info.tiles_failed:
             raise RecoveryError(f"Job {info.id} is already completed, so there is nothing to cancel.")
         with self._lock:
-            if info.live and info.status == "stale" and force:
+            if info.live and self._takeable(info, force):
                 self._db.execute("UPDATE jobs SET status = 'cancelled', reason = 'cancelled by the user while "
                                  "stale', held = 0, claim = claim + 1, finished_at = ? WHERE id = ?",
                                  (time.time(), info.id))
@@ -184,8 +185,8 @@ class RecoveryRegistry:
         """Remove the job from the registry and its checkpoint from its store; refused while it is live,
         and while it is stale unless ``force`` (a runner still running somewhere then loses its claim)."""
         info = self.get(job_id)
-        if info.live and (info.status != "stale" or not force):
-            raise JobConflict(conflict_sentence(info, "forgotten"))
+        if info.live and not self._takeable(info, force):
+            raise JobConflict(conflict_sentence(info, "forgotten", silent=self._silent(info)))
         opened = self._open_store(info.store, readonly=False)
         if opened is not None:
             try:
@@ -196,6 +197,14 @@ class RecoveryRegistry:
             self._db.execute("DELETE FROM jobs WHERE id = ? AND (held = 0 OR ?)", (info.id, info.live))
 
     # -- internals -------------------------------------------------------------------------------------
+    def _silent(self, info: JobInfo) -> bool:
+        """Whether a held job's heartbeat is older than the lease (stale, or a live owner gone quiet)."""
+        return info.heartbeat_age_s > self.lease_s
+
+    def _takeable(self, info: JobInfo, force: bool) -> bool:
+        """Whether ``force`` may take a held job from its runner: only once its heartbeat is past the lease."""
+        return force and self._silent(info)
+
     def _row(self, job_id: str) -> Any:
         with self._lock:
             row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
@@ -262,11 +271,14 @@ class RecoveryRegistry:
                  tracker.job_id, tracker.claim))
 
 
-def conflict_sentence(info: JobInfo, verb: str = "resumed or retried") -> str:
-    """Why a live job cannot be taken: where it runs and how fresh its heartbeat is."""
+def conflict_sentence(info: JobInfo, verb: str = "resumed or retried", *, silent: bool = False) -> str:
+    """Why a live job cannot be taken: where it runs and how fresh its heartbeat is (``silent``: older than
+    the lease, so ``--force`` may take it)."""
     where = info.owner.describe()
     age = info.heartbeat_age_s
     if info.status == "stale":
-        return (f"Job {info.id} may still be running in {where} (its owner cannot vouch for it and its last "
+        return (f"Job {info.id} may still be running in {where} (its owner cannot be asked and its last "
                 f"heartbeat is {human_age(age)} old), so it cannot be {verb} here without --force.")
-    return f"Job {info.id} is {info.status} in {where} (last heartbeat {human_age(age)} ago), so it cannot be {verb} here."
+    force = " without --force" if silent else ""
+    return (f"Job {info.id} is {info.status} in {where} (last heartbeat {human_age(age)} ago), so it cannot be "
+            f"{verb} here{force}.")

@@ -87,8 +87,10 @@ def test_owner_gone_is_failed_unaskable_owner_is_stale_never_failed(registry):
     assert registry.get(gone.job_id).status == "failed"  # recorded, not re-derived
     info = registry.get(remote.job_id)
     assert info.status == "stale" and "cannot be asked" in info.reason and info.live
-    info = registry.get(silent.job_id)
-    assert info.status == "stale" and "alive but silent" in info.reason
+    info = registry.get(silent.job_id)  # a live owner is never doubted: running, with its heartbeat's age
+    assert info.status == "running" and "alive but its last heartbeat is 24 h old" in info.reason and info.live
+    with pytest.raises(JobConflict, match="is running in .* cannot be resumed or retried here without --force"):
+        registry.resume(silent.job_id)
 
 
 def test_device_jobs_follow_the_bridge_answer(tmp_path):
@@ -96,9 +98,9 @@ def test_device_jobs_follow_the_bridge_answer(tmp_path):
     with RecoveryRegistry(tmp_path, lease_s=5, device_liveness=lambda dev, job: answers.get(job)) as registry:
         for name in ("alive", "gone", "unknown"):
             registry.start(small_job(), Owner.device("phone"), job_id=name)
-        age(registry, "alive", 60)  # alive but silent past the lease: stale
+        age(registry, "alive", 60)  # alive but silent past the lease: still running, the age said
         assert registry.get("gone").status == "failed" and "device phone ended" in registry.get("gone").reason
-        assert registry.get("alive").status == "stale"
+        assert registry.get("alive").status == "running" and "60 s old" in registry.get("alive").reason
         assert registry.get("unknown").status == "running"
         age(registry, "unknown", 60)
         assert registry.get("unknown").status == "stale"
