@@ -130,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
     source.check_bulk_allowed()
     job = DownloadJob(parse_region(args.region), parse_zooms(args.zoom), source, args.store, options_from_args(args))
     root = Root(resolve_root(args.root))
+    # a bad store name, or a store of another source, is refused before recovery records a job for it
+    root.open_or_create(job.store, source.url_template).close()
     checkpointer = _checkpointer(root, job, args.no_recovery)
     download = Download(job, root, checkpointer=checkpointer)
     if hasattr(checkpointer, "bind"):  # lets `fmtc-nb recovery cancel` stop this run

@@ -93,3 +93,13 @@ def test_downloads_can_opt_out_and_unknown_ids_are_one_sentence(tmp_path):
     for action in ("show", "resume", "cancel", "forget"):
         missing = fmtc(tmp_path, "recovery", action, "nope")
         assert missing.returncode == 2 and missing.stderr.startswith("fmtc-nb: error: There is no job 'nope'")
+
+
+def test_a_download_refused_for_its_store_records_no_job(tmp_path):
+    Root(tmp_path).create("k", "http://127.0.0.1:9/a/{z}/{x}/{y}.png")
+    for store in ("k", "../escape"):
+        done = fmtc(tmp_path, "download", "rect:5,45,10,50", "--zoom", "0-3", "--url",
+                    "http://127.0.0.1:9/b/{z}/{x}/{y}.png", "--store", store)
+        assert done.returncode == 2 and done.stderr.startswith("fmtc-nb: error: ") and "Traceback" not in done.stderr
+    with RecoveryRegistry(tmp_path) as registry:
+        assert registry.jobs() == []
