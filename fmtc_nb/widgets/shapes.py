@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fmtc_nb.errors import RegionError
+from fmtc_nb.geojson import region_from_geojson
 from fmtc_nb.regions import Circle, Corridor, MultiPolygon, MultiRegion, Polygon, Rectangle, Region
 
 #: Leaflet path style of shapes set from Python (the same blue as Geoman's own).
@@ -24,27 +25,29 @@ def _kind(feature: dict[str, Any]) -> str:
 
 
 def feature_to_region(feature: dict[str, Any], corridor_radius_m: float) -> Region:
-    """The region of one drawn feature; polylines without ``radius_m`` get ``corridor_radius_m`` metres."""
+    """The region of one drawn feature; polylines without ``radius_m`` get ``corridor_radius_m`` metres.
+
+    Geoman's own conventions are read here (a rectangle typed ``rectangle``, a circle's radius in metres in
+    its Leaflet style, the picker's corridor radius); the geometry itself goes through
+    :func:`fmtc_nb.geojson.region_from_geojson`, the one GeoJSON reader of the project."""
     geometry = feature.get("geometry") or {}
     coords = geometry.get("coordinates")
     props = feature.get("properties") or {}
-    kind, gtype = _kind(feature), geometry.get("type")
+    gtype = geometry.get("type")
     if gtype == "Point":
         radius_m = props.get("radius_m") or (props.get("style") or {}).get("radius")
         if not radius_m:
             raise RegionError("A drawn point needs a radius to be a circle region (draw a circle instead).")
-        return Circle(coords[0], coords[1], float(radius_m) / 1000.0)
-    if gtype == "LineString":
-        return Corridor(coords, float(props.get("radius_m") or corridor_radius_m))
-    if gtype == "Polygon" and kind == "rectangle":
+        props = {"radius_km": float(radius_m) / 1000.0}
+    elif gtype == "LineString":
+        props = {"radius_m": float(props.get("radius_m") or corridor_radius_m)}
+    elif gtype == "Polygon" and _kind(feature) == "rectangle":
         lons = [p[0] for p in coords[0]]
         lats = [p[1] for p in coords[0]]
         return Rectangle(min(lons), min(lats), max(lons), max(lats))
-    if gtype == "Polygon":
-        return Polygon(coords[0], coords[1:])
-    if gtype == "MultiPolygon":
-        return MultiPolygon(coords)
-    raise RegionError(f"A drawn {gtype or 'shape'} cannot be a region; draw a rectangle, circle, polygon or line.")
+    elif gtype not in ("Polygon", "MultiPolygon"):
+        raise RegionError(f"A drawn {gtype or 'shape'} cannot be a region; draw a rectangle, circle, polygon or line.")
+    return region_from_geojson({"type": "Feature", "properties": props, "geometry": geometry})
 
 
 def features_to_region(features: Sequence[dict[str, Any]], corridor_radius_m: float) -> Region | None:
