@@ -68,6 +68,14 @@ class ProgressRecorder:
             self.tiles[event.z, event.outcome] += 1
             self.bytes[event.z, event.outcome] += event.size
 
+    def done_by_zoom(self) -> dict[int, int]:
+        """Tiles with a final outcome so far, per zoom (zooms without any are absent)."""
+        done: dict[int, int] = defaultdict(int)
+        with self._lock:
+            for (z, _outcome), n in self.tiles.items():
+                done[z] += n
+        return dict(done)
+
     @property
     def last(self) -> dict[str, Any] | None:
         """The latest snapshot recorded (None before any)."""

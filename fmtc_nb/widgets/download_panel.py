@@ -137,10 +137,7 @@ class DownloadPanel:
 
     def _redraw_zooms(self) -> None:
         self._last_zoom_redraw = time.monotonic()
-        done: dict[int, int] = {}
-        with self.recorder._lock:
-            for (z, _outcome), n in self.recorder.tiles.items():
-                done[z] = done.get(z, 0) + n
+        done = self.recorder.done_by_zoom()
         for z, bar in self.zoom_bars.items():
             bar.value = min(done.get(z, 0), bar.max)
             self.zoom_labels[z].value = f"{done.get(z, 0):,} / {self.planned[z]:,}"

@@ -173,6 +173,7 @@ def test_download_panel_pause_resume_and_reports(server: object, tmp_path: Path)
     stats = Root(tmp_path).open("lausanne").stats()
     assert store_zoom_frame(stats)["tiles"].to_dict() == {z: n for z, n in panel.planned.items()}
     assert [bar.value for bar in panel.zoom_bars.values()] == list(panel.planned.values())
+    assert panel.recorder.done_by_zoom() == panel.planned
     frame = throughput_frame(panel.recorder)
     assert frame["attempted"].is_monotonic_increasing and frame["attempted"].iloc[-1] == final.attempted
     assert len(plot_progress(panel.recorder).get_lines()) == 2
