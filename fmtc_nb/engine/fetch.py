@@ -1,7 +1,12 @@
-"""One polite tile request: status, validated body and caching headers, classified into an outcome."""
+"""One polite tile request: status, validated body and caching headers, classified into an outcome.
+
+Used by the download engine, the estimator's prober and the store's caching proxy (which makes the request
+conditional with a stored tile's validators and gets ``not-modified`` back for a 304).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +22,8 @@ RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 @dataclass(frozen=True)
 class FetchResult:
-    """``kind`` is ok, negative or failed; ``retry_after_s`` is the server's wish in seconds, if any."""
+    """``kind`` is ok, not-modified (a 304 to a conditional request: no body), negative (404/410) or failed;
+    ``expires_at`` is epoch seconds (None: not said); ``retry_after_s`` is the server's wish in seconds, if any."""
 
     kind: str
     body: bytes = b""
@@ -40,20 +46,29 @@ def _retry_after(value: str | None) -> float | None:
             return None
 
 
-def _expires(headers: Mapping[str, str]) -> float | None:
-    cache = headers.get("Cache-Control", "")
-    for part in cache.split(","):
-        key, _, val = part.strip().partition("=")
-        if key == "max-age" and val.isdigit():
-            return time.time() + int(val)
+def expiry(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Epoch seconds when a response expires, from ``Cache-Control: max-age`` or ``Expires`` (None: not said);
+    ``now`` defaults to the current time."""
+    now = time.time() if now is None else now
+    for part in headers.get("Cache-Control", "").split(","):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "max-age" and value.strip().isdigit():
+            return now + int(value)
+    with contextlib.suppress(TypeError, ValueError, IndexError):
+        return parsedate_to_datetime(headers["Expires"]).timestamp() if "Expires" in headers else None
     return None
 
 
 async def fetch_tile(session: aiohttp.ClientSession, url: str, tile_format: str | None,
-                     proxy: str | None = None) -> FetchResult:
-    """GET ``url`` once; never raises for network trouble (it becomes a failed result)."""
+                     proxy: str | None = None, *, etag: str | None = None,
+                     last_modified: str | None = None) -> FetchResult:
+    """GET ``url`` once; never raises for network trouble (it becomes a failed result). ``etag`` /
+    ``last_modified`` (a stored copy's validators) make the request conditional (If-None-Match /
+    If-Modified-Since); then a 304 is a ``not-modified`` result, otherwise a 304 is a failure."""
+    conditional = {"If-None-Match": etag, "If-Modified-Since": last_modified}
+    headers = {name: value for name, value in conditional.items() if value} or None
     try:
-        async with session.get(url, proxy=proxy, allow_redirects=True) as resp:
+        async with session.get(url, proxy=proxy, allow_redirects=True, headers=headers) as resp:
             body = await resp.read()
             status = resp.status
             if status == 200:
@@ -61,7 +76,10 @@ async def fetch_tile(session: aiohttp.ClientSession, url: str, tile_format: str 
                 if problem:
                     return FetchResult("failed", reason=problem)
                 return FetchResult("ok", body, etag=resp.headers.get("ETag"),
-                                   last_modified=resp.headers.get("Last-Modified"), expires_at=_expires(resp.headers))
+                                   last_modified=resp.headers.get("Last-Modified"), expires_at=expiry(resp.headers))
+            if status == 304 and headers:
+                return FetchResult("not-modified", etag=resp.headers.get("ETag"),
+                                   last_modified=resp.headers.get("Last-Modified"), expires_at=expiry(resp.headers))
             if status in NEGATIVE_STATUSES:
                 return FetchResult("negative", reason=f"HTTP {status}")
             wait = _retry_after(resp.headers.get("Retry-After")) if status in RETRY_AFTER_STATUSES else None

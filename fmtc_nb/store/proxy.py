@@ -16,16 +16,15 @@ import contextlib
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from fmtc_nb.engine.validate import image_problem
+from fmtc_nb.engine.fetch import FetchResult, fetch_tile
 from fmtc_nb.errors import StoreError
 from fmtc_nb.source import TileSource
 from fmtc_nb.store.formats import MIME, sniff_format
@@ -34,29 +33,6 @@ from fmtc_nb.store.records import TileRecord
 from fmtc_nb.store.root import Root
 
 MAX_ZOOM = 30
-
-
-@dataclass(frozen=True)
-class OriginAnswer:
-    """The origin's answer: ``kind`` is ok, not-modified, negative (404/410) or failed."""
-
-    kind: str
-    body: bytes = b""
-    etag: str | None = None
-    last_modified: str | None = None
-    expires_at: float | None = None
-    reason: str | None = None
-
-
-def expiry(headers: Mapping[str, str], now: float) -> float | None:
-    """Epoch seconds when a response expires, from ``Cache-Control: max-age`` or ``Expires`` (None: not said)."""
-    for part in headers.get("Cache-Control", "").split(","):
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "max-age" and value.strip().isdigit():
-            return now + int(value)
-    with contextlib.suppress(TypeError, ValueError, IndexError):
-        return parsedate_to_datetime(headers["Expires"]).timestamp() if "Expires" in headers else None
-    return None
 
 
 def _http_date(value: str | None) -> float | None:
@@ -100,7 +76,7 @@ class CachingProxy:
             raise StoreError(f"The store {name!r} records no tile source; give --source URL or use --mode cache-only.")
         self.source = TileSource(url) if url else None
         self.tile_format = self.store.metadata().get("format") if self.source else None
-        self._inflight: dict[tuple[int, int, int], asyncio.Future[OriginAnswer]] = {}
+        self._inflight: dict[tuple[int, int, int], asyncio.Future[FetchResult]] = {}
         self.hits = self.misses = 0
         self._pending = [0, 0]
         self._used: set[tuple[int, int, int]] = set()
@@ -137,38 +113,21 @@ class CachingProxy:
             self._used.add(key)
 
     # -- origin ---------------------------------------------------------------------------------------
-    async def _ask_origin(self, z: int, x: int, y: int, stored: TileRecord | None) -> OriginAnswer:
+    async def _ask_origin(self, z: int, x: int, y: int, stored: TileRecord | None) -> FetchResult:
+        """One request to the origin, conditional when a stored copy has validators; bodies are checked
+        (an HTML error page or a cut-off image never lands in the store)."""
         assert self.source is not None and self._session is not None
-        headers = {}
-        if stored is not None and stored.etag:
-            headers["If-None-Match"] = stored.etag
-        if stored is not None and stored.last_modified:
-            headers["If-Modified-Since"] = stored.last_modified
-        try:
-            async with self._session.get(self.source.url(z, x, y), headers=headers) as resp:
-                body = await resp.read()
-                now = time.time()
-                if resp.status == 304 and stored is not None:
-                    return OriginAnswer("not-modified", etag=resp.headers.get("ETag"),
-                                        expires_at=expiry(resp.headers, now))
-                if resp.status == 200:
-                    problem = image_problem(body, self.tile_format)
-                    if problem:  # an HTML error page or a cut-off image never lands in the store
-                        return OriginAnswer("failed", reason=problem)
-                    return OriginAnswer("ok", body, resp.headers.get("ETag"), resp.headers.get("Last-Modified"),
-                                        expiry(resp.headers, now))
-                kind = "negative" if resp.status in (404, 410) else "failed"
-                return OriginAnswer(kind, reason=f"HTTP {resp.status}")
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return OriginAnswer("failed", reason=f"{type(exc).__name__}: {exc}"[:200])
+        return await fetch_tile(self._session, self.source.url(z, x, y), self.tile_format,
+                                etag=stored.etag if stored else None,
+                                last_modified=stored.last_modified if stored else None)
 
-    async def _ask_once(self, z: int, x: int, y: int, stored: TileRecord | None) -> OriginAnswer:
+    async def _ask_once(self, z: int, x: int, y: int, stored: TileRecord | None) -> FetchResult:
         """Ask the origin, sharing one request among concurrent requests for the same tile."""
         key = (z, x, y)
         pending = self._inflight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
-        future: asyncio.Future[OriginAnswer] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[FetchResult] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
             answer = await self._ask_origin(z, x, y, stored)

@@ -57,6 +57,14 @@ class FaultServer:
             body = b"\x1a" + bytes([len(name)]) + name
         if action in ("ok", "sea"):
             return web.Response(body=body, content_type="image/png", headers={"ETag": f'"{z}-{x}-{y}"'})
+        if action == "revalidate":  # caching headers, and 304 to a matching If-None-Match or any If-Modified-Since
+            headers = {"ETag": f'"{z}-{x}-{y}"', "Last-Modified": "Tue, 03 Nov 2026 10:00:00 GMT",
+                       "Expires": "Wed, 04 Nov 2026 10:00:00 GMT"}
+            if request.headers.get("If-None-Match") == headers["ETag"] or "If-Modified-Since" in request.headers:
+                return web.Response(status=304, headers={**headers, "Cache-Control": "max-age=60"})
+            return web.Response(body=body, content_type="image/png", headers=headers)
+        if action == "304":
+            return web.Response(status=304)
         if action in ("404", "410", "500"):
             return web.Response(status=int(action), text="no")
         if action in ("429", "503"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import aiohttp
 import pytest
@@ -35,6 +36,32 @@ def test_each_fault_is_classified(fault_server, action, kind, reason):
     if action in ("429", "503"):
         assert result.retry_after_s == pytest.approx(0.3)
 
+
+
+def fetch_with(server, **validators):
+    async def go():
+        async with aiohttp.ClientSession() as session:
+            return await fetch_tile(session, server.url_template.format(z=3, x=1, y=2), None, **validators)
+
+    return asyncio.run(go())
+
+
+def test_conditional_requests_get_not_modified_with_fresh_caching_headers(fault_server):
+    server = fault_server(lambda z, x, y, n: "revalidate")
+    full = fetch_with(server)
+    assert full.kind == "ok" and full.body == tile_png(3, 1, 2)
+    assert full.last_modified == "Tue, 03 Nov 2026 10:00:00 GMT"
+    assert full.expires_at == pytest.approx(1793786400.0)  # from Expires: Wed, 04 Nov 2026 10:00:00 GMT
+    by_tag = fetch_with(server, etag=full.etag)
+    assert by_tag.kind == "not-modified" and by_tag.body == b"" and by_tag.etag == '"3-1-2"'
+    assert by_tag.expires_at == pytest.approx(time.time() + 60, abs=5)  # max-age wins over Expires
+    assert fetch_with(server, last_modified=full.last_modified).kind == "not-modified"
+    assert fetch_with(server, etag='"stale"').kind == "ok"
+
+
+def test_a_304_to_an_unconditional_request_is_a_failure(fault_server):
+    result = fetch_with(fault_server(lambda z, x, y, n: "304"))
+    assert (result.kind, result.reason) == ("failed", "HTTP 304")
 
 def test_validation_accepts_whole_images_only():
     png = tile_png(1, 0, 0)
