@@ -16,9 +16,7 @@ import io
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +24,10 @@ from pathlib import Path
 
 import aiohttp
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.estimate.pyramid import nginx_serving  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "engine.json"
 WORLD = "rect:-180,-85.05,180,85.05"
@@ -40,7 +42,8 @@ def _png(size: int, seed: int) -> bytes:
 
 
 def make_pyramid(root: Path, zooms: range) -> int:
-    """Tiles of mixed sizes (about 0.1 to 30 KB), hard-linked from a few distinct PNG files; returns the count."""
+    """Tiles of mixed sizes (about 0.1 to 30 KB), hard-linked from a few distinct PNG files, and ``sea.png``
+    for the tiles beyond (the --million run asks zoom 10 of a zoom-0 pyramid); returns the count."""
     bodies = [root / f"body{i}.png" for i in range(6)]
     for i, (path, size) in enumerate(zip(bodies, (4, 16, 32, 48, 64, 96), strict=True)):
         path.write_bytes(_png(size, i))
@@ -52,24 +55,8 @@ def make_pyramid(root: Path, zooms: range) -> int:
             for y in range(1 << z):
                 os.link(bodies[(x * 7 + y * 13 + z) % len(bodies)], folder / f"{y}.png")
                 count += 1
-    (root / "fallback.png").write_bytes(_png(8, 99))
+    (root / "sea.png").write_bytes(_png(8, 99))  # nginx_serving answers tiles beyond the pyramid with it
     return count
-
-
-def start_nginx(workdir: Path, pyramid: Path, fallback: bool) -> tuple[int, Path]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    miss = "/fallback.png" if fallback else "=404"
-    conf = workdir / "nginx.conf"
-    conf.write_text(
-        f"worker_processes 1; pid {workdir}/nginx.pid; error_log {workdir}/error.log; daemon on;\n"
-        "events { worker_connections 1024; }\n"
-        f"http {{ access_log off; server {{ listen 127.0.0.1:{port}; root {pyramid}; "
-        f"location / {{ try_files $uri {miss}; }} }} }}\n")
-    subprocess.run(["/usr/sbin/nginx", "-c", str(conf), "-p", str(workdir)], check=True, capture_output=True)
-    time.sleep(0.3)
-    return port, workdir / "nginx.pid"
 
 
 async def bare_loop(template: str, tiles: list[tuple[int, int, int]], parallel: int) -> float:
@@ -156,9 +143,7 @@ def main() -> int:
         pyramid.mkdir()
         zooms = range(0, 8)
         count = make_pyramid(pyramid, zooms if not args.million else range(0, 1))
-        port, pidfile = start_nginx(tmpdir, pyramid, fallback=args.million)
-        template = f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"
-        try:
+        with nginx_serving(pyramid) as template:
             if args.million:
                 peak = [rss_mb()]
                 last = [0.0]
@@ -197,8 +182,6 @@ def main() -> int:
                             "SQLite commits (one transaction per 1,000 tiles). cpu_us_per_tile is this process's CPU "
                             "time (all threads, store included) per tile: less sensitive to other load.",
                 }
-        finally:
-            subprocess.run(["kill", pidfile.read_text().strip()], check=False)
     store_module = sys.modules.get("fmtc_nb.store")
     results["store_impl"] = getattr(store_module, "__file__", None) or "stand-in store (fmtc_nb.store not landed yet)"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
