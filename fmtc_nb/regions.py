@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from fmtc_nb.cover import Spans, empty_spans, merge_spans, union_spans
+from fmtc_nb.cover import Spans, TileCover, empty_spans, merge_spans, union_spans
 from fmtc_nb.errors import RegionError
 from fmtc_nb.tilemath import EARTH_RADIUS_M, MAX_LAT, lat_to_unit, lon_to_unit, unit_to_lat, unit_to_lon
 
@@ -31,6 +31,17 @@ def _check_point(lon: float, lat: float) -> Point:
     if not -180.0 - 1e-9 <= lon <= 180.0 + 1e-9:
         raise RegionError(f"Longitude {lon} is beyond +-180 degrees.")
     return min(180.0, max(-180.0, lon)), min(90.0, max(-90.0, lat))
+
+
+def _check_radius(value: Any, what: str, unit: str) -> float:
+    """``value`` as a positive finite float; RegionError naming ``what`` (e.g. "Circle radius") otherwise."""
+    try:
+        r = float(value)
+    except (TypeError, ValueError):
+        raise RegionError(f"{what} {value!r} is not a number.") from None
+    if not (r > 0 and math.isfinite(r)):
+        raise RegionError(f"{what} must be positive, got {value} {unit}.")
+    return r
 
 
 class Region:
@@ -53,14 +64,10 @@ class Region:
 
     def count(self, zooms: Any) -> dict[int, int]:
         """Exact number of tiles per zoom, without enumerating them."""
-        from fmtc_nb.cover import TileCover
-
         return TileCover(self, zooms).counts
 
     def tiles(self, zooms: Any, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, int]]:
         """Yield (z, x, y) ordered by zoom, y, x; ``start``/``end`` are 0-based half-open indexes."""
-        from fmtc_nb.cover import TileCover
-
         return TileCover(self, zooms).tiles(start, end)
 
 
@@ -330,7 +337,7 @@ class MultiRegion(Region):
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         b = np.array([r.bounds for r in self.regions])
-        if any(r.bounds[0] > r.bounds[2] for r in self.regions):
+        if (b[:, 0] > b[:, 2]).any():  # a part crosses the antimeridian
             return -180.0, float(b[:, 1].min()), 180.0, float(b[:, 3].max())
         return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
 
@@ -403,13 +410,7 @@ class Circle(Region):
 
     def __init__(self, lon: float, lat: float, radius_km: float) -> None:
         self.lon, self.lat = _check_point(lon, lat)
-        try:
-            r = float(radius_km)
-        except (TypeError, ValueError):
-            raise RegionError(f"Circle radius {radius_km!r} is not a number.") from None
-        if not (r > 0 and math.isfinite(r)):
-            raise RegionError(f"Circle radius must be positive, got {radius_km} km.")
-        self.radius_km = r
+        self.radius_km = r = _check_radius(radius_km, "Circle radius", "km")
         self._d = min(r * 1000.0 / EARTH_RADIUS_M, math.pi)  # angular radius, radians
 
     @property
@@ -544,12 +545,7 @@ class Corridor(Region):
         pts = [_check_point(*p[:2]) for p in path]
         if len(pts) < 2:
             raise RegionError("A corridor path needs at least 2 points.")
-        try:
-            r = float(radius_m)
-        except (TypeError, ValueError):
-            raise RegionError(f"Corridor radius {radius_m!r} is not a number.") from None
-        if not (r > 0 and math.isfinite(r)):
-            raise RegionError(f"Corridor radius must be positive, got {radius_m} m.")
+        r = _check_radius(radius_m, "Corridor radius", "m")
         self.path, self.radius_m = pts, r
         arr = np.array(pts)
         self._ux, self._uy = _snap(lon_to_unit(arr[:, 0])), _snap(lat_to_unit(arr[:, 1]))

@@ -246,3 +246,18 @@ def test_output_into_a_closed_pipe_is_not_an_error():
     proc.stdout.close()  # nobody reads: the first write fails with EPIPE
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 0 and err == ""
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Circle(0, 0, "big"), "Circle radius 'big' is not a number."),
+        (lambda: Circle(0, 0, float("inf")), "Circle radius must be positive, got inf km."),
+        (lambda: Corridor([(0, 0), (1, 1)], None), "Corridor radius None is not a number."),
+        (lambda: Corridor([(0, 0), (1, 1)], -3), "Corridor radius must be positive, got -3 m."),
+    ],
+)
+def test_bad_radius_is_one_sentence_naming_it(make, message):
+    with pytest.raises(RegionError) as info:
+        make()
+    assert str(info.value) == message
