@@ -100,8 +100,3 @@ def example_region() -> Region:
     """The bundled example region: Lake Geneva and the western Swiss Alps."""
     text = (Path(__file__).parent / "data" / "example_region.geojson").read_text(encoding="utf-8")
     return region_from_geojson(json.loads(text))
-
-
-def to_geojson(region: Region) -> dict[str, Any]:
-    """GeoJSON (dict) of a region."""
-    return region.to_geojson()

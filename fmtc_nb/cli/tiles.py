@@ -30,10 +30,7 @@ def run(args: argparse.Namespace) -> int:
     if args.start < 0 or (args.end is not None and args.end < 0):
         raise RegionError("--start and --end must be 0 or more.")
     cover = TileCover(parse_region(args.region), parse_zooms(args.zoom))
-    out = sys.stdout
-    try:
-        for z, x, y in cover.tiles(args.start, args.end):
-            out.write(f"{z}/{x}/{y}\n")
-    except BrokenPipeError:  # e.g. piped into head
-        return 0
+    out = sys.stdout  # a reader that stops early (head) is handled by fmtc_nb.cli.main
+    for z, x, y in cover.tiles(args.start, args.end):
+        out.write(f"{z}/{x}/{y}\n")
     return 0

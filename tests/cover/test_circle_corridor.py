@@ -6,10 +6,8 @@ import math
 
 import numpy as np
 import pytest
-import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shapely.geometry import Point as SPoint
 from shapely.geometry import Polygon as SPolygon
 from shapely.geometry import box
 
@@ -95,10 +93,6 @@ def test_corridor_matches_capsule_oracle(path, radius_m, z):
             assert ((z, x, y) in got) == (min(gaps) < 0), (z, x, y, gaps)
     assert judged > 0
     assert all(min(box(x, y, x + 1, y + 1).distance(s) - r for s, r in segs) < 1e-9 for _, x, y in got)
-
-
-def test_point_in_circle_oracle_sanity():
-    assert shapely.contains(SPoint(0, 0).buffer(1), SPoint(0.5, 0))
 
 
 @settings(max_examples=25, deadline=None)

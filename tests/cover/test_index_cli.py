@@ -239,9 +239,11 @@ def test_holes_inside_or_touching_the_shell_are_accepted():
         assert 0 < region.count(10)[10] < region_from_geojson({"type": "Polygon", "coordinates": [SQUARE]}).count(10)[10]
 
 
-def test_output_into_a_closed_pipe_is_not_an_error():
-    """`fmtc-nb count ... | head -1` style: the reader is gone before the table is written; no traceback."""
-    proc = subprocess.Popen([sys.executable, "-m", "fmtc_nb", "count", "rect:0,0,10,10", "--zoom", "0-22"],
+@pytest.mark.parametrize("command", ["count", "tiles"])
+def test_output_into_a_closed_pipe_is_not_an_error(command):
+    """`fmtc-nb count ... | head -1` style: the reader is gone before the output is written; no traceback."""
+    zoom = "0-22" if command == "count" else "0-12"
+    proc = subprocess.Popen([sys.executable, "-m", "fmtc_nb", command, "rect:0,0,10,10", "--zoom", zoom],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     proc.stdout.close()  # nobody reads: the first write fails with EPIPE
     err = proc.stderr.read()
