@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -224,17 +223,8 @@ class Download:
                                       opts.proxy)
             if result.kind != "failed" or self._cancel.is_set():
                 return result.body if result.kind == "ok" else None
-            await self._sleep(self._backoff(attempt, result))
+            await self._sleep(opts.backoff_delay(attempt, result.retry_after_s))
         return None
-
-    def _backoff(self, attempt: int, result: FetchResult) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (from 1): exponential with jitter, at least
-        the server's Retry-After, at most ``max_backoff_s``."""
-        opts = self.job.options
-        delay = opts.backoff_s * 2 ** (attempt - 1) * (0.5 + random.random())
-        if result.retry_after_s is not None:
-            delay = max(delay, result.retry_after_s)
-        return min(delay, opts.max_backoff_s)
 
     async def _pump(self, session: aiohttp.ClientSession, store: Any, tiles: Iterator[Tile], sea: bytes | None) -> None:
         """``parallel`` workers share the tile stream directly (no queue: less overhead per tile)."""
@@ -284,7 +274,7 @@ class Download:
             self._event(tile, "retry", reason=result.reason)
             self._c["retries_queued"] += 1
             try:
-                await self._sleep(self._backoff(attempt, result))
+                await self._sleep(opts.backoff_delay(attempt, result.retry_after_s))
             finally:
                 self._c["retries_queued"] -= 1
 

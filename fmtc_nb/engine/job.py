@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -55,6 +56,14 @@ class DownloadOptions:
                 raise SourceError(f"The option {name} = {getattr(self, name)!r} is not a positive number of seconds.")
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise SourceError(f"The batch size {self.batch_size!r} is not a whole number of at least 1.")
+
+    def backoff_delay(self, attempt: int, retry_after_s: float | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (from 1): ``backoff_s`` doubling per attempt
+        with jitter (x0.5-1.5), at least the server's Retry-After, at most ``max_backoff_s``."""
+        delay = self.backoff_s * 2 ** (attempt - 1) * (0.5 + random.random())
+        if retry_after_s is not None:
+            delay = max(delay, retry_after_s)
+        return min(delay, self.max_backoff_s)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict."""

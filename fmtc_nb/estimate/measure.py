@@ -1,15 +1,14 @@
 """Measure sampled tiles on the real source: size, body hash and response time, with the engine's politeness.
 
 Requests go through :func:`fmtc_nb.engine.fetch.fetch_tile` with the source's headers (User-Agent naming
-fmtc-nb), the engine's token bucket for the rate limit, and retries that wait at least the server's
-Retry-After.
+fmtc-nb), the engine's token bucket for the rate limit, and retries paced by the engine's
+:meth:`~fmtc_nb.engine.job.DownloadOptions.backoff_delay` (at least the server's Retry-After).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,5 +101,4 @@ class Prober:
                                    .digest(), spent, attempts)
             if result.kind == "negative" or attempts > opts.retries:
                 return Measurement(z, x, y, result.kind, 0, None, spent, attempts, result.reason)
-            delay = min(opts.backoff_s * 2 ** (attempts - 1) * (0.5 + random.random()), opts.max_backoff_s)
-            await asyncio.sleep(max(delay, result.retry_after_s or 0.0))
+            await asyncio.sleep(opts.backoff_delay(attempts, result.retry_after_s))

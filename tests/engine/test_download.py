@@ -187,6 +187,16 @@ def test_retry_after_is_honoured_and_backoff_grows(fault_server, tmp_path):
             assert gaps[0] >= 0.05 * 0.5 and gaps[1] >= 0.05 * 2 * 0.5  # exponential backoff with jitter
 
 
+
+def test_backoff_delay_doubles_with_jitter_waits_for_retry_after_and_is_capped():
+    opts = DownloadOptions(backoff_s=1.0, max_backoff_s=10.0)
+    for attempt in (1, 2, 3):
+        delays = [opts.backoff_delay(attempt) for _ in range(50)]
+        assert all(0.5 * 2 ** (attempt - 1) <= d <= 1.5 * 2 ** (attempt - 1) for d in delays)
+        assert len(set(delays)) > 1  # jittered
+    assert all(opts.backoff_delay(1, 4.0) >= 4.0 for _ in range(20))
+    assert opts.backoff_delay(1, 3600.0) == opts.backoff_delay(8) == 10.0
+
 def test_sea_probe_is_retried_even_without_tile_retries(fault_server, tmp_path):
     sea_xy = sea_tile()[1:]
 
