@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fmtc_nb.errors import StoreError
+from fmtc_nb.store.schema import MBTILES_APPLICATION_ID
 from fmtc_nb.store.store import Store, tms_row
 
 FORMATS = ("mbtiles", "pmtiles", "dir")
@@ -68,7 +69,7 @@ def _to_mbtiles(store: Store, path: Path) -> int:
     """A standalone MBTiles 1.3 with a real ``tiles`` table (what every reader and writer expects)."""
     db = sqlite3.connect(path, isolation_level=None)
     try:
-        db.execute("PRAGMA application_id = 1297105496")
+        db.execute(f"PRAGMA application_id = {MBTILES_APPLICATION_ID}")
         db.executescript(
             "CREATE TABLE metadata (name TEXT NOT NULL PRIMARY KEY, value TEXT);"
             "CREATE TABLE tiles (zoom_level INTEGER NOT NULL, tile_column INTEGER NOT NULL, "
@@ -125,9 +126,10 @@ def _to_dir(store: Store, path: Path) -> int:
     """``z/x/y.<format>`` files (XYZ rows) plus ``metadata.json``."""
     import json
 
-    ext = store.metadata().get("format") or "bin"
+    meta = store.metadata()
+    ext = meta.get("format") or "bin"
     path.mkdir()
-    (path / "metadata.json").write_text(json.dumps(store.metadata(), indent=2, sort_keys=True))
+    (path / "metadata.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
     count = 0
     for record in store.iter_tiles():
         folder = path / str(record.z) / str(record.x)
