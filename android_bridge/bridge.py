@@ -7,7 +7,6 @@ the previous process; :meth:`stop` leaves running jobs paused and resumable.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +21,7 @@ from android_bridge.jobs import JobManager
 from android_bridge.pairing import PairingCode, PairingCodes
 from android_bridge.platform.base import Platform
 from android_bridge.recovery_link import RecoveryLink
-from android_bridge.statefile import read_state
+from android_bridge.statefile import read_state, write_json_atomically
 from android_bridge.tokens import TokenStore
 
 
@@ -33,7 +32,7 @@ def device_id(state_dir: Path) -> str:
     if known:
         return known
     ident = f"device-{secrets.token_hex(6)}"
-    path.write_text(json.dumps({"device_id": ident}))
+    write_json_atomically(path, {"device_id": ident})
     return ident
 
 

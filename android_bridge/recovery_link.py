@@ -14,8 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from android_bridge.platform.virtual import write_json_atomically
-from android_bridge.statefile import read_state
+from android_bridge.statefile import read_state, write_json_atomically
 from fmtc_nb.engine import DownloadJob
 from fmtc_nb.errors import RecoveryError
 from fmtc_nb.recovery import Owner, RecoveryRegistry

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import os
 import secrets
 import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from android_bridge.statefile import read_state
+from android_bridge.statefile import read_state, write_json_atomically
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,4 @@ class TokenStore:
             return list(self._clients)
 
     def _save(self) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump({"clients": [asdict(c) for c in self._clients]}, f, indent=1)
-        os.replace(tmp, self.path)
+        write_json_atomically(self.path, {"clients": [asdict(c) for c in self._clients]}, mode=0o600)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from android_bridge.platform.base import DeviceInfo, Notification
+from android_bridge.statefile import write_json_atomically
 
 SCREEN_FILE = "screen.json"
 SETTINGS_FILE = "virtual_settings.json"
@@ -35,13 +36,6 @@ class VirtualSettings:
     battery_optimisation_ignored: bool = False
     notifications_allowed: bool = True
     user_accepts_requests: bool = True  # what the simulated user answers to permission / exemption prompts
-
-
-def write_json_atomically(path: Path, data: Any) -> None:
-    """Replace ``path`` with ``data`` as JSON so a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
 
 
 def read_settings(state_dir: str | os.PathLike[str]) -> VirtualSettings:
