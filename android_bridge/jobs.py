@@ -287,9 +287,7 @@ class JobManager:
         self.row(job_id)
         try:
             self.link.cancel(job_id)
-        except JobConflict as exc:
-            raise ApiError(409, str(exc)) from None
-        except RecoveryError as exc:
+        except (JobConflict, RecoveryError) as exc:
             raise ApiError(409, str(exc)) from None
         return self.row(job_id)
 

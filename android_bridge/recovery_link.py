@@ -50,9 +50,8 @@ class RecoveryLink:
 
     def resume(self, job_id: str) -> tuple[DownloadJob, Any]:
         """Claim a stopped job for this device; JobConflict while another runner holds it."""
-        info = self.registry.get(job_id)
-        job, tracker = self.registry.resume(info.id, self.owner)
-        self.intend(info.id, paused=False)
+        job, tracker = self.registry.resume(job_id, self.owner)
+        self.intend(tracker.job_id, paused=False)
         return job, tracker
 
     # -- the ledger of jobs meant to run ---------------------------------------------------------------------
