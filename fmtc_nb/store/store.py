@@ -107,10 +107,10 @@ class Store:
                                  f"'fmtc-nb store verify {self.name}' checks it.") from exc
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: committed at the end, rolled back on any error."""
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        """One transaction opened with ``begin``: committed at the end, rolled back on any error."""
         with self._using() as db:
-            db.execute("BEGIN IMMEDIATE")
+            db.execute(begin)
             try:
                 yield db
                 db.execute("COMMIT")
@@ -119,15 +119,13 @@ class Store:
                     db.execute("ROLLBACK")
                 raise
 
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: every query inside sees the same committed state."""
-        with self._using() as db:
-            db.execute("BEGIN")
-            try:
-                yield db
-            finally:
-                db.execute("COMMIT")
+    def _write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A write transaction holding the write lock from its start (``BEGIN IMMEDIATE``)."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def _read(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A read transaction: every query inside sees the same committed state."""
+        return self._transaction("BEGIN")
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -186,7 +184,7 @@ class Store:
         first = next_blob_id(db)
         new = {data: first + i for i, data in enumerate(d for d in bodies if d not in existing)}
         ids = existing | new
-        rows = [(r.z, (1 << r.z) - 1 - r.y, r.x, ids[r.data], len(r.data), r.fetched_at, now, r.etag,
+        rows = [(r.z, tms_row(r.z, r.y), r.x, ids[r.data], len(r.data), r.fetched_at, now, r.etag,
                  r.last_modified, r.expires_at) for r in records]
         refs: dict[int, int] = {}
         for row in rows:
