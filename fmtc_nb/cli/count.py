@@ -21,9 +21,8 @@ def run(args: argparse.Namespace) -> int:
     """Print the per-zoom counts of args.region; returns the exit code."""
     from fmtc_nb.cover import TileCover
     from fmtc_nb.regions import parse_region
-    from fmtc_nb.zooms import parse_zooms
 
-    cover = TileCover(parse_region(args.region), parse_zooms(args.zoom))
+    cover = TileCover(parse_region(args.region), args.zoom)  # TileCover parses the zooms
     if args.json:
         print(json.dumps({"counts": {str(z): n for z, n in cover.counts.items()}, "total": cover.total}))
         return 0

@@ -25,11 +25,10 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.cover import TileCover
     from fmtc_nb.errors import RegionError
     from fmtc_nb.regions import parse_region
-    from fmtc_nb.zooms import parse_zooms
 
     if args.start < 0 or (args.end is not None and args.end < 0):
         raise RegionError("--start and --end must be 0 or more.")
-    cover = TileCover(parse_region(args.region), parse_zooms(args.zoom))
+    cover = TileCover(parse_region(args.region), args.zoom)  # TileCover parses the zooms
     out = sys.stdout  # a reader that stops early (head) is handled by fmtc_nb.cli.main
     for z, x, y in cover.tiles(args.start, args.end):
         out.write(f"{z}/{x}/{y}\n")
