@@ -17,6 +17,9 @@ from fmtc_nb.errors import StoreError
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``store`` command and its subcommands."""
+    from fmtc_nb.store.export import FORMATS
+    from fmtc_nb.store.importer import CONFLICTS
+
     p = subparsers.add_parser("store", help="list, inspect, export, import and maintain tile stores")
     sub = p.add_subparsers(dest="store_command", metavar="SUBCOMMAND")
     sub.required = True
@@ -37,13 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q = add("export", _export, "export a store as MBTiles, PMTiles or a z/x/y directory")
     q.add_argument("name")
     q.add_argument("out", help="output file (or directory for --format dir)")
-    q.add_argument("--format", choices=("mbtiles", "pmtiles", "dir"), default=None,
+    q.add_argument("--format", choices=FORMATS, default=None,
                    help="default: from OUT's extension (.mbtiles, .pmtiles), else dir")
     q.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     q = add("import", _import, "import an MBTiles or PMTiles file made by any tool")
     q.add_argument("file")
     q.add_argument("--as", dest="as_name", default=None, help="store name (default: the file name)")
-    q.add_argument("--on-conflict", choices=("skip", "replace", "rename", "merge"), default=None,
+    q.add_argument("--on-conflict", choices=CONFLICTS, default=None,
                    help="what to do if the store exists (default: refuse)")
     q = add("rename", _rename, "rename a store")
     q.add_argument("name")
