@@ -23,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _common import save_results  # noqa: E402
+
 from android_bridge.config import BridgeConfig  # noqa: E402
 from android_bridge.launcher import VirtualDeviceProcess  # noqa: E402
 from fmtc_nb.cover import TileCover  # noqa: E402
@@ -32,7 +34,6 @@ from fmtc_nb.regions import parse_region  # noqa: E402
 from fmtc_nb.tileserver import start_server  # noqa: E402
 from fmtc_nb.zooms import parse_zooms  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results" / "bridge.json"
 REGION, ZOOMS = "rect:5.9,45.8,10.5,47.8", "0-13"
 KILLS = 5
 
@@ -99,8 +100,7 @@ def main() -> None:
         server.stop()
     out = {"benchmark": "bridge", "command": "python benchmarks/bench_bridge.py", "cpu_count": os.cpu_count(),
            "flush_interval_s": BridgeConfig.flush_interval_s, "batch_size": BridgeConfig.batch_size, "rounds": rounds}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2) + "\n")
+    save_results("bridge", out)
     print(json.dumps(out, indent=2))
 
 

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from _common import save_results
+
 import fmtc_nb
 from fmtc_nb.cover import TileCover
 from fmtc_nb.regions import region_from_geojson
@@ -21,7 +23,6 @@ from fmtc_nb.regions import region_from_geojson
 RUNS = 5
 COUNTRIES = ("Brazil", "France", "Norway")
 DATA = Path(fmtc_nb.__file__).parent / "data" / "naturalearth_110m_countries.geojson"
-OUT = Path(__file__).parent / "results" / "cover.json"
 
 STREAM_CHILD = """
 import resource, sys
@@ -83,9 +84,7 @@ def main() -> None:
     }
     print("streaming", results["streaming"])
     results["bench_process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(results, indent=2) + "\n")
-    print("wrote", OUT)
+    print("wrote", save_results("cover", results))
 
 
 if __name__ == "__main__":

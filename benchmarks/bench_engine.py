@@ -27,9 +27,10 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _common import load_results, save_results  # noqa: E402
+
 from tests.estimate.pyramid import nginx_serving  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results" / "engine.json"
 WORLD = "rect:-180,-85.05,180,85.05"
 
 
@@ -130,10 +131,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--parallel", type=int, default=16)
     args = parser.parse_args()
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results = load_results("engine")
     if args.demo:
         results["demo"] = demo_run(args.runs)
-        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        save_results("engine", results)
         print(json.dumps(results["demo"], indent=2))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -184,8 +185,7 @@ def main() -> int:
                 }
     store_module = sys.modules.get("fmtc_nb.store")
     results["store_impl"] = getattr(store_module, "__file__", None) or "stand-in store (fmtc_nb.store not landed yet)"
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save_results("engine", results)
     print(json.dumps(results, indent=2))
     return 0
 

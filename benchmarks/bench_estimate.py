@@ -24,6 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _common import save_results  # noqa: E402
+
 from fmtc_nb.cover import TileCover  # noqa: E402
 from fmtc_nb.estimate import Measurement, estimate, estimate_with  # noqa: E402
 from fmtc_nb.regions import parse_region  # noqa: E402
@@ -31,7 +33,6 @@ from fmtc_nb.tileserver import running_server  # noqa: E402
 from tests.estimate.pyramid import REGION, SMALL_ISLANDS, ZOOMS, build_pyramid, nginx_serving  # noqa: E402
 from tests.estimate.truth import fetch_truth  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results" / "estimate.json"
 RUNS = 40
 
 
@@ -131,8 +132,7 @@ def main() -> None:
         "pyramid_78pct_sea": pyramid_cases(SMALL_ISLANDS, [None, 400, 1000], "harsh"),
         "demo_server_greece": demo_case(),
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save_results("estimate", results)
     print(json.dumps(results, indent=2))
 
 

@@ -8,7 +8,6 @@ Each run gets a fresh FMTC_NB_ROOT. The machine is shared, so expect noise; the 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -17,11 +16,11 @@ import time
 from pathlib import Path
 
 import nbformat
+from _common import save_results
 from nbclient import NotebookClient
 
 HERE = Path(__file__).resolve().parent
 NOTEBOOKS = HERE.parent / "notebooks"
-OUT = HERE / "results" / "notebooks.json"
 TARGET_S = 120.0
 
 
@@ -47,9 +46,7 @@ def main(argv: list[str] | None = None) -> int:
                                            "max_s": round(max(times), 1), "within_target": max(times) < TARGET_S}
         print(path.name, results["notebooks"][path.name], flush=True)
     results["load_average_1m"] = round(os.getloadavg()[0], 2)
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(results, indent=2) + "\n")
-    print("wrote", OUT)
+    print("wrote", save_results("notebooks", results))
     return 0
 
 

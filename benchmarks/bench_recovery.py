@@ -27,11 +27,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _common import load_results, save_results  # noqa: E402
+
 from fmtc_nb.store import Root  # noqa: E402
 from fmtc_nb.tileserver import start_server  # noqa: E402
 from tests.recovery.killcycle import kill_cycles  # noqa: E402
 
-RESULTS = REPO / "benchmarks" / "results" / "recovery.json"
 REGION, LATENCY_S = "rect:-10,35,30,60", 0.01
 
 
@@ -103,11 +104,10 @@ def main() -> None:
     parser.add_argument("--checkpoint-cost", action="store_true", help="only measure the checkpoint cost per batch")
     args = parser.parse_args()
     if args.checkpoint_cost:
-        out = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        out = load_results("recovery")
         out["checkpoint_cost"] = checkpoint_cost()
         out["checkpoint_cost_command"] = "python benchmarks/bench_recovery.py --checkpoint-cost"
-        RESULTS.write_text(json.dumps(out, indent=2) + "\n")
-        print(f"wrote {RESULTS}")
+        print(f"wrote {save_results('recovery', out)}")
         return
     rows = []
     for parallel in args.parallel:
@@ -123,9 +123,7 @@ def main() -> None:
                  "(<= flush_interval_s x tiles/s, <= batch_size); nothing committed is fetched again"),
         "by_parallel": rows, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(out, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
+    print(f"wrote {save_results('recovery', out)}")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,11 @@ import random
 import statistics
 import tempfile
 import time
-from pathlib import Path
+
+from _common import save_results
 
 from fmtc_nb.store import Root, TileRecord
 
-RESULTS = Path(__file__).parent / "results" / "store.json"
 BATCH = 1000
 Z = 20
 
@@ -104,8 +104,7 @@ def main() -> None:
         "note": "2 shared cores; each batch is one IMMEDIATE transaction with a checkpoint upsert, WAL, "
                 "synchronous=NORMAL. Rates are medians over batches; per CPU second excludes waiting for the CPU.",
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save_results("store", results)
     print(json.dumps(results, indent=2))
 
 
