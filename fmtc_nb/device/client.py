@@ -205,15 +205,17 @@ class DeviceClient:
 
 
 def check_mbtiles(path: Path) -> None:
-    """Raise StoreError unless ``path`` is an intact SQLite file with the MBTiles tables."""
+    """Raise StoreError unless ``path`` is an intact SQLite file holding an fmtc-nb store (MBTiles tables
+    included), i.e. one the local root can open: checked before it replaces anything."""
+    from fmtc_nb.store.schema import is_fmtc_store
+
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            ok = db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-            names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+            ok = db.execute("PRAGMA quick_check").fetchone()[0] == "ok" and is_fmtc_store(db)
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"The pulled file is not a valid SQLite database ({exc}).") from None
-    if not ok or not {"metadata", "tiles"} <= names:
-        raise StoreError("The pulled file is not an intact MBTiles store (integrity or schema check failed).")
+    if not ok:
+        raise StoreError("The pulled file is not an intact fmtc-nb store (integrity or schema check failed).")

@@ -175,3 +175,37 @@ def test_a_hand_edited_settings_file_that_is_not_json_gives_the_defaults(tmp_pat
     assert read_settings(tmp_path) == VirtualSettings()
     (tmp_path / SETTINGS_FILE).write_text('{"battery_optimisation_ignored": true}')
     assert read_settings(tmp_path).battery_optimisation_ignored is True
+
+
+def test_state_files_are_written_whole_with_the_mode_asked(tmp_path):
+    import stat
+
+    from android_bridge.statefile import read_state, write_json_atomically
+
+    path = tmp_path / "secret.json"
+    path.write_text("{}")
+    path.chmod(0o644)
+    write_json_atomically(path, {"a": [1, 2]}, mode=0o600)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and read_state(path, dict, dict) == {"a": [1, 2]}
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.json"], "no temporary file left behind"
+
+
+def test_a_pulled_file_must_be_an_intact_fmtc_store(tmp_path):
+    import sqlite3
+
+    from fmtc_nb.device.client import check_mbtiles
+    from fmtc_nb.errors import StoreError
+    from fmtc_nb.store import Root
+
+    Root(tmp_path).open_or_create("real", "http://127.0.0.1:1/{z}/{x}/{y}.png").close()
+    check_mbtiles(Root(tmp_path).store_path("real"))  # a store the local root opens passes
+    plain = tmp_path / "plain.mbtiles"  # MBTiles tables only: the local root could not open it
+    db = sqlite3.connect(plain)
+    db.executescript("CREATE TABLE metadata (name TEXT, value TEXT); CREATE TABLE tiles (zoom_level INTEGER, "
+                     "tile_column INTEGER, tile_row INTEGER, tile_data BLOB);")
+    db.close()
+    with pytest.raises(StoreError, match="not an intact fmtc-nb store"):
+        check_mbtiles(plain)
+    (tmp_path / "junk.mbtiles").write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="not a valid SQLite database"):
+        check_mbtiles(tmp_path / "junk.mbtiles")
