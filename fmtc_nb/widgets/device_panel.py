@@ -281,9 +281,9 @@ class DevicePanel:
         skipped = int(last.get("skipped_existing", 0)) + int(last.get("skipped_sea", 0))
         failed = int(job.get("tiles_failed") or 0)
         done = int(job.get("tiles_done") or 0)
+        # the shown totals themselves: the event's own "skipped"/"failed" (its run only) would win over parts
         return self._as_shown({**last, "status": job.get("status"), "tiles_done": done,
-                               "cached": max(done - failed - skipped, 0), "skipped_existing": skipped,
-                               "skipped_sea": 0, "failed_request": failed, "failed_negative": 0,
+                               "cached": max(done - failed - skipped, 0), "skipped": skipped, "failed": failed,
                                "cached_bytes": job.get("bytes", last.get("cached_bytes", 0)),
                                "elapsed_s": job.get("active_s", last.get("elapsed_s", 0.0)),
                                "tiles_per_s": job.get("tiles_per_s", last.get("tiles_per_s", 0.0))})

@@ -223,6 +223,23 @@ def test_notification_and_device_facts_are_escaped() -> None:
     assert "&lt;i&gt;" in facts and "optimised" in facts and "Vendor data: dontkillmyapp.com" in facts
 
 
+def test_device_panel_final_figures_add_up_over_all_runs() -> None:
+    """The end figures come from the job's row (all runs), not from the last progress event (its run only):
+    stored + skipped + failed = tiles done."""
+    from fmtc_nb.engine import ProgressSnapshot
+    from fmtc_nb.widgets import DevicePanel
+    from fmtc_nb.widgets.progress_view import figures_html
+
+    panel = DevicePanel("http://127.0.0.1:9")
+    panel.job = {"tiles_total": 100}
+    panel._last_data = ProgressSnapshot(max_tiles=40, successful=30, cached=28, skipped_existing=2,
+                                        failed_request=2).to_dict()  # the resumed run's last event
+    shown = panel._final_shown({"status": "completed", "tiles_total": 100, "tiles_done": 100, "tiles_failed": 5,
+                                "bytes": 1000})
+    assert (shown["cached"], shown["skipped"], shown["failed"], shown["attempted"]) == (93, 2, 5, 100)
+    assert "93 / 2 / 5" in figures_html(shown)
+
+
 def test_device_panel_without_a_screen_draws_the_notification_from_progress(server: object, tmp_path: Path) -> None:
     """A real phone's screen cannot be read: the panel rebuilds its notification from the job's live progress
     with the app's own builder, and marks it as the last one shown once the job has ended."""
