@@ -77,10 +77,11 @@ def parse_region(spec: str) -> Region:
         return Circle(*v)
     if sep and head == "line":
         radius, sep2, pts = rest.partition(":")
+        r = _numbers(radius, spec) if sep2 else []
         v = _numbers(pts, spec) if sep2 else []
-        if not sep2 or len(v) < 4 or len(v) % 2:
+        if len(r) != 1 or len(v) < 4 or len(v) % 2:
             raise RegionError(f"Region spec {spec!r} needs line:RADIUS_M:LON1,LAT1,LON2,LAT2,...")
-        return Corridor(list(zip(v[0::2], v[1::2], strict=True)), _numbers(radius, spec)[0])
+        return Corridor(list(zip(v[0::2], v[1::2], strict=True)), r[0])
     path = Path(spec)
     if not path.is_file():
         if path.suffix.lower() in {".json", ".geojson"} or path.is_dir():

@@ -135,6 +135,7 @@ BAD = {
         ("circle:0,0,0", "0-3", "positive"),
         ("circle:0,0,-5", "0-3", "positive"),
         ("line:0:0,0,1,1", "0-3", "positive"),
+        ("line:5,6:0,0,1,1", "0-3", "needs line:RADIUS_M:LON1,LAT1"),
         ("circle:0,91,5", "0-3", "beyond +-90"),
         ("rect:0,-95,1,1", "0-3", "beyond +-90"),
         ("rect:0,0,1,1", "0-23", "outside 0-22"),
