@@ -29,7 +29,9 @@ SAMPLE_FIELDS = ("elapsed_s", "attempted", "successful", "cached", "skipped", "f
                  "cached_bytes", "tiles_per_s", "percentage", "status")
 
 
-def _field(snapshot: Any, name: str) -> Any:
+def snapshot_field(snapshot: Any, name: str) -> Any:
+    """Field ``name`` of a progress snapshot: a ``ProgressSnapshot`` or its dict (a device's progress event);
+    a dict without ``skipped``/``failed`` gets them summed from their parts; None when absent."""
     if isinstance(snapshot, dict):
         if name in snapshot:
             return snapshot[name]
@@ -54,7 +56,7 @@ class ProgressRecorder:
 
     def on_progress(self, snapshot: Any) -> None:
         """Record one progress snapshot (with the wall-clock time it arrived)."""
-        row = {name: _field(snapshot, name) for name in SAMPLE_FIELDS}
+        row = {name: snapshot_field(snapshot, name) for name in SAMPLE_FIELDS}
         row["time"] = time.time()
         with self._lock:
             self.samples.append(row)

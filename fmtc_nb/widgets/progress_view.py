@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as w
 
 from fmtc_nb.estimate.sizes import human_bytes
-from fmtc_nb.reports import _field
+from fmtc_nb.reports import snapshot_field
 
 BAR_STYLES = {"completed": "success", "cancelled": "warning", "failed": "danger", "paused": "info"}
 
@@ -24,7 +24,7 @@ def _duration(seconds: float | None) -> str:
 def figures_html(snapshot: Any) -> str:
     """The live figures of a snapshot (``ProgressSnapshot`` or its dict) as a small HTML table."""
     def get(name: str, default: Any = 0) -> Any:
-        value = _field(snapshot, name)
+        value = snapshot_field(snapshot, name)
         return default if value is None else value
 
     speed = float(get("tiles_per_s", 0.0))
@@ -55,6 +55,6 @@ class ProgressView:
 
     def update(self, snapshot: Any) -> None:
         """Show ``snapshot``."""
-        self.bar.value = float(_field(snapshot, "percentage") or 0.0)
-        self.bar.bar_style = BAR_STYLES.get(str(_field(snapshot, "status")), "")
+        self.bar.value = float(snapshot_field(snapshot, "percentage") or 0.0)
+        self.bar.bar_style = BAR_STYLES.get(str(snapshot_field(snapshot, "status")), "")
         self.figures.value = figures_html(snapshot)
