@@ -278,11 +278,8 @@ class Store:
 
     def get_tile(self, z: int, x: int, y: int) -> bytes | None:
         """The bytes of tile z/x/y (XYZ), or None if not stored."""
-        with self._using() as db:
-            row = db.execute("SELECT b.data FROM fmtc_tiles t JOIN fmtc_blobs b ON b.id = t.blob_id "
-                                  "WHERE t.zoom_level = ? AND t.tile_row = ? AND t.tile_column = ?",
-                                  (z, tms_row(z, y), x)).fetchone()
-        return row[0] if row else None
+        record = self.get_tile_record(z, x, y)
+        return record.data if record else None
 
     def get_tile_record(self, z: int, x: int, y: int) -> TileRecord | None:
         """Tile z/x/y with its fetched time and HTTP validators, or None if not stored."""
