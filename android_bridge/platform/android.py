@@ -35,7 +35,6 @@ NOTIFICATION_PERMISSION_REQUEST_CODE = 7301
 PAIRING_NOTIFICATION_ID = (
     8765  # apart from the service's progress notification (python-for-android ids: 1, 2, ...)
 )
-MIN_UPDATE_INTERVAL_S = 1.0
 JAVA_INT_MAX = 2**31 - 1
 PROGRESS_SCALE = 10_000  # progress-bar steps used when tile counts overflow a Java int
 
@@ -90,9 +89,9 @@ def progress_bar(attempted: int, max_tiles: int) -> tuple[int, int]:
 class AndroidPlatform:
     """:class:`~android_bridge.platform.base.Platform` on a phone (python-for-android + pyjnius).
 
-    ``service`` and ``activity`` default to python-for-android's published instances; ``clock`` (seconds) is
-    what the one-update-a-second throttle reads; ``extra_classes`` are more Java classes to load now, for
-    :meth:`java_class`.
+    ``service`` and ``activity`` default to python-for-android's published instances; ``extra_classes`` are
+    more Java classes to load now, for :meth:`java_class`. Notification updates are shown as they come: the
+    bridge's :class:`~android_bridge.foreground.ForegroundService` already sends at most one a second.
     """
 
     name = "android"
@@ -102,8 +101,6 @@ class AndroidPlatform:
         *,
         service: Any = None,
         activity: Any = None,
-        clock: Callable[[], float] = time.monotonic,
-        min_update_interval_s: float = MIN_UPDATE_INTERVAL_S,
         extra_classes: tuple[str, ...] = (),
     ) -> None:
         from jnius import autoclass, cast
@@ -114,12 +111,8 @@ class AndroidPlatform:
             service if service is not None else self._classes["org.kivy.android.PythonService"].mService
         )
         self._activity = activity
-        self._clock = clock
-        self._min_update_interval_s = min_update_interval_s
         self._version = self._classes["android.os.Build$VERSION"]
         self._channel_ready = False
-        self._last_update_at: float | None = None
-        self._pending: Notification | None = None
         self._wake_lock: Any = None
         self._timeout_listener: Any = None
         self._timeout_done = threading.Event()
@@ -255,44 +248,18 @@ class AndroidPlatform:
                     self._service.startForeground(self._notification_id(), built)
             except Exception as error:  # jnius.JavaException carries the Java class and message
                 raise ForegroundServiceRefused(f"Android refused the foreground service: {error}") from error
-            self._last_update_at = self._clock()
-            self._pending = None
 
     def update_notification(self, notification: Notification) -> None:
-        """Show ``notification``, at most once per ``min_update_interval_s``.
-
-        A too-early update is kept and shown by the next call after the interval; an update that ends the job
-        (``ongoing`` false, or every tile attempted) is always shown at once.
-        """
+        """Show ``notification`` in place of the current one (the bridge calls this at most once a second)."""
         with self._lock:
-            now = self._clock()
-            final = not notification.ongoing or notification.attempted >= notification.max_tiles
-            too_soon = (
-                self._last_update_at is not None and now - self._last_update_at < self._min_update_interval_s
-            )
-            if too_soon and not final:
-                self._pending = notification
-                return
             self._ensure_channel()
             self._notification_manager().notify(self._notification_id(), self._build(notification))
-            self._last_update_at = now
-            self._pending = None
-
-    def flush_notification(self) -> None:
-        """Show an update the throttle held back, if any."""
-        with self._lock:
-            pending, self._pending = self._pending, None
-            if pending is None:
-                return
-            self._notification_manager().notify(self._notification_id(), self._build(pending))
-            self._last_update_at = self._clock()
 
     def stop_foreground(self) -> None:
         """Leave the foreground state and remove the notification."""
         if self._service is None:
             return
         with self._lock:
-            self._pending = None
             if self.sdk_int >= SDK_NOUGAT:
                 service_class = self._classes["android.app.Service"]
                 self._service.stopForeground(service_class.STOP_FOREGROUND_REMOVE)

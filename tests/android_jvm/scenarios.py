@@ -34,7 +34,7 @@ Calls = autoclass("fmtcstub.Calls")
 
 
 class FakeClock:
-    """Seconds that the scenario moves by hand (the throttle reads it)."""
+    """Seconds that the scenario moves by hand (the bridge's notification throttle reads it)."""
 
     def __init__(self) -> None:
         self.now = 100.0
@@ -55,10 +55,10 @@ def progress(attempted: int, max_tiles: int, *, ongoing: bool = True) -> Notific
     )
 
 
-def in_service(clock: FakeClock | None = None) -> AndroidPlatform:
+def in_service() -> AndroidPlatform:
     """The service process: DataSyncService published as PythonService.mService, no activity."""
     autoclass("org.fmtcnb.bridge.DataSyncService")()
-    return AndroidPlatform(clock=clock or time.monotonic)
+    return AndroidPlatform()
 
 
 def in_app() -> AndroidPlatform:
@@ -73,21 +73,15 @@ def device_info() -> object:
 
 
 def foreground() -> object:
+    """The bridge's ForegroundService drives the adapter: start, at most one update a second, stop."""
+    from android_bridge.foreground import ForegroundService
+
     clock = FakeClock()
-    platform = in_service(clock)
-    platform.start_foreground(progress(0, 2938))
-    clock.now += 0.4
-    platform.update_notification(progress(100, 2938))  # too soon: held back
-    clock.now += 0.4
-    platform.update_notification(progress(200, 2938))  # still too soon: replaces the held one
-    clock.now += 0.3
-    platform.update_notification(progress(1234, 2938))  # 1.1 s after the start: shown
-    clock.now += 0.1
-    platform.update_notification(progress(1300, 2938))  # held
-    platform.flush_notification()  # shows the held one
-    clock.now += 0.1
-    platform.update_notification(progress(2938, 2938, ongoing=False))  # final: shown at once
-    platform.stop_foreground()
+    service = ForegroundService(in_service(), clock=clock)
+    for step_s, attempted in ((0.0, 0), (0.4, 100), (0.4, 200), (0.3, 1234), (0.1, 1300), (1.0, 2900)):
+        clock.now += step_s
+        service.refresh([(attempted, 2938)], downloading=True)
+    service.stop()
     return None
 
 
