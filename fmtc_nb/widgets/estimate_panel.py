@@ -8,6 +8,7 @@ planner's answer out (a sample of the region's tiles is fetched from the source)
 from __future__ import annotations
 
 import html
+import math
 from typing import Any
 
 import ipywidgets as w
@@ -20,7 +21,9 @@ from fmtc_nb.zooms import parse_zooms
 
 
 def _interval(iv: Interval, fmt: Any) -> str:
-    return f"{fmt(iv.estimate)} <span style='color:#555'>({fmt(iv.low)} – {fmt(iv.high)})</span>"
+    """``estimate (low – high)``; an unbounded high (a zoom nothing is known about) reads 'no upper bound'."""
+    high = fmt(iv.high) if math.isfinite(iv.high) else "no upper bound"
+    return f"{fmt(iv.estimate)} <span style='color:#555'>({fmt(iv.low)} – {high})</span>"
 
 
 def _seconds(s: float) -> str:

@@ -3,6 +3,8 @@ counts, the panels against the real embedded tile server, and the report tables 
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +31,7 @@ from fmtc_nb.store import Root
 from fmtc_nb.tileserver import start_server
 from fmtc_nb.widgets import DownloadPanel, EstimatePanel, RegionPicker
 from fmtc_nb.widgets.device_panel import info_html, notification_html
+from fmtc_nb.widgets.estimate_panel import estimate_html
 from fmtc_nb.widgets.region_picker import fit_view
 from fmtc_nb.widgets.shapes import feature_to_region, features_to_region, region_to_features
 from fmtc_nb.widgets.tiles_layer import span_features, tiles_geojson
@@ -210,6 +213,10 @@ def test_estimate_panel_answers_and_explains_bad_budgets(server: object) -> None
     panel.budget.value = "a lot"
     panel.run()
     assert "not a size" in panel.result.value and panel.plan is None
+    unbounded = dataclasses.replace(est, bytes=dataclasses.replace(est.bytes, high=math.inf),
+                                    duration_s=dataclasses.replace(est.duration_s, high=math.inf))
+    text = estimate_html(unbounded, None)  # a zoom whose every sampled tile failed: no upper bound
+    assert text.count("no upper bound") == 2 and "inf " not in text
 
 
 # -- device panel rendering ---------------------------------------------------------------------------------
