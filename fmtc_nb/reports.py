@@ -122,7 +122,7 @@ def throughput_frame(recorder: ProgressRecorder) -> pd.DataFrame:
     with recorder._lock:
         frame = pd.DataFrame(recorder.samples, columns=[*SAMPLE_FIELDS, "time"])
     if frame.empty:
-        return frame.assign(interval_tiles_per_s=[], mb_per_s=[])
+        return frame.assign(seconds=[], interval_tiles_per_s=[], mb_per_s=[])  # the same columns, no rows
     frame["seconds"] = frame["time"] - frame["time"].iloc[0]
     dt = frame["seconds"].diff()
     frame["interval_tiles_per_s"] = (frame["attempted"].diff() / dt.where(dt > 0)).fillna(0.0)

@@ -179,6 +179,7 @@ def test_download_panel_pause_resume_and_reports(server: object, tmp_path: Path)
     assert panel.recorder.done_by_zoom() == panel.planned
     frame = throughput_frame(panel.recorder)
     assert frame["attempted"].is_monotonic_increasing and frame["attempted"].iloc[-1] == final.attempted
+    assert list(throughput_frame(ProgressRecorder()).columns) == list(frame.columns)  # before any snapshot
     assert len(plot_progress(panel.recorder).get_lines()) == 2
     assert plot_tiles_per_zoom(table).get_ylabel() == "tiles"
     assert "completed" in panel.view.figures.value and panel.view.bar.value == 100.0
