@@ -90,14 +90,11 @@ def run_resume(args: argparse.Namespace) -> int:
     from fmtc_nb.engine import Download
     from fmtc_nb.store import Root
 
-    registry = _registry(args)
-    job, tracker = registry.resume(args.id, force=args.force)
-    download = Download(job, Root(registry.root_dir), checkpointer=tracker)
-    tracker.bind(download)
-    try:
+    with _registry(args) as registry:  # closed also when the claim is refused
+        job, tracker = registry.resume(args.id, force=args.force)
+        download = Download(job, Root(registry.root_dir), checkpointer=tracker)
+        tracker.bind(download)
         return run_with_bar(download, args.json)
-    finally:
-        registry.close()
 
 
 def run_cancel(args: argparse.Namespace) -> int:
