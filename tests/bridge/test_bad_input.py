@@ -54,6 +54,8 @@ CASES = [
     ("unknown option", {"options": {"warp_speed": 9}}, 400, "warp_speed"),
     ("option of the wrong type", {"options": {"parallel": "many"}}, 400, "parallel"),
     ("option out of bounds", {"options": {"parallel": 10_000}}, 400, "parallel"),
+    ("zero rate limit", {"options": {"rate_limit": 0}}, 400, "rate limit 0"),
+    ("zero timeout", {"options": {"read_timeout_s": 0}}, 400, "read_timeout_s"),
     ("source without template", {"source": {"headers": {}}}, 400, "url_template"),
     ("source not http", {"source": {"url_template": "file:///{z}/{x}/{y}"}}, 400, "http"),
     ("forbidden bulk source", {"source": {"url_template": "https://tile.openstreetmap.org/{z}/{x}/{y}.png"}}, 400,
