@@ -58,24 +58,28 @@ class RecoveryLink:
     def intended(self) -> dict[str, dict[str, Any]]:
         """Jobs this device means to run, with whether the user paused them."""
         with self._lock:
-            return read_state(self._ledger_path, dict, dict)
+            return self._read()
 
     def intend(self, job_id: str, *, paused: bool) -> None:
         """Note that ``job_id`` should run (or stay paused) on this device, also after a restart."""
-        ledger = self.intended()
-        ledger[job_id] = {"paused": paused}
-        self._write(ledger)
+        with self._lock:  # read, change and write under one lock: a job thread and an API call may race
+            ledger = self._read()
+            ledger[job_id] = {"paused": paused}
+            self._write(ledger)
 
     def done_with(self, job_id: str) -> None:
         """The job ended for good (completed, failed, cancelled): never resume it on start."""
-        ledger = self.intended()
-        if ledger.pop(job_id, None) is not None:
-            self._write(ledger)
+        with self._lock:
+            ledger = self._read()
+            if ledger.pop(job_id, None) is not None:
+                self._write(ledger)
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        return read_state(self._ledger_path, dict, dict)
 
     def _write(self, ledger: dict[str, dict[str, Any]]) -> None:
-        with self._lock:
-            self._ledger_path.parent.mkdir(parents=True, exist_ok=True)
-            write_json_atomically(self._ledger_path, ledger)
+        self._ledger_path.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomically(self._ledger_path, ledger)
 
     def orphans(self, exclude: set[str]) -> list[tuple[str, bool]]:
         """``(job_id, paused)`` of the jobs this device meant to run that do not run in this process."""

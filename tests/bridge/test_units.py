@@ -209,3 +209,27 @@ def test_a_pulled_file_must_be_an_intact_fmtc_store(tmp_path):
     (tmp_path / "junk.mbtiles").write_bytes(b"not sqlite at all" * 100)
     with pytest.raises(StoreError, match="not a valid SQLite database"):
         check_mbtiles(tmp_path / "junk.mbtiles")
+
+
+def test_the_jobs_ledger_loses_no_update_when_threads_race(tmp_path):
+    import threading
+
+    from android_bridge.recovery_link import RecoveryLink
+    from fmtc_nb.store import Root
+
+    link = RecoveryLink(tmp_path, "device-1", Root(tmp_path))
+
+    def note(worker: int) -> None:
+        for n in range(25):
+            link.intend(f"job-{worker}-{n}", paused=n % 2 == 1)
+            if n % 5 == 4:
+                link.done_with(f"job-{worker}-{n}")
+
+    threads = [threading.Thread(target=note, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ledger = link.intended()
+    assert len(ledger) == 8 * 20 and ledger["job-3-1"] == {"paused": True} and "job-3-4" not in ledger
+    link.registry.close()
