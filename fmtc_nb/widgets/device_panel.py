@@ -222,18 +222,7 @@ class DevicePanel:
     def _follow(self, job_id: str) -> None:
         client, self.error = self._client(), None
         try:
-            for name, data in client.events(job_id):
-                if name == "progress":
-                    self._last_data = data
-                    shown = self._as_shown(data)
-                    self.recorder.on_progress(shown)
-                    self.progress.update(shown)
-                    if time.monotonic() - self._last_screen >= SCREEN_POLL_S:
-                        self._last_screen = time.monotonic()
-                        self._keep_notification()
-                if name == "end":
-                    break
-            self.job = client.job(job_id)
+            self.job = client.watch(job_id, on_progress=self._on_progress)
             self.progress.update(self._final_shown(self.job))
             self.message.value = f"Job ended on the device: <b>{html.escape(str(self.job.get('status')))}</b>."
         except FmtcError as exc:
@@ -242,6 +231,16 @@ class DevicePanel:
                                   "If its service was killed, it resumes the job when it starts again; "
                                   "then watch again.")
         self._keep_notification()
+
+    def _on_progress(self, data: dict[str, Any]) -> None:
+        """One progress event of the watched job: the figures, the recorder and (now and then) the notification."""
+        self._last_data = data
+        shown = self._as_shown(data)
+        self.recorder.on_progress(shown)
+        self.progress.update(shown)
+        if time.monotonic() - self._last_screen >= SCREEN_POLL_S:
+            self._last_screen = time.monotonic()
+            self._keep_notification()
 
     def _keep_notification(self) -> None:
         """Show the phone's notification; once it is gone, keep showing the last one seen, marked as such.
