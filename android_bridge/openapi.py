@@ -28,7 +28,24 @@ _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}
 _NNUM = {"type": ["number", "null"]}
 
-_SNAPSHOT_FIELDS = ["max_tiles", "successful", "cached", "buffered", "flushed", "skipped_existing", "skipped_sea", "failed_negative", "failed_request", "retries_queued", "cached_bytes", "buffered_bytes", "flushed_bytes", "skipped_bytes", "skipped", "failed", "attempted", "remaining"]
+
+
+def _snapshot_properties() -> dict[str, Any]:
+    """The schema of every key of ``ProgressSnapshot.to_dict()``, read off a fresh snapshot (estimates are None
+    until a speed is known), so the document follows the engine's fields."""
+    from fmtc_nb.engine import ProgressSnapshot
+
+    def schema(value: Any) -> dict[str, Any]:
+        if isinstance(value, bool):
+            return {"type": "boolean"}
+        if isinstance(value, int):
+            return _INT
+        if isinstance(value, float):
+            return _NUM
+        return _NNUM if value is None else _STR
+
+    return {key: schema(value) for key, value in ProgressSnapshot().to_dict().items()}
+
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": _STR}},
@@ -88,9 +105,7 @@ SCHEMAS: dict[str, Any] = {
     "Snapshot": {
         "type": "object", "required": ["max_tiles", "attempted", "percentage", "status"],
         "description": "fmtc_nb.engine.ProgressSnapshot.to_dict() (tiles, bytes, seconds)",
-        "properties": {**{k: _INT for k in _SNAPSHOT_FIELDS}, "elapsed_s": _NUM, "tiles_per_s": _NUM,
-                       "percentage": _NUM, "rate_limited": {"type": "boolean"}, "status": _STR,
-                       "estimated_remaining_s": _NNUM, "estimated_total_s": _NNUM},
+        "properties": _snapshot_properties(),
     },
     "StoreList": {"type": "object", "required": ["stores"],
                   "properties": {"stores": {"type": "array", "items": _STR}}},
