@@ -28,8 +28,7 @@ from _common import save_results  # noqa: E402
 from android_bridge.config import BridgeConfig  # noqa: E402
 from android_bridge.launcher import VirtualDeviceProcess  # noqa: E402
 from fmtc_nb.cover import TileCover  # noqa: E402
-from fmtc_nb.device import DeviceClient  # noqa: E402
-from fmtc_nb.device.http import call  # noqa: E402
+from fmtc_nb.device import DeviceClient, pair  # noqa: E402
 from fmtc_nb.regions import parse_region  # noqa: E402
 from fmtc_nb.tileserver import start_server  # noqa: E402
 from fmtc_nb.zooms import parse_zooms  # noqa: E402
@@ -48,14 +47,14 @@ def one_round(parallel: int, server, workdir: Path, rng: random.Random) -> dict:
     server.app.hits.clear()
     dev = VirtualDeviceProcess(workdir / f"p{parallel}").start()
     try:
-        return _kill_cycles(dev, parallel, server, tiles, rng)
+        client = pair(dev.url, dev.code, "bench", workdir / f"p{parallel}-config")  # token kept in the scratch dir
+        return _kill_cycles(dev, client, parallel, server, tiles, rng)
     finally:
         dev.stop()
 
 
-def _kill_cycles(dev: VirtualDeviceProcess, parallel: int, server, tiles: list, rng: random.Random) -> dict:
-    token = call("POST", f"{dev.url}/api/v1/pair", {"code": dev.code, "name": "bench"})["token"]
-    client = DeviceClient(dev.url, token)
+def _kill_cycles(dev: VirtualDeviceProcess, client: DeviceClient, parallel: int, server, tiles: list,
+                 rng: random.Random) -> dict:
     job_id = client.dispatch(REGION, ZOOMS, url=server.url_template, store="bench", parallel=parallel)["id"]
     per_kill, speeds, restarts, event_rates = [], [], [], []
     before = 0
