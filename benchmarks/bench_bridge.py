@@ -12,6 +12,7 @@ live progress stream. Writes benchmarks/results/bridge.json (medians and worst c
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
@@ -90,6 +91,7 @@ def _kill_cycles(dev: VirtualDeviceProcess, client: DeviceClient, parallel: int,
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help, not a run
     rng = random.Random(7)
     server = start_server(latency_s=0.01)
     try:

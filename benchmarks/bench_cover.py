@@ -6,6 +6,7 @@ Times are medians of several runs in seconds; the machine is shared, so expect n
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
 import statistics
@@ -53,6 +54,7 @@ def median_time(fn) -> float:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help, not a run
     results: dict = {"runs": RUNS, "unit": "seconds (median)", "countries": {}}
     for name in COUNTRIES:
         region = country(name)

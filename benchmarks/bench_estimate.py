@@ -12,6 +12,7 @@ Writes benchmarks/results/estimate.json.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import hashlib
 import json
@@ -126,6 +127,7 @@ def demo_case() -> dict:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help, not a run
     results = {
         "confidence": 0.95,
         "pyramid": pyramid_cases(None, [None, 400, 1000, 2000], "pyramid"),
