@@ -57,7 +57,7 @@ class Bridge:
                                     on_new_code=self._announce_code)
         self.store_root = Root(config.root)
         self.foreground = ForegroundService(platform)
-        self.link = RecoveryLink(config.root, self.device_id, self.store_root)
+        self.link = RecoveryLink(state, self.device_id, self.store_root)
         self.jobs = JobManager(self.link, self.foreground)
         self.link.answer_liveness(self.jobs.is_active)
         self._runner: web.AppRunner | None = None

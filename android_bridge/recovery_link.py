@@ -21,15 +21,16 @@ from fmtc_nb.recovery import Owner, RecoveryRegistry
 
 
 class RecoveryLink:
-    """Recovery for the jobs of device ``device_id`` in ``root`` (the device's fmtc-nb root)."""
+    """Recovery for the jobs of device ``device_id`` in ``store_root`` (the device's fmtc-nb ``Root``); the
+    ledger lives in the bridge's ``state_dir`` (``BridgeConfig.state_dir``)."""
 
-    def __init__(self, root: Path, device_id: str, store_root: Any) -> None:
+    def __init__(self, state_dir: Path, device_id: str, store_root: Any) -> None:
         self.root = store_root
         self.device_id = device_id
         self.owner = Owner.device(device_id)
         self._is_active: Callable[[str], bool] = lambda job_id: False
         self.registry = RecoveryRegistry(store_root, device_liveness=self._liveness)
-        self._ledger_path = Path(root) / "bridge" / "intended_jobs.json"
+        self._ledger_path = Path(state_dir) / "intended_jobs.json"
         self._lock = threading.Lock()
 
     def answer_liveness(self, is_active: Callable[[str], bool]) -> None:

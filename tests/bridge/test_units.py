@@ -217,7 +217,7 @@ def test_the_jobs_ledger_loses_no_update_when_threads_race(tmp_path):
     from android_bridge.recovery_link import RecoveryLink
     from fmtc_nb.store import Root
 
-    link = RecoveryLink(tmp_path, "device-1", Root(tmp_path))
+    link = RecoveryLink(tmp_path / "bridge", "device-1", Root(tmp_path))
 
     def note(worker: int) -> None:
         for n in range(25):
