@@ -7,6 +7,8 @@ import re
 import sys
 from typing import Any
 
+from fmtc_nb.units import human_bytes
+
 DEMO_STORE = "demo"
 #: URL templates of the embedded tile server (any port): its tiles are the same whatever the port.
 _DEMO_URL = re.compile(r"^http://127\.0\.0\.1:\d+/\{z\}/\{x\}/\{y\}\.png$")
@@ -75,6 +77,6 @@ def report(root: Any, name: str) -> str:
     with root.open(name, readonly=True) as store:
         stats = store.stats()
     zooms = ", ".join(f"z{z}: {n}" for z, n in sorted(stats.zooms.items()))
-    return (f"Store {name!r} now holds {stats.tiles} tiles ({stats.tile_bytes / 1e6:.1f} MB; {zooms}).\n"
+    return (f"Store {name!r} now holds {stats.tiles} tiles ({human_bytes(stats.tile_bytes)}; {zooms}).\n"
             f"Store: {root.store_path(name)}\n"
             "It is an MBTiles file: open it in QGIS (Layer > Add Raster Layer) or with any MBTiles reader.")

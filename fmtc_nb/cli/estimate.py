@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _text(result, plan) -> str:  # noqa: ANN001 - Estimate, Plan | None
-    from fmtc_nb.estimate.sizes import human_bytes
+    from fmtc_nb.units import human_bytes
 
     def span(iv, fmt) -> str:  # noqa: ANN001
         high = fmt(iv.high) if math.isfinite(iv.high) else "no upper bound"

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fmtc_nb.errors import StoreError
+from fmtc_nb.units import human_bytes
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -76,15 +77,6 @@ def _emit(args: argparse.Namespace, result: tuple[Any, str]) -> int:
     value, text = result
     print(json.dumps(value, indent=2) if args.json else text)
     return 1 if isinstance(value, dict) and value.get("ok") is False else 0
-
-
-def human_bytes(n: float) -> str:
-    """``n`` bytes as B, KiB, MiB, GiB."""
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"  # unreachable
 
 
 def _list(args: argparse.Namespace) -> tuple[Any, str]:

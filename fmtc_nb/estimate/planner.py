@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fmtc_nb.errors import EstimateError
-from fmtc_nb.estimate.sizes import Budget, human_bytes, parse_budget
+from fmtc_nb.estimate.sizes import Budget, parse_budget
 from fmtc_nb.estimate.statistics import Interval
+from fmtc_nb.units import human_bytes
 
 if TYPE_CHECKING:
     from fmtc_nb.estimate.model import Estimate

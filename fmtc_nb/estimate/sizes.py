@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from fmtc_nb.errors import EstimateError
+from fmtc_nb.units import human_bytes
 
 _UNITS = {
     "": 1, "b": 1,
@@ -50,10 +51,3 @@ def parse_budget(text: str | int) -> Budget:
         raise EstimateError(f"The budget {text!r} must be more than zero.")
     return Budget(amount, kind)
 
-
-def human_bytes(n: float) -> str:
-    """``n`` bytes as a short text with SI units, e.g. 1.23 GB."""
-    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if abs(n) >= size:
-            return f"{n / size:.3g} {unit}"
-    return f"{n:.0f} B"

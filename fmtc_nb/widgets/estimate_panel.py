@@ -15,8 +15,8 @@ import ipywidgets as w
 
 from fmtc_nb.errors import FmtcError
 from fmtc_nb.estimate import Estimate, Interval, Plan, estimate
-from fmtc_nb.estimate.sizes import human_bytes
 from fmtc_nb.regions import Region
+from fmtc_nb.units import human_bytes
 from fmtc_nb.zooms import parse_zooms
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from fmtc_nb.estimate.sizes import human_bytes
 from fmtc_nb.reports import snapshot_field
+from fmtc_nb.units import human_bytes
 
 BAR_STYLES = {"completed": "success", "cancelled": "warning", "failed": "danger", "paused": "info"}
 
