@@ -253,8 +253,7 @@ class JobManager:
             active = self._active.get(job_id)
             if active is not None:
                 data = active.snapshot.to_dict()
-                data.update(job_id=job_id, tiles_done=active.row()["tiles_done"],
-                            status="paused" if active.paused else data["status"])
+                data.update(job_id=job_id, tiles_done=active.row()["tiles_done"])
                 return data, True
             final = self._last_final.get(job_id)
         if final is None:

@@ -100,7 +100,11 @@ class Download:
             retries_queued=c["retries_queued"], cached_bytes=c["cached_bytes"],
             buffered_bytes=c["cached_bytes"] - c["flushed_bytes"], flushed_bytes=c["flushed_bytes"],
             skipped_bytes=c["skipped_bytes"], elapsed_s=elapsed, tiles_per_s=done / elapsed if elapsed > 0 else 0.0,
-            rate_limited=self._bucket.limiting, status=self._status)
+            rate_limited=self._bucket.limiting, status=self._live_status())
+
+    def _live_status(self) -> str:
+        """The run's status as a snapshot reports it: ``paused`` while a running download is paused."""
+        return "paused" if self._status == "running" and self._pause.is_set() else self._status
 
     # -- running ---------------------------------------------------------------------------------------
     def run(self) -> ProgressSnapshot:

@@ -32,7 +32,7 @@ class ProgressSnapshot:
     elapsed_s: float = 0.0
     tiles_per_s: float = 0.0
     rate_limited: bool = False
-    status: str = "running"
+    status: str = "running"  # pending, running, paused, completed, failed or cancelled
 
     @property
     def skipped(self) -> int:

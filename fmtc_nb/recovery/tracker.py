@@ -23,9 +23,6 @@ class Control(Protocol):
 
     def cancel(self) -> None: ...
 
-    @property
-    def paused(self) -> bool: ...
-
 
 class JobTracker:
     """Checkpointer of job ``job_id``; created by :meth:`RecoveryRegistry.start` or ``.resume``."""
@@ -43,7 +40,7 @@ class JobTracker:
         self.cancel_requested = False
 
     def bind(self, control: Control) -> None:
-        """Let the registry cancel (``fmtc-nb recovery cancel``) and see pauses of this ``control`` download."""
+        """Let the registry cancel (``fmtc-nb recovery cancel``) this ``control`` download."""
         self.control = control
 
     # -- Checkpointer ----------------------------------------------------------------------------------
@@ -60,8 +57,7 @@ class JobTracker:
 
     def heartbeat(self, snapshot: ProgressSnapshot) -> None:
         """Write the heartbeat and progress (one small UPDATE); obey a cancel request or a lost claim."""
-        paused = self.control is not None and bool(getattr(self.control, "paused", False))
-        answer = self.registry._write_progress(self, status="paused" if paused else "running",
+        answer = self.registry._write_progress(self, status="paused" if snapshot.status == "paused" else "running",
                                                bytes_=self.base_bytes + snapshot.flushed_bytes,
                                                active_s=self.base_active_s + snapshot.elapsed_s)
         if answer is None:

@@ -126,9 +126,7 @@ class DownloadPanel:
 
     def _on_progress(self, snapshot: ProgressSnapshot) -> None:
         self.recorder.on_progress(snapshot)
-        shown = snapshot if not (self.download.paused and snapshot.status == "running") else \
-            {**snapshot.to_dict(), "status": "paused"}
-        self.view.update(shown)
+        self.view.update(snapshot)
         if time.monotonic() - self._last_zoom_redraw >= ZOOM_REDRAW_S:
             self._redraw_zooms()
 

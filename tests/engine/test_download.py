@@ -120,13 +120,13 @@ def test_pause_resume_cancel_from_another_thread(fault_server, tmp_path):
     dl.pause()
     time.sleep(0.3)
     paused = dl.snapshot
-    assert paused.buffered == 0 and paused.cached > 0
+    assert paused.buffered == 0 and paused.cached > 0 and paused.status == "paused"
     time.sleep(0.5)
     assert dl.snapshot.attempted - paused.attempted <= 8  # only requests already in flight end
     assert dl.snapshot.rate_limited is False or paused.rate_limited
     dl.resume()
     time.sleep(0.5)
-    assert dl.snapshot.attempted > paused.attempted
+    assert dl.snapshot.attempted > paused.attempted and dl.snapshot.status == "running"
     dl.cancel()
     snap = dl.wait(10)
     assert snap.status == "cancelled" and 0 < snap.attempted < snap.max_tiles

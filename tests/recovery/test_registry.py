@@ -22,11 +22,10 @@ SNAP = ProgressSnapshot()
 
 
 class Runner:
-    """What a tracker controls: records cancel() calls (a real Download offers the same two members)."""
+    """What a tracker controls: records cancel() calls (a real Download offers the same member)."""
 
     def __init__(self) -> None:
         self.cancelled = 0
-        self.paused = False
 
     def cancel(self) -> None:
         self.cancelled += 1
@@ -204,14 +203,10 @@ def test_report_has_one_row_per_job_with_the_named_columns(registry):
 
 def test_a_paused_run_is_reported_paused_and_still_held(registry):
     tracker = registry.start(small_job())
-    runner = Runner()
-    tracker.bind(runner)
-    runner.paused = True
-    tracker.heartbeat(SNAP)
+    tracker.heartbeat(replace(SNAP, status="paused"))  # the engine's snapshot says so while paused
     assert registry.get(tracker.job_id).status == "paused"
     with pytest.raises(JobConflict, match="is paused in process"):
         registry.resume(tracker.job_id)
-    runner.paused = False
     tracker.heartbeat(SNAP)
     assert registry.get(tracker.job_id).status == "running"
     tracker.finished(SNAP, "paused", "paused by the host")  # a host may end a run paused: then anyone may resume
