@@ -366,7 +366,7 @@ print("resumed on start:", phone.info["resumed"])
 panel.watch(job["id"])
 final = panel.wait(timeout=90)
 print(final["status"], "after", final["runs"], "runs:", final["tiles_done"], "of", final["tiles_total"], "tiles")"""),
-    ("code", """panel.client.recovery_frame()[["store", "status", "tiles_done", "tiles_total", "runs", "active_s"]]"""),
+    ("code", """panel.client.recovery_frame()[["store", "status", "tiles_done", "tiles_total", "runs", "duration_s"]]"""),
     ("md", """## 5 · Vendor facts
 How hard a phone fights background work depends mostly on its maker. The table below ranks vendors by
 dontkillmyapp.com's "award" (5: worst). Show its credit line wherever you show the data (CC-BY)."""),

@@ -8,7 +8,6 @@ import pandas as pd
 
 #: Columns every jobs frame has, in this order (others follow).
 JOB_COLUMNS = ["id", "store", "status", "reason", "tiles_done", "tiles_failed", "tiles_total", "percentage"]
-_TIMES = ("created_at", "heartbeat_at", "finished_at")
 
 
 def jobs_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -25,12 +24,11 @@ def jobs_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def recovery_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Recovery records, one row per job, Unix times as UTC timestamps and the owner as one sentence."""
-    frame = jobs_frame(rows)
-    for column in _TIMES:
-        if column in frame:
-            frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
-    return frame.drop(columns=[c for c in ("owner_detail",) if c in frame])
+    """The device's recovery records in the same columns as a local ``RecoveryRegistry.report()``, indexed
+    by job id."""
+    from fmtc_nb.recovery.report import records_frame
+
+    return records_frame(rows).set_index("id")
 
 
 def stores_frame(stats: list[dict[str, Any]]) -> pd.DataFrame:

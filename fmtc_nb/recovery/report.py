@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fmtc_nb.recovery.info import JobInfo
 
@@ -16,16 +16,23 @@ COLUMNS = ("id", "store", "region_kind", "zooms", "status", "reason", "tiles_don
 
 
 def jobs_frame(infos: Iterable[JobInfo]) -> pandas.DataFrame:
-    """A DataFrame of :data:`COLUMNS`: ``started``/``last_heartbeat`` are UTC timestamps, ``duration_s`` the
-    seconds spent running over all runs, ``tiles_per_s`` tiles finished per second of running, ``zooms``
-    a text like ``"0-12"``."""
+    """The registry's jobs as :func:`records_frame` does it."""
+    return records_frame(info.to_dict() for info in infos)
+
+
+def records_frame(records: Iterable[dict[str, Any]]) -> pandas.DataFrame:
+    """A DataFrame of :data:`COLUMNS` from ``JobInfo.to_dict()`` records (this root's, or a device's
+    ``GET recovery``): ``started``/``last_heartbeat`` are UTC timestamps, ``duration_s`` the seconds spent
+    running over all runs, ``tiles_per_s`` tiles finished per second of running, ``zooms`` a text like
+    ``"0-12"``."""
     import pandas as pd
 
-    rows = [{"id": i.id, "store": i.store, "region_kind": i.region_kind, "zooms": zoom_text(i.zooms),
-             "status": i.status, "reason": i.reason, "tiles_done": i.tiles_done, "tiles_failed": i.tiles_failed,
-             "tiles_total": i.tiles_total, "bytes": i.bytes, "started": i.created_at, "last_heartbeat": i.heartbeat_at,
-             "heartbeat_age_s": i.heartbeat_age_s, "duration_s": i.active_s, "tiles_per_s": i.tiles_per_s,
-             "runs": i.runs, "owner": i.owner.describe()} for i in infos]
+    rows = [{"id": r["id"], "store": r["store"], "region_kind": r["region_kind"], "zooms": zoom_text(r["zooms"]),
+             "status": r["status"], "reason": r["reason"], "tiles_done": r["tiles_done"],
+             "tiles_failed": r["tiles_failed"], "tiles_total": r["tiles_total"], "bytes": r["bytes"],
+             "started": r["created_at"], "last_heartbeat": r["heartbeat_at"], "heartbeat_age_s": r["heartbeat_age_s"],
+             "duration_s": r["active_s"], "tiles_per_s": r["tiles_per_s"], "runs": r["runs"], "owner": r["owner"]}
+            for r in records]
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     for column in ("started", "last_heartbeat"):
         frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)

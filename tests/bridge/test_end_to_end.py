@@ -14,6 +14,7 @@ import time
 from fmtc_nb.cover import TileCover
 from fmtc_nb.device import pair
 from fmtc_nb.recovery import RecoveryRegistry
+from fmtc_nb.recovery.report import COLUMNS as RECOVERY_COLUMNS
 from fmtc_nb.regions import parse_region
 from fmtc_nb.zooms import parse_zooms
 
@@ -85,8 +86,8 @@ def test_kill_restart_resume_pull(device, tile_server, config_dir, tmp_path):
     jobs = client.jobs_frame()
     assert jobs.loc[job_id, "status"] == "completed" and jobs.loc[job_id, "tiles_done"] == cover.total
     frame = client.recovery_frame()
-    assert frame.loc[job_id, "percentage"] == 100.0 and frame.loc[job_id, "runs"] == 2
-    assert str(frame["created_at"].dtype).startswith("datetime64") and "owner_detail" not in frame
+    assert frame.loc[job_id, "tiles_done"] == frame.loc[job_id, "tiles_total"] and frame.loc[job_id, "runs"] == 2
+    assert list(frame.columns) == list(RECOVERY_COLUMNS[1:]) and str(frame["started"].dtype).startswith("datetime64")
     stores = client.stores_frame()
     assert stores.loc["swiss", "tiles"] == cover.total
     assert all(stores.loc["swiss", f"z{z}"] == n for z, n in cover.counts.items())
