@@ -179,8 +179,8 @@ class Download:
         fresher = time.time() - opts.fresher_than_days * 86400 if opts.fresher_than_days is not None else None
         chunk: list[Tile] = []
         for tile in self._indexed(cover):
-            if opts.skip_existing and chunk and (tile[1:2] + tile[3:4] != chunk[0][1:2] + chunk[0][3:4]
-                                                or len(chunk) >= _ROW_CHUNK):
+            if opts.skip_existing and chunk and (tile[1] != chunk[0][1] or tile[3] != chunk[0][3]
+                                                or len(chunk) >= _ROW_CHUNK):  # a new row (z, y) or a full chunk
                 yield from self._drop_existing(chunk, store, fresher)
                 chunk = []
             if opts.skip_existing:

@@ -65,8 +65,10 @@ async def fetch_tile(session: aiohttp.ClientSession, url: str, tile_format: str 
     """GET ``url`` once; never raises for network trouble (it becomes a failed result). ``etag`` /
     ``last_modified`` (a stored copy's validators) make the request conditional (If-None-Match /
     If-Modified-Since); then a 304 is a ``not-modified`` result, otherwise a 304 is a failure."""
-    conditional = {"If-None-Match": etag, "If-Modified-Since": last_modified}
-    headers = {name: value for name, value in conditional.items() if value} or None
+    headers = None  # the engine's per-tile requests stay unconditional without building anything
+    if etag or last_modified:
+        conditional = {"If-None-Match": etag, "If-Modified-Since": last_modified}
+        headers = {name: value for name, value in conditional.items() if value}
     try:
         async with session.get(url, proxy=proxy, allow_redirects=True, headers=headers) as resp:
             body = await resp.read()
