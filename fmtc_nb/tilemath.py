@@ -1,4 +1,7 @@
-"""Web Mercator tile arithmetic: lon/lat (degrees) to world coordinates in tiles, and back."""
+"""Web Mercator and sphere arithmetic: lon/lat (degrees) to world units (0-1) and tiles, and back; metres.
+
+The one home of these formulas: regions, the cover, the engine (the sea tile) and the tile server use them.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +27,14 @@ def lat_to_unit(lat: np.ndarray | float) -> np.ndarray:
     return (1.0 - np.log(np.tan(phi) + 1.0 / np.cos(phi)) / math.pi) / 2.0
 
 
+def unit_to_lat_rad(y: np.ndarray | float) -> np.ndarray:
+    """y in [0, 1] (0 at the north edge) to latitude in radians."""
+    return np.arctan(np.sinh(math.pi * (1.0 - 2.0 * np.asarray(y, dtype=float))))
+
+
 def unit_to_lat(y: np.ndarray | float) -> np.ndarray:
     """y in [0, 1] (0 at the north edge) to latitude in degrees."""
-    return np.degrees(np.arctan(np.sinh(math.pi * (1.0 - 2.0 * np.asarray(y, dtype=float)))))
+    return np.degrees(unit_to_lat_rad(y))
 
 
 def unit_to_lon(x: np.ndarray | float) -> np.ndarray:
@@ -43,3 +51,24 @@ def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
         float(unit_to_lon((x + 1) / n)),
         float(unit_to_lat(y / n)),
     )
+
+
+def tile_at(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    """The tile (z, x, y) holding the point (lon, lat in degrees, |lat| < MAX_LAT) at zoom ``z``."""
+    n = 1 << z
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, int((lon + 180) / 360 * n), y
+
+
+def metres_to_unit(metres: np.ndarray | float, lat: np.ndarray | float) -> np.ndarray:
+    """A ground distance in metres at latitude ``lat`` (degrees, clamped to MAX_LAT) in world units (0-1).
+
+    Web Mercator stretches distances by sec(latitude); the sphere has radius :data:`EARTH_RADIUS_M`.
+    """
+    phi = np.radians(np.minimum(MAX_LAT, np.abs(lat)))
+    return metres / (2 * math.pi * EARTH_RADIUS_M * np.cos(phi))
+
+
+def angular_radius(metres: float) -> float:
+    """A great-circle distance in metres as an angle in radians on the sphere (at most pi)."""
+    return min(metres / EARTH_RADIUS_M, math.pi)

@@ -32,7 +32,8 @@ for offline use means fetching every tile that touches it, at every zoom you wan
 
 Everything runs offline: the map comes from fmtc-nb's *embedded tile server*, which draws the Natural Earth
 countries on your machine. Run the cells from top to bottom (Shift+Enter)."""),
-    ("code", """from fmtc_nb.regions import Circle, Corridor, Rectangle, example_region, parse_region
+    ("code", """from fmtc_nb.cover import TileCover
+from fmtc_nb.regions import Circle, Corridor, Rectangle, example_region, parse_region
 from fmtc_nb.reports import plot_tiles_per_zoom
 from fmtc_nb.widgets import EstimatePanel, RegionPicker
 from fmtc_nb.widgets.session import NotebookSession
@@ -70,9 +71,9 @@ another tool. fmtc-nb also ships an example region (Lake Geneva and the western 
 path = session.root / "my_region.geojson"
 path.write_text(json.dumps(picker.geojson))
 again = parse_region(str(path))                         # the command line takes the same file
-assert again.count(picker.zooms) == picker.counts         # same tiles after the round trip
+assert TileCover(again, picker.zooms).counts == picker.counts         # same tiles after the round trip
 print("saved", path.name, "-", again.kind, "region with", len(again.regions), "parts")
-print("example region tiles per zoom:", example_region().count(range(0, 11)))"""),
+print("example region tiles per zoom:", TileCover(example_region(), range(0, 11)).counts)"""),
     ("md", """## How big, how long?
 Tile sizes vary a lot (sea is tiny, cities are large), so the estimate *measures*: it downloads a random
 sample of the region's tiles at each zoom and scales up. The result is a range with 95% confidence, not a

@@ -7,7 +7,6 @@ requests into the store, one transaction per batch, reporting progress snapshots
 from __future__ import annotations
 
 import asyncio
-import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from fmtc_nb.engine.job import DownloadJob
 from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
 from fmtc_nb.engine.ratelimit import TokenBucket
 from fmtc_nb.store import TileRecord
+from fmtc_nb.tilemath import tile_at
 
 Tile = tuple[int, int, int, int]  # index, z, x, y
 #: A point of open ocean (South Pacific, 30°S 140°W) whose tile is used to learn the sea tile's bytes.
@@ -34,9 +34,7 @@ _ROW_CHUNK = 256
 
 def sea_tile(lon: float = SEA_POINT[0], lat: float = SEA_POINT[1], z: int = SEA_ZOOM) -> tuple[int, int, int]:
     """The (z, x, y) of the tile holding a point at zoom ``z``."""
-    n = 1 << z
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return z, int((lon + 180) / 360 * n), y
+    return tile_at(lon, lat, z)
 
 
 class Download:

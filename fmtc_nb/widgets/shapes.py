@@ -12,8 +12,16 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fmtc_nb.errors import RegionError
-from fmtc_nb.geojson import region_from_geojson
-from fmtc_nb.regions import Circle, Corridor, MultiPolygon, MultiRegion, Polygon, Rectangle, Region
+from fmtc_nb.regions import (
+    Circle,
+    Corridor,
+    MultiPolygon,
+    MultiRegion,
+    Polygon,
+    Rectangle,
+    Region,
+    region_from_geojson,
+)
 
 #: Leaflet path style of shapes set from Python (the same blue as Geoman's own).
 SHAPE_STYLE = {"color": "#3388ff", "weight": 3, "fillOpacity": 0.15}
@@ -29,7 +37,7 @@ def feature_to_region(feature: dict[str, Any], corridor_radius_m: float) -> Regi
 
     Geoman's own conventions are read here (a rectangle typed ``rectangle``, a circle's radius in metres in
     its Leaflet style, the picker's corridor radius); the geometry itself goes through
-    :func:`fmtc_nb.geojson.region_from_geojson`, the one GeoJSON reader of the project."""
+    :func:`fmtc_nb.regions.region_from_geojson`, the one GeoJSON reader of the project."""
     geometry = feature.get("geometry") or {}
     coords = geometry.get("coordinates")
     props = feature.get("properties") or {}

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon as SPolygon
 from shapely.geometry import box
 
+from fmtc_nb.cover import TileCover
 from fmtc_nb.regions import Circle, Corridor
 from fmtc_nb.tilemath import EARTH_RADIUS_M, lat_to_unit, lon_to_unit
 
@@ -37,7 +38,7 @@ def test_circle_against_fine_polygon(circle, z):
     d = rkm * 1000 / EARTH_RADIUS_M
     lons, lats = cap_ring(lon, lat, d)
     poly = SPolygon(zip(lon_to_unit(lons) * n, lat_to_unit(lats) * n, strict=True))
-    got = set(Circle(lon, lat, rkm).tiles([z]))
+    got = set(TileCover(Circle(lon, lat, rkm), [z]).tiles())
     tol = 1e-4  # tiles this close to the approximated boundary are not judged
     inner, outer = poly.buffer(-tol), poly.buffer(tol)
     minx, miny, maxx, maxy = outer.bounds
@@ -53,12 +54,12 @@ def test_circle_against_fine_polygon(circle, z):
 
 def test_circle_across_antimeridian_and_around_pole():
     c = Circle(179.5, -17.0, 200.0)
-    xs = {x for _, x, _ in c.tiles([6])}
+    xs = {x for _, x, _ in TileCover(c, [6]).tiles()}
     assert 0 in xs and 63 in xs
     polar = Circle(0.0, 89.0, 1000.0)  # contains the pole and reaches 85.05 N on the far side: full top row
-    assert {x for _, x, y in polar.tiles([4]) if y == 0} == set(range(16))
+    assert {x for _, x, y in TileCover(polar, [4]).tiles() if y == 0} == set(range(16))
     near = Circle(0.0, 89.0, 500.0)  # contains the pole but not all of latitude 85.05 N
-    assert 0 < sum(1 for _, _, y in near.tiles([4]) if y == 0) < 16
+    assert 0 < sum(1 for _, _, y in TileCover(near, [4]).tiles() if y == 0) < 16
 
 
 @pytest.mark.parametrize(
@@ -74,7 +75,7 @@ def test_circle_across_antimeridian_and_around_pole():
 def test_corridor_matches_capsule_oracle(path, radius_m, z):
     """A tile belongs iff its square is closer than the segment's scaled radius to some Mercator segment."""
     n = 1 << z
-    got = set(Corridor(path, radius_m).tiles([z]))
+    got = set(TileCover(Corridor(path, radius_m), [z]).tiles())
     segs = []
     for p, q in zip(path[:-1], path[1:], strict=True):
         mid = math.radians((p[1] + q[1]) / 2)

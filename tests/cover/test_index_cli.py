@@ -64,14 +64,14 @@ def test_slices_and_index_round_trip(region):
 def test_region_methods_and_bounds():
     r = Rectangle(170, -20, -170, -10)
     assert r.bounds == (170, -20, -170, -10)
-    assert r.count("3") == {3: 2}
-    assert list(r.tiles("3", start=1)) == [(3, 7, 4)]
+    assert TileCover(r, "3").counts == {3: 2}
+    assert list(TileCover(r, "3").tiles(start=1)) == [(3, 7, 4)]
 
 
 @pytest.mark.parametrize("region", REGIONS, ids=lambda r: r.kind)
 def test_geojson_round_trip(region):
     back = region_from_geojson(json.loads(json.dumps(region.to_geojson())))
-    assert back.count("0-9") == region.count("0-9")
+    assert TileCover(back, "0-9").counts == TileCover(region, "0-9").counts
 
 
 def test_parse_zooms():
@@ -107,7 +107,7 @@ def test_cli_geojson_file(tmp_path, capsys):
     f = tmp_path / "r.geojson"
     f.write_text(json.dumps(Circle(0, 0, 100).to_geojson()))
     assert main(["count", str(f), "--zoom", "5", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["total"] == Circle(0, 0, 100).count([5])[5]
+    assert json.loads(capsys.readouterr().out)["total"] == TileCover(Circle(0, 0, 100), [5]).counts[5]
 
 
 BAD = {
@@ -207,10 +207,10 @@ def test_multi_region_of_mixed_kinds_is_union():
     parts = [Circle(6.6, 46.5, 60), Corridor([(6.0, 46.0), (8.0, 47.0)], 10000), example_region()]
     multi = MultiRegion(parts)
     for z in (7, 10):
-        union = set().union(*(set(p.tiles([z])) for p in parts))
-        got = list(multi.tiles([z]))
+        union = set().union(*(set(TileCover(p, [z]).tiles()) for p in parts))
+        got = list(TileCover(multi, [z]).tiles())
         assert got == sorted(union, key=lambda t: (t[2], t[1]))
-        assert multi.count([z])[z] == len(union)
+        assert TileCover(multi, [z]).counts[z] == len(union)
 
 
 SQUARE = [[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]]
@@ -237,7 +237,8 @@ def test_holes_inside_or_touching_the_shell_are_accepted():
     corner = [[0, 0], [2, 0], [2, 2], [0, 0]]
     for holes in ([inner], [corner]):
         region = region_from_geojson({"type": "Polygon", "coordinates": [SQUARE, *holes]})
-        assert 0 < region.count(10)[10] < region_from_geojson({"type": "Polygon", "coordinates": [SQUARE]}).count(10)[10]
+        whole = region_from_geojson({"type": "Polygon", "coordinates": [SQUARE]})
+        assert 0 < TileCover(region, 10).total < TileCover(whole, 10).total
 
 
 @pytest.mark.parametrize("command", ["count", "tiles"])

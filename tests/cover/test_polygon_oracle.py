@@ -68,8 +68,8 @@ def test_south_africa_excludes_lesotho_interior():
     sa = region_from_geojson(country("South Africa"))
     le = region_from_geojson(country("Lesotho"))
     z = 9
-    sa_tiles = set(sa.tiles([z]))
-    le_tiles = set(le.tiles([z]))
+    sa_tiles = set(TileCover(sa, [z]).tiles())
+    le_tiles = set(TileCover(le, [z]).tiles())
     assert le_tiles - sa_tiles, "tiles strictly inside Lesotho must not belong to South Africa"
 
 
@@ -98,18 +98,18 @@ def test_edge_on_tile_boundary_does_not_count():
     from fmtc_nb.tilemath import unit_to_lat
 
     r = Rectangle(-90, 0, 0, float(unit_to_lat(0.25)))
-    assert r.count([2]) == {2: 1}
-    assert r.count([3]) == {3: 4}
+    assert TileCover(r, [2]).counts == {2: 1}
+    assert TileCover(r, [3]).counts == {3: 4}
 
 
 def test_multi_region_overlap_counted_once():
     a, b = Rectangle(0, 0, 10, 10), Rectangle(5, 5, 15, 15)
     m = MultiRegion([a, b])
     for z in (4, 6, 8):
-        assert list(m.tiles([z])) == sorted(
-            set(a.tiles([z])) | set(b.tiles([z])), key=lambda t: (t[0], t[2], t[1])
+        assert list(TileCover(m, [z]).tiles()) == sorted(
+            set(TileCover(a, [z]).tiles()) | set(TileCover(b, [z]).tiles()), key=lambda t: (t[0], t[2], t[1])
         )
-        assert m.count([z])[z] < a.count([z])[z] + b.count([z])[z]
+        assert TileCover(m, [z]).total < TileCover(a, [z]).total + TileCover(b, [z]).total
 
 
 ring_pt = st.tuples(st.floats(-60, 60), st.floats(-60, 60))

@@ -7,12 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from fmtc_nb.errors import RegionError
-from fmtc_nb.regions import Circle, Corridor, MultiPolygon, MultiRegion, Polygon, Rectangle, Region
+from fmtc_nb.regions.shapes import Circle, Corridor, MultiPolygon, MultiRegion, Polygon, Rectangle, Region
+
+MAX_DEPTH = 16
+"""How deep GeometryCollections may nest (GeoJSON advises against nesting them at all)."""
 
 
-def _geometry(geom: Any, props: dict[str, Any]) -> Region:
+def _geometry(geom: Any, props: dict[str, Any], depth: int = 0) -> Region:
     if not isinstance(geom, dict) or "type" not in geom:
         raise RegionError("A GeoJSON geometry must be an object with a 'type'.")
+    if depth > MAX_DEPTH:
+        raise RegionError(f"The GeoJSON nests GeometryCollections more than {MAX_DEPTH} deep.")
     kind, coords = geom["type"], geom.get("coordinates")
     try:
         if kind == "Polygon":
@@ -28,7 +33,7 @@ def _geometry(geom: Any, props: dict[str, Any]) -> Region:
                 raise RegionError("A LineString needs the property radius_m to be a corridor region.")
             return Corridor(coords, props["radius_m"])
         if kind == "GeometryCollection":
-            return MultiRegion(_geometry(g, props) for g in geom.get("geometries", []))
+            return MultiRegion([_geometry(g, props, depth + 1) for g in geom.get("geometries", [])])
     except RegionError:
         raise
     except (TypeError, IndexError, KeyError, ValueError):
@@ -36,22 +41,24 @@ def _geometry(geom: Any, props: dict[str, Any]) -> Region:
     raise RegionError(f"GeoJSON type {kind!r} is not supported as a region.")
 
 
-def region_from_geojson(obj: Any) -> Region:
+def region_from_geojson(obj: Any, depth: int = 0) -> Region:
     """A Region from a GeoJSON Geometry, Feature or FeatureCollection (dict); a collection is the union."""
+    if depth > MAX_DEPTH:
+        raise RegionError(f"The GeoJSON nests collections more than {MAX_DEPTH} deep.")
     if not isinstance(obj, dict) or "type" not in obj:
         raise RegionError("GeoJSON must be an object with a 'type'.")
     if obj["type"] == "FeatureCollection":
         feats = obj.get("features")
         if not isinstance(feats, list) or not feats:
             raise RegionError("The GeoJSON FeatureCollection has no features.")
-        regions = [region_from_geojson(f) for f in feats]
+        regions = [region_from_geojson(f, depth + 1) for f in feats]
         return regions[0] if len(regions) == 1 else MultiRegion(regions)
     if obj["type"] == "Feature":
         props = obj.get("properties") or {}
         if not isinstance(props, dict):
             raise RegionError("GeoJSON Feature properties must be an object.")
-        return _geometry(obj.get("geometry"), props)
-    return _geometry(obj, {})
+        return _geometry(obj.get("geometry"), props, depth)
+    return _geometry(obj, {}, depth)
 
 
 def _numbers(text: str, spec: str) -> list[float]:
@@ -92,6 +99,8 @@ def parse_region(spec: str) -> Region:
     except json.JSONDecodeError as exc:
         raise RegionError(f"File {spec} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") \
             from None
+    except RecursionError:
+        raise RegionError(f"File {spec} nests JSON too deeply to be a region.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RegionError(f"File {spec} is not readable JSON ({exc.__class__.__name__}).") from None
     return region_from_geojson(obj)
@@ -99,5 +108,5 @@ def parse_region(spec: str) -> Region:
 
 def example_region() -> Region:
     """The bundled example region: Lake Geneva and the western Swiss Alps."""
-    text = (Path(__file__).parent / "data" / "example_region.geojson").read_text(encoding="utf-8")
+    text = (Path(__file__).parent.parent / "data" / "example_region.geojson").read_text(encoding="utf-8")
     return region_from_geojson(json.loads(text))
