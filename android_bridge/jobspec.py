@@ -19,7 +19,7 @@ from fmtc_nb.errors import FmtcError
 #: Bounds of the options a client may set (inclusive); other numeric options must be non-negative.
 OPTION_BOUNDS: dict[str, tuple[float, float]] = {"parallel": (1, 64), "retries": (0, 10), "batch_size": (1, 10_000)}
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_SOURCE_KEYS = {"url_template": str, "headers": dict, "contact": (str, type(None)), "subdomains": list,
+_SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {"url_template": str, "headers": dict, "contact": (str, type(None)), "subdomains": list,
                 "tile_format": (str, type(None))}
 
 

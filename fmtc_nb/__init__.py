@@ -5,3 +5,5 @@ same engine runs in a notebook, the ``fmtc-nb`` command and the Android bridge.
 """
 
 __version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -184,7 +184,7 @@ def plot_progress(recorder: ProgressRecorder, ax: Axes | None = None) -> Axes:
     speed.plot(frame["seconds"], frame["interval_tiles_per_s"], color="#f08c00", alpha=0.6, label="tiles/s")
     speed.set_ylabel("tiles per second")
     lines = ax.get_lines() + speed.get_lines()
-    ax.legend(lines, [line.get_label() for line in lines], loc="upper left", fontsize="small")
+    ax.legend(lines, [str(line.get_label()) for line in lines], loc="upper left", fontsize="small")
     return ax
 
 

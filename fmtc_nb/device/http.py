@@ -73,7 +73,7 @@ def server_sent_events(url: str, token: str | None, timeout: float = DEFAULT_TIM
 
 
 def _parse_events(response: IO[bytes], url: str) -> Iterator[tuple[str, Any]]:
-    name, data = "message", []
+    name, data = "message", list[str]()
     try:
         for raw in response:
             line = raw.decode().rstrip("\r\n")

@@ -191,7 +191,7 @@ class Download:
     def _indexed(self, cover: Any) -> Iterator[Tile]:
         """Merge the (mostly ascending) todo indexes with the streamed cover order."""
         stream = cover.tiles()
-        pos, current = -1, None
+        pos, current = -1, (0, 0, 0)
         for index in self.checkpointer.todo(cover.total):
             if index <= pos:
                 z, x, y = cover.tile_at(index) if index < pos else current

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -60,7 +61,7 @@ class Estimate:
     rate_limit: float | None
     confidence: float
     storage_parts: dict[int, StratumTotal] = field(repr=False, default_factory=dict)
-    repeated_bodies: dict[bytes, tuple[int, frozenset[int]]] = field(repr=False, default_factory=dict)
+    repeated_bodies: dict[builtins.bytes, tuple[int, frozenset[int]]] = field(repr=False, default_factory=dict)
 
     @property
     def per_zoom(self) -> pd.DataFrame:

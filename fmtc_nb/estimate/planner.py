@@ -57,7 +57,8 @@ def plan_zooms(estimate: Estimate, budget: Budget | str | int) -> Plan:
     zooms = [z.zoom for z in estimate.zooms]
     if not zooms:
         raise EstimateError("The region has no tiles at these zooms, so there is nothing to plan.")
-    options, tiles = [], 0
+    options: list[ZoomOption] = []
+    tiles = 0
     for i, z in enumerate(estimate.zooms):
         tiles += z.tiles
         total = estimate.storage_total(zooms[: i + 1])

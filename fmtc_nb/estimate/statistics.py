@@ -28,7 +28,7 @@ class Interval:
     high: float
     confidence: float
 
-    def to_dict(self) -> dict[str, float]:
+    def to_dict(self) -> dict[str, float | None]:
         """``{"estimate", "low", "high", "confidence"}`` (JSON-safe: an unbounded side is None)."""
         def finite(v: float) -> float | None:
             return v if math.isfinite(v) else None

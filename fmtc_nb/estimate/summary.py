@@ -106,7 +106,7 @@ def _zoom_total(z: int, population: int, phases: Sequence[dict[int, list[Block]]
 def _collapse(blocks: list[tuple[int, list[float]]]) -> list[tuple[int, list[float]]]:
     """Merge each block left with fewer than two values (failed answers) into its neighbour."""
     out: list[tuple[int, list[float]]] = []
-    pending = (0, [])
+    pending: tuple[int, list[float]] = (0, [])
     for n, got in blocks:
         n, got = n + pending[0], got + pending[1]
         if len(got) >= 2 or len(got) >= n:

@@ -18,7 +18,8 @@ def _geometry(geom: Any, props: dict[str, Any], depth: int = 0) -> Region:
         raise RegionError("A GeoJSON geometry must be an object with a 'type'.")
     if depth > MAX_DEPTH:
         raise RegionError(f"The GeoJSON nests GeometryCollections more than {MAX_DEPTH} deep.")
-    kind, coords = geom["type"], geom.get("coordinates")
+    kind = geom["type"]
+    coords: Any = geom.get("coordinates")  # checked by each shape; malformed ones raise below
     try:
         if kind == "Polygon":
             return Polygon(coords[0], coords[1:])

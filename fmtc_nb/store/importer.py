@@ -102,13 +102,14 @@ class TileArchive:
             header = deserialize_header(header_bytes)
             if header_bytes[7] != 3:
                 raise StoreError(f"The file {self.path} is a PMTiles v{header_bytes[7]} archive; only v3 is supported.")
-            ends = [header[f"{part}_offset"] + header[f"{part}_length"]
+            fields: dict[str, Any] = dict(header)
+            ends = [fields[f"{part}_offset"] + fields[f"{part}_length"]
                     for part in ("root", "metadata", "leaf_directory", "tile_data")]
             if len(header_bytes) < 127 or max(ends) > size:
                 raise StoreError(f"The PMTiles archive {self.path} is truncated ({size} bytes, needs {max(ends)}).")
             with self.path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapping:
                 meta = Reader(lambda offset, length: mapping[offset:offset + length]).metadata()
-                problem = _pmtiles_directory_problem(lambda offset, length: mapping[offset:offset + length], header)
+                problem = _pmtiles_directory_problem(lambda offset, length: mapping[offset:offset + length], fields)
             if problem:
                 raise StoreError(f"The file {self.path} is a damaged PMTiles archive ({problem}).")
         except StoreError:

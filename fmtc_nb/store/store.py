@@ -20,7 +20,7 @@ from fmtc_nb.errors import StoreError
 from fmtc_nb.store.blobs import add_blobs, blob_hash, find_blobs, next_blob_id, release_blobs
 from fmtc_nb.store.formats import sniff_format
 from fmtc_nb.store.maintenance import delete_tiles, verify_problems
-from fmtc_nb.store.metadata import SOURCE_KEY, extent_entries, read_metadata, write_metadata
+from fmtc_nb.store.metadata import SOURCE_KEY, ZoomRow, extent_entries, read_metadata, write_metadata
 from fmtc_nb.store.records import StoreStats, TileRecord
 from fmtc_nb.store.schema import LRU_INDEX, is_fmtc_store
 
@@ -262,7 +262,7 @@ class Store:
         db.executemany("INSERT OR REPLACE INTO fmtc_zooms VALUES (?, ?, ?, ?, ?, ?, ?)",
                        [(z, *v) for z, v in touched.items()])
         if grew:
-            merged = {z: (v[0], *v[2:]) for z, v in (zooms | touched).items()}
+            merged: dict[int, ZoomRow] = {z: (v[0], v[2], v[3], v[4], v[5]) for z, v in (zooms | touched).items()}
             write_metadata(db, extent_entries(merged))
 
     # -- reading ---------------------------------------------------------------------------------------

@@ -10,10 +10,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from fmtc_nb.errors import SourceError
 from fmtc_nb.tileserver.faults import Burst429, Faults
 from fmtc_nb.tileserver.server import TileApp, start_site
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 _URL_LINE = re.compile(r"(http://\S+/\{z\}/\{x\}/\{y\}\.png)")
 START_TIMEOUT_S = 30.0
@@ -34,7 +38,7 @@ class ServerThread:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._error: BaseException | None = None
-        self._runner = None
+        self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self._run, name="fmtc-nb-tileserver", daemon=True)
 
     @property
@@ -70,7 +74,8 @@ class ServerThread:
             return
         self._ready.set()
         self._loop.run_forever()
-        self._loop.run_until_complete(self._runner.cleanup())
+        if self._runner is not None:
+            self._loop.run_until_complete(self._runner.cleanup())
         self._loop.close()
 
     def stop(self) -> None:

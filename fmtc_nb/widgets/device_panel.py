@@ -108,7 +108,7 @@ class DevicePanel:
         self.info_view = w.HTML("<i>Not paired yet: enter the code the phone shows and press Pair.</i>")
         self.store_input = w.Text(value=store, description="store")
         self.dispatch_button = w.Button(description="Dispatch region", icon="paper-plane", button_style="primary")
-        self.dispatch_button.on_click(lambda _b: self._guarded(lambda: (self.dispatch(), self.watch())))
+        self.dispatch_button.on_click(lambda _b: self._guarded(self._dispatch_and_watch))
         buttons = {"Pause": self.pause, "Resume": self.resume, "Cancel": self.cancel}
         self.job_buttons = [w.Button(description=label) for label in buttons]
         for button, action in zip(self.job_buttons, buttons.values(), strict=True):
@@ -212,6 +212,10 @@ class DevicePanel:
         self.job = getattr(self._client(), action)(self._job_id())
         self.message.value = f"Job {html.escape(action)}: now <b>{html.escape(str(self.job.get('status')))}</b>."
         return self.job
+
+    def _dispatch_and_watch(self) -> None:
+        self.dispatch()
+        self.watch()
 
     def _guarded(self, action: Callable[[], Any]) -> None:
         try:

@@ -39,7 +39,7 @@ def feature_to_region(feature: dict[str, Any], corridor_radius_m: float) -> Regi
     its Leaflet style, the picker's corridor radius); the geometry itself goes through
     :func:`fmtc_nb.regions.region_from_geojson`, the one GeoJSON reader of the project."""
     geometry = feature.get("geometry") or {}
-    coords = geometry.get("coordinates")
+    coords: Any = geometry.get("coordinates")
     props = feature.get("properties") or {}
     gtype = geometry.get("type")
     if gtype == "Point":
