@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 from dataclasses import replace
 
-from fmtc_nb.recovery import Owner, owner_alive
-from fmtc_nb.recovery.owner import boot_id, process_stat
+import psutil  # loaded for this platform before tests pretend to be on another one
+import pytest
+
+from fmtc_nb.recovery import Owner, RecoveryRegistry, liveness, owner_alive
+from fmtc_nb.recovery.liveness import boot_id, process_stat
+
+from .conftest import small_job
 
 
 def test_this_process_is_alive_and_round_trips():
@@ -60,3 +66,43 @@ def test_devices_are_asked_through_the_bridge_callable():
         raise ConnectionError("no route")
 
     assert owner_alive(phone, "j1", unreachable) is None  # cannot be asked, never "gone"
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_on_macos_and_windows_a_sigkilled_runner_makes_its_job_failed(platform, registry, monkeypatch):
+    """The registry's verdict through psutil (macOS and Windows, faked here by ``sys.platform``)."""
+    assert psutil.pid_exists(os.getpid())
+    monkeypatch.setattr(sys, "platform", platform)
+    runner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        owner = Owner.process(runner.pid)
+        assert owner.started.startswith("created:")
+        tracker = registry.start(small_job(), owner)
+        assert registry.get(tracker.job_id).status == "running"
+        runner.send_signal(signal.SIGKILL)
+        runner.wait()
+    finally:
+        runner.kill()
+    info = registry.get(tracker.job_id)
+    assert info.status == "failed" and "ended without finishing" in info.reason
+
+
+def test_where_liveness_cannot_be_read_a_job_is_never_failed_only_stale(tmp_path, monkeypatch):
+    """Windows without psutil: the owner cannot be asked, so a silent job turns stale after the lease (the
+    pid's fate is unknown), never failed. (``os.name`` is not faked here: pathlib refuses 'nt' on Linux.)"""
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setitem(sys.modules, "psutil", None)
+    monkeypatch.setattr(liveness, "backend", lambda: "none")  # what os.name == "nt" selects
+    with RecoveryRegistry(tmp_path, lease_s=0.2) as registry:
+        owner = Owner.process(dead_pid_of_a_child())
+        assert owner.started == ""
+        tracker = registry.start(small_job(), owner)
+        assert registry.get(tracker.job_id).status == "running"
+        time.sleep(0.3)
+        assert registry.get(tracker.job_id).status == "stale"
+
+
+def dead_pid_of_a_child() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
