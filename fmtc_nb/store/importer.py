@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fmtc_nb.errors import StoreError, StoreExists
+from fmtc_nb.files import move_unless_exists
 from fmtc_nb.store.metadata import SOURCE_KEY
 from fmtc_nb.store.names import check_name
 from fmtc_nb.store.records import TileRecord
@@ -238,7 +239,7 @@ def _build(root: Root, archive: TileArchive, name: str, *, replace: bool) -> int
             os.replace(tmp, final)
         else:
             try:
-                os.link(tmp, final)
+                move_unless_exists(tmp, final)
             except FileExistsError:
                 raise StoreExists(f"A store named {name!r} appeared while importing; nothing was changed.") from None
     finally:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from fmtc_nb.errors import StoreError, StoreExists, StoreNotFound
+from fmtc_nb.files import move_unless_exists
 from fmtc_nb.paths import resolve_root
 from fmtc_nb.store.formats import format_from_url
 from fmtc_nb.store.metadata import SOURCE_KEY, write_metadata
@@ -108,7 +109,7 @@ class Root:
         try:
             write_empty_store(tmp, name, source_url, **meta)
             try:
-                os.link(tmp, path)  # atomic: fails if another process created the store meanwhile
+                move_unless_exists(tmp, path)  # atomic: fails if another process created the store meanwhile
             except FileExistsError:
                 raise StoreExists(f"A store named {name!r} exists already.") from None
         finally:
@@ -146,10 +147,9 @@ class Root:
             raise StoreExists(f"A store named {new_name!r} exists already.")
         ensure_idle(src, name, "rename")
         try:
-            os.link(src, dst)
+            move_unless_exists(src, dst)
         except FileExistsError:
             raise StoreExists(f"A store named {new_name!r} exists already.") from None
-        src.unlink()
         with Store(dst) as store:
             store.set_metadata(name=new_name)
         return dst
