@@ -27,16 +27,23 @@ def archive_bytes(fmt: str | None, data: bytes) -> bytes:
 
 @contextlib.contextmanager
 def _replacing(out: Path, overwrite: bool) -> Iterator[Path]:
-    """Yield a temporary path beside ``out``; on success it replaces ``out``, on failure it is removed."""
+    """Yield a temporary path beside ``out``; on success it replaces ``out``, on failure it is removed. The
+    writer closes what it wrote before it returns: Windows moves no open file."""
     if out.exists() and not overwrite:
         raise StoreError(f"The export target {out} exists already; remove it or choose another path.")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
     try:
         yield tmp
-        if out.is_dir() and not out.is_symlink():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
+        try:
+            if out.is_dir() and not out.is_symlink():
+                shutil.rmtree(out)
+            elif tmp.is_dir() and out.exists():  # a directory export replacing a file
+                out.unlink()
+            os.replace(tmp, out)
+        except OSError as exc:  # on Windows: a file another program holds open cannot be replaced or deleted
+            raise StoreError(f"The export target {out} cannot be replaced ({exc.strerror or exc}); close any "
+                             "program that has it open and export again.") from None
     finally:
         if tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mmap
+import os
 import sqlite3
 
 import pytest
@@ -52,7 +53,8 @@ def test_pmtiles_export_reads_back_byte_for_byte(filled, tmp_path):
 
 
 def test_mbtiles_export_is_a_plain_mbtiles(filled, tmp_path):
-    out = tmp_path / "out.mbtiles"
+    (tmp_path / "exports").mkdir()
+    out = tmp_path / "exports" / "out.mbtiles"
     export_store(filled, "mbtiles", out)
     db = sqlite3.connect(out)
     rows = {(z, x, tms_row(z, r)): bytes(d) for z, x, r, d in db.execute("SELECT * FROM tiles")}
@@ -70,6 +72,31 @@ def test_dir_export_and_refusal_to_overwrite(filled, tmp_path):
         export_store(filled, "dir", out)
     with pytest.raises(StoreError, match="Unknown export format"):
         export_store(filled, "zip", tmp_path / "x.zip")
+
+
+def test_overwrite_replaces_a_file_with_a_directory_and_back(filled, tmp_path):
+    (tmp_path / "exports").mkdir()
+    out = tmp_path / "exports" / "target"
+    out.write_text("an old file")
+    assert export_store(filled, "dir", out, overwrite=True) == 33 and (out / "metadata.json").exists()
+    assert export_store(filled, "mbtiles", out, overwrite=True) == 33 and out.is_file()
+    assert [p.name for p in out.parent.iterdir()] == ["target"]
+
+
+def test_a_target_held_open_on_windows_is_one_sentence_and_kept(filled, tmp_path, monkeypatch):
+    """Windows refuses to replace a file another program (QGIS) holds open; that refusal is faked here."""
+    (tmp_path / "exports").mkdir()
+    out = tmp_path / "exports" / "out.mbtiles"
+    export_store(filled, "mbtiles", out)
+    before = out.read_bytes()
+
+    def held_open(src, dst):
+        raise PermissionError(13, "Access is denied", str(src), None, str(dst))
+
+    monkeypatch.setattr(os, "replace", held_open)
+    with pytest.raises(StoreError, match=r"cannot be replaced \(Access is denied\); close any program"):
+        export_store(filled, "mbtiles", out, overwrite=True)
+    assert out.read_bytes() == before and [p.name for p in out.parent.iterdir()] == ["out.mbtiles"]
 
 
 def test_export_never_replaces_a_store_or_the_stores_directory(filled, root):

@@ -5,6 +5,7 @@ a download from the demo tile server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import threading
@@ -116,10 +117,8 @@ def test_a_store_appears_whole_or_not_at_all(tmp_path, links):
 
     def watch() -> None:
         while not stop.is_set():
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 seen.append(Path(path).stat().st_size)
-            except FileNotFoundError:
-                pass
 
     watcher = threading.Thread(target=watch)
     watcher.start()
