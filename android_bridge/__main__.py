@@ -50,11 +50,19 @@ async def serve(config: BridgeConfig) -> None:
     print(f"pairing code: {code.code if code else '(locked)'}  (new codes appear in "
           f"{config.state_dir / 'screen.json'})", flush=True)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop_on_signals(asyncio.get_running_loop(), stop)
     await stop.wait()
     await bridge.stop()
+
+
+def stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """Set ``stop`` on SIGTERM or SIGINT. Windows' event loop takes no signal handlers: there Python's own
+    handler (Ctrl-C) passes the signal to the loop."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except NotImplementedError:
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

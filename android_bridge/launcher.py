@@ -70,13 +70,15 @@ class VirtualDeviceProcess:
         return self
 
     def kill(self) -> None:
-        """SIGKILL the device (no chance to flush or checkpoint beyond what it already wrote)."""
+        """SIGKILL the device (on Windows: TerminateProcess); no chance to flush or checkpoint beyond what
+        it already wrote."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            self.process.kill()
             self.process.wait(10)
 
     def stop(self, timeout: float = 20.0) -> int | None:
-        """SIGTERM: running jobs are left paused and resumable; returns the exit code."""
+        """SIGTERM: running jobs are left paused and resumable; returns the exit code. (Windows has no SIGTERM
+        to send: there it ends the process like :meth:`kill`, and its jobs resume on the next start.)"""
         if self.process is None:
             return None
         if self.process.poll() is None:

@@ -37,7 +37,7 @@ def write_json_atomically(path: Path, data: Any, mode: int | None = None) -> Non
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        if mode is not None:
-            os.fchmod(f.fileno(), mode)  # also when a leftover temporary file had wider permissions
+        if mode is not None and hasattr(os, "fchmod"):  # Windows (before Python 3.13) has no fchmod and no
+            os.fchmod(f.fileno(), mode)  # POSIX modes; there, also when a leftover file had wider permissions
         json.dump(data, f, indent=1)
     os.replace(tmp, path)

@@ -55,7 +55,7 @@ def snapshot_copy(root: Any, name: str, workdir: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix="export-", suffix=".mbtiles", dir=workdir)
     os.close(fd)
     try:
-        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+        source = sqlite3.connect(f"{source_path.as_uri()}?mode=ro", uri=True, timeout=30)  # "#", "%" quoted
         target = sqlite3.connect(tmp)
         try:
             source.backup(target)

@@ -210,7 +210,7 @@ def check_mbtiles(path: Path) -> None:
     from fmtc_nb.store.schema import is_fmtc_store
 
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)  # "#" and "%" quoted
         try:
             ok = db.execute("PRAGMA quick_check").fetchone()[0] == "ok" and is_fmtc_store(db)
         finally:
