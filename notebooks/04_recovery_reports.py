@@ -18,7 +18,6 @@
 # completion reports: pandas tables and plots.
 
 # %%
-import signal
 import subprocess
 import sys
 import time
@@ -57,7 +56,7 @@ session.add(registry.close)
 deadline = time.monotonic() + 30
 while time.monotonic() < deadline and not any(j.tiles_done > 500 for j in registry.jobs()):
     time.sleep(0.1)
-runner.send_signal(signal.SIGKILL)
+runner.kill()                                   # SIGKILL (on Windows: TerminateProcess)
 runner.wait()
 print("killed the download process; exit code", runner.returncode)
 
