@@ -95,6 +95,13 @@ def test_unknown_job_and_store_are_404(limited):
     assert status == 405 and body["error"]
 
 
+def _stored_tiles(client: DeviceClient, store: str) -> int:
+    try:
+        return int(client.store_stats(store)["tiles"])
+    except DeviceError:  # not created yet
+        return 0
+
+
 def test_running_job_is_not_doubled_and_controls_work(limited, tile_server, tmp_path):
     client = DeviceClient(limited.url, limited.token)
     job = build_job(REGION, "0-8", tile_server.url_template, "slow", rate_limit=4, parallel=1)
@@ -107,7 +114,9 @@ def test_running_job_is_not_doubled_and_controls_work(limited, tile_server, tmp_
             client.dispatch_job(job)  # the same job (same id) again
         assert exc.value.status == 409
         assert len(client.jobs()) == 1
-        time.sleep(1.2)  # a flush or two
+        deadline = time.monotonic() + 60  # a flush or two (seconds on a loaded machine)
+        while _stored_tiles(client, "slow") == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
         copy = client.pull("slow", tmp_path / "local")  # a consistent copy while the job writes
         check_mbtiles(copy)
         assert 0 < sqlite3.connect(copy).execute("SELECT count(*) FROM tiles").fetchone()[0] < job.cover().total
