@@ -48,8 +48,10 @@ def test_faults_and_429_bursts_end_with_every_tile_stored_exactly_as_rendered(tm
 def test_a_killed_server_ends_the_job_with_failed_requests_and_no_bad_tile(tmp_path):
     with running_server(subprocess=True, latency_s=0.05) as server:
         the_job = world_job(server.url_template, zooms="0-5", retries=1, final_pass=False)
-        download = Download(the_job, tmp_path)
-        killer = threading.Timer(1.0, server.kill)
+        some_stored = threading.Event()  # kill once tiles arrive, however slow the machine is
+        download = Download(the_job, tmp_path,
+                            on_tile=lambda event: event.outcome == "cached" and event.index > 20 and some_stored.set())
+        killer = threading.Thread(target=lambda: some_stored.wait(60) and server.kill())
         killer.start()
         snap = download.run()
         killer.join()
