@@ -194,3 +194,20 @@ def test_land_cut_into_grid_squares_shows_no_seams(z):
     water = indexes(*tile_at(100, 62, z)) == WATER
     assert not water.all(axis=0).any() and not water.all(axis=1).any()
     assert z == 3 or not water.any()  # (z3 reaches Lake Baikal)
+
+
+@pytest.mark.parametrize("name, lon, lat, z, expected", [
+    ("europe_z3", 10.0, 50.0, 3, {WATER, LAND, COAST, RIVER, ADMIN0, DOT, TEXT}),
+    ("lake_geneva_z8", 6.5, 46.4, 8, {WATER, LAND, COAST, RIVER, ADMIN0, ADMIN1, DOT, TEXT}),
+    ("geneva_z11", *GENEVA, 11, {WATER, LAND, COAST, RIVER, ADMIN0, ADMIN1, DOT, TEXT}),
+])
+def test_sample_views_for_people_to_look_at(name, lon, lat, z, expected):
+    """3 x 3 tiles around a place, saved as test-artifacts/basemap_<name>.png (what the docs describe)."""
+    tiles = around(lon, lat, z)
+    view = Image.new("RGB", (3 * 256, 3 * 256))
+    x0, y0 = tiles[0][1], tiles[0][2]
+    for t in tiles:
+        view.paste(Image.open(io.BytesIO(render_tile(*t))).convert("RGB"), ((t[1] - x0) * 256, (t[2] - y0) * 256))
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    view.save(ROOT / "test-artifacts" / f"basemap_{name}.png")
+    assert expected <= colours(tiles)
