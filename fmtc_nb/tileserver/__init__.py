@@ -1,5 +1,6 @@
-"""The embedded demo tile server: PNG tiles of the Natural Earth countries on 127.0.0.1, with optional latency,
-failures and 429 bursts, so notebooks, demos and tests work without the internet.
+"""The embedded demo tile server: PNG tiles of a Natural Earth basemap (land, lakes, rivers, boundaries, places)
+on 127.0.0.1, with optional latency, failures and 429 bursts, so notebooks, demos and tests work without the
+internet.
 
 >>> with running_server() as server:          # doctest: +SKIP
 ...     print(server.url_template)             # http://127.0.0.1:PORT/{z}/{x}/{y}.png

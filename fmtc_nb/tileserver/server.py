@@ -1,4 +1,4 @@
-"""The embedded demo tile server: an aiohttp app on 127.0.0.1 serving rendered Natural Earth tiles.
+"""The embedded demo tile server: an aiohttp app on 127.0.0.1 serving rendered Natural Earth basemap tiles.
 
 Routes: ``/{z}/{x}/{y}.png`` (tiles, with ETag, Cache-Control and If-None-Match support), ``/tilejson.json``
 (TileJSON 3.0.0 with the attribution) and ``/`` (a one-paragraph description).
@@ -82,7 +82,7 @@ class TileApp:
     async def tilejson(self, request: web.Request) -> web.Response:
         """TileJSON 3.0.0 describing this server."""
         return web.json_response({
-            "tilejson": "3.0.0", "name": "fmtc-nb demo (Natural Earth countries)", "attribution": ATTRIBUTION,
+            "tilejson": "3.0.0", "name": "fmtc-nb demo (Natural Earth basemap)", "attribution": ATTRIBUTION,
             "tiles": [self.url_template], "minzoom": 0, "maxzoom": MAX_ZOOM, "scheme": "xyz",
             "bounds": [-180, -85.0511, 180, 85.0511],
         }, headers={"Access-Control-Allow-Origin": "*"})
