@@ -5,6 +5,8 @@ and exits with :attr:`FmtcError.exit_code` (2 for bad input); library users catc
 Append new subclasses at the end of this module.
 """
 
+from __future__ import annotations
+
 
 class FmtcError(Exception):
     """Base class of all fmtc-nb errors: the message is one sentence meant for the user."""
@@ -54,3 +56,17 @@ class EstimateError(FmtcError):
 
 class DeviceError(FmtcError):
     """A paired device refused a request, could not be reached, or is unknown."""
+
+
+class OptionError(SourceError):
+    """A download option breaks its rule (raised by ``DownloadOptions``): ``option`` is the field's name,
+    ``value`` what was given, ``what`` how a sentence calls the option and ``rule`` what it must be."""
+
+    def __init__(self, option: str, value: object, what: str, rule: str, given_as: str | None = None) -> None:
+        self.option, self.value, self.what, self.rule = option, value, what, rule
+        shown = f"({given_as} {value!r})" if given_as else repr(value)
+        super().__init__(f"The {what} {shown} is not {rule}.")
+
+    def given_as(self, flag: str) -> OptionError:
+        """The same error naming the command-line flag the value came from (``--parallel``)."""
+        return OptionError(self.option, self.value, self.what, self.rule, flag)

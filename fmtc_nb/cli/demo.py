@@ -7,6 +7,7 @@ import re
 import sys
 from typing import Any
 
+from fmtc_nb.cli.download import add_engine_options, options_from_args
 from fmtc_nb.units import human_bytes
 
 DEMO_STORE = "demo"
@@ -18,7 +19,7 @@ def register(subparsers: Any) -> None:
     """Add the ``demo`` command."""
     p = subparsers.add_parser("demo", help="download the example region from the embedded tile server")
     p.add_argument("--zoom", default="0-12", help="zoom range (default 0-12)")
-    p.add_argument("--rate-limit", type=float, default=None, help="tiles per second at most")
+    add_engine_options(p, ("rate_limit",))
     p.add_argument("--latency", type=float, default=0.0, help="server latency per tile in seconds (to watch it)")
     p.add_argument("--json", action="store_true", help="print the final snapshot as JSON")
     p.set_defaults(func=run)
@@ -27,7 +28,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``fmtc-nb demo``."""
     from fmtc_nb.cli.download import run_with_bar
-    from fmtc_nb.engine import Download, DownloadJob, DownloadOptions
+    from fmtc_nb.engine import Download, DownloadJob
     from fmtc_nb.paths import resolve_root
     from fmtc_nb.regions import example_region
     from fmtc_nb.source import TileSource
@@ -35,11 +36,12 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.tileserver import running_server
     from fmtc_nb.zooms import parse_zooms
 
+    options = options_from_args(args, ("rate_limit",))  # refused before the server starts
     root = Root(resolve_root(args.root))
     with running_server(latency_s=args.latency) as server:
         _adopt_port(root, server.url_template)
         job = DownloadJob(example_region(), parse_zooms(args.zoom), TileSource(server.url_template), DEMO_STORE,
-                          DownloadOptions(parallel=16, rate_limit=args.rate_limit))
+                          options)
         print(f"fmtc-nb demo: the example region (Lake Geneva and the western Swiss Alps) z{args.zoom} from the "
               f"embedded tile server {server.url_template}", file=sys.stderr)
         code = run_with_bar(Download(job, root), args.json)

@@ -7,9 +7,13 @@ import json
 import signal
 import sys
 import threading
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from fmtc_nb.errors import SourceError
+from fmtc_nb.errors import OptionError, SourceError
+
+if TYPE_CHECKING:
+    from fmtc_nb.engine.job import DownloadOptions
 
 
 def register(subparsers: Any) -> None:
@@ -29,33 +33,45 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def add_engine_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by commands that run the engine."""
-    p.add_argument("--parallel", type=int, default=16, help="concurrent requests (default 16)")
-    p.add_argument("--rate-limit", type=float, default=None, help="tiles per second at most")
-    p.add_argument("--retries", type=int, default=3, help="retries per tile (default 3)")
-    p.add_argument("--skip-existing", action=argparse.BooleanOptionalAction, default=True,
-                   help="do not fetch tiles already stored (default on)")
-    p.add_argument("--fresher-than", type=float, default=None, metavar="DAYS",
-                   help="with --skip-existing: only skip tiles fetched within DAYS days")
-    p.add_argument("--skip-sea", action="store_true", help="do not store tiles identical to the sea tile")
+#: The engine options the commands take: DownloadOptions field -> (flag, help). Defaults and checks are
+#: DownloadOptions' own (``%(default)s`` in the help is the field's default).
+ENGINE_FLAGS: dict[str, tuple[str, str]] = {
+    "parallel": ("--parallel", "concurrent requests (default %(default)s)"),
+    "rate_limit": ("--rate-limit", "tiles per second at most (default: no limit)"),
+    "retries": ("--retries", "retries per tile (default %(default)s)"),
+    "skip_existing": ("--skip-existing", "do not fetch tiles already stored (default on)"),
+    "fresher_than_days": ("--fresher-than", "with --skip-existing: only skip tiles fetched within DAYS days"),
+    "skip_sea": ("--skip-sea", "do not store tiles identical to the sea tile"),
+}
 
 
-def options_from_args(args: argparse.Namespace) -> Any:
-    """DownloadOptions from parsed arguments (bad values: one sentence)."""
-    from fmtc_nb.engine import DownloadOptions
+def add_engine_options(p: argparse.ArgumentParser, names: Sequence[str] = tuple(ENGINE_FLAGS)) -> None:
+    """Add the engine options ``names`` (DownloadOptions fields of :data:`ENGINE_FLAGS`), defaulting to the
+    fields' defaults."""
+    from fmtc_nb.engine.job import DownloadOptions
 
-    if args.parallel < 1:
-        raise SourceError("--parallel must be at least 1.")
-    if args.rate_limit is not None and not 0 < args.rate_limit < float("inf"):
-        raise SourceError("--rate-limit must be a positive number of tiles per second.")
-    if args.retries < 0:
-        raise SourceError("--retries cannot be negative.")
-    if args.fresher_than is not None and not 0 <= args.fresher_than < float("inf"):
-        raise SourceError("--fresher-than must be a number of days of 0 or more.")
-    return DownloadOptions(parallel=args.parallel, rate_limit=args.rate_limit, retries=args.retries,
-                           skip_existing=args.skip_existing, fresher_than_days=args.fresher_than,
-                           skip_sea=args.skip_sea)
+    defaults = DownloadOptions()
+    kinds = {"parallel": int, "rate_limit": float, "retries": int, "fresher_than_days": float}
+    for name in names:
+        flag, help_text = ENGINE_FLAGS[name]
+        default = getattr(defaults, name)
+        if isinstance(default, bool):
+            action = argparse.BooleanOptionalAction if default else "store_true"
+            p.add_argument(flag, dest=name, action=action, default=default, help=help_text)
+        else:
+            p.add_argument(flag, dest=name, type=kinds[name], default=default, help=help_text,
+                           metavar="DAYS" if name == "fresher_than_days" else None)
+
+
+def options_from_args(args: argparse.Namespace, names: Sequence[str] = tuple(ENGINE_FLAGS)) -> DownloadOptions:
+    """DownloadOptions from the parsed engine options ``names``; a value DownloadOptions refuses is one
+    sentence naming the flag it came from."""
+    from fmtc_nb.engine.job import DownloadOptions
+
+    try:
+        return DownloadOptions(**{name: getattr(args, name) for name in names})
+    except OptionError as exc:
+        raise exc.given_as(ENGINE_FLAGS[exc.option][0]) from None
 
 
 def _headers(pairs: list[str]) -> dict[str, str]:

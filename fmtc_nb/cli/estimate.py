@@ -7,6 +7,11 @@ import argparse
 import json
 import math
 
+from fmtc_nb.cli.download import add_engine_options, options_from_args
+
+#: The engine options an estimate takes (the download's speed depends on them).
+ESTIMATE_OPTIONS = ("parallel", "rate_limit")
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``estimate`` command."""
@@ -18,8 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="requests to spend (default about 1%% of the tiles, within 200-2000)")
     p.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable sample")
     p.add_argument("--budget", default=None, help="storage budget: 2GB, 500MiB, 123456 (bytes) or 10000tiles")
-    p.add_argument("--parallel", type=int, default=16, help="concurrent requests of the download (default 16)")
-    p.add_argument("--rate-limit", type=float, default=None, help="tiles per second of the download (default none)")
+    add_engine_options(p, ESTIMATE_OPTIONS)
     p.add_argument("--json", action="store_true", help="print the estimate as JSON")
     p.set_defaults(func=run)
 
@@ -30,8 +34,9 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.regions import parse_region
 
     budget = parse_budget(args.budget) if args.budget is not None else None
+    options = options_from_args(args, ESTIMATE_OPTIONS)
     result = estimate(parse_region(args.region), args.zoom, args.url, samples=args.samples, seed=args.seed,
-                      parallel=args.parallel, rate_limit=args.rate_limit)
+                      parallel=options.parallel, rate_limit=options.rate_limit)
     plan = result.plan(budget) if budget is not None else None
     if args.json:
         print(json.dumps(result.to_dict(plan)))

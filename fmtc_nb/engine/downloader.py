@@ -22,6 +22,7 @@ from fmtc_nb.engine.hooks import Checkpointer, NullCheckpointer
 from fmtc_nb.engine.job import DownloadJob
 from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
 from fmtc_nb.engine.ratelimit import TokenBucket
+from fmtc_nb.states import JobStatus, TileOutcome
 from fmtc_nb.store import TileRecord
 from fmtc_nb.tilemath import tile_at
 
@@ -56,7 +57,7 @@ class Download:
         self._max = 0
         self._start = time.monotonic()
         self._end: float | None = None
-        self._status = "pending"
+        self._status: JobStatus = "pending"
         self._bucket = TokenBucket(job.options.rate_limit)
         self._buffer = TileBuffer()
         self._later: list[Tile] = []
@@ -100,7 +101,7 @@ class Download:
             skipped_bytes=c["skipped_bytes"], elapsed_s=elapsed, tiles_per_s=done / elapsed if elapsed > 0 else 0.0,
             rate_limited=self._bucket.limiting, status=self._live_status())
 
-    def _live_status(self) -> str:
+    def _live_status(self) -> JobStatus:
         """The run's status as a snapshot reports it: ``paused`` while a running download is paused."""
         return "paused" if self._status == "running" and self._pause.is_set() else self._status
 
@@ -137,7 +138,8 @@ class Download:
         opts = self.job.options
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=opts.connect_timeout_s, sock_read=opts.read_timeout_s)
         connector = aiohttp.TCPConnector(limit=opts.parallel, ttl_dns_cache=300)
-        status, reason = "completed", None
+        status: JobStatus = "completed"
+        reason: str | None = None
         ticker = asyncio.create_task(self._tick(store))
         try:
             async with aiohttp.ClientSession(connector=connector, timeout=timeout,
@@ -303,7 +305,7 @@ class Download:
             self._c["cached_bytes"] += len(result.body)
             self._event(tile, "cached", len(result.body))
 
-    def _event(self, tile: Tile, outcome: str, size: int = 0, reason: str | None = None) -> None:
+    def _event(self, tile: Tile, outcome: TileOutcome, size: int = 0, reason: str | None = None) -> None:
         if self.on_tile is not None:
             self.on_tile(TileEvent(tile[0], tile[1], tile[2], tile[3], outcome, size, reason))
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 from fmtc_nb.engine.progress import ProgressSnapshot
+from fmtc_nb.states import JobStatus
 
 
 @runtime_checkable
@@ -29,7 +30,7 @@ class Checkpointer(Protocol):
         """Called about once a second while the job runs; must be cheap."""
         ...
 
-    def finished(self, snapshot: ProgressSnapshot, status: str, reason: str | None) -> None:
+    def finished(self, snapshot: ProgressSnapshot, status: JobStatus, reason: str | None) -> None:
         """Called once at the end; ``status`` is completed, failed, cancelled or paused."""
         ...
 
@@ -51,5 +52,5 @@ class NullCheckpointer:
     def heartbeat(self, snapshot: ProgressSnapshot) -> None:
         """Nothing."""
 
-    def finished(self, snapshot: ProgressSnapshot, status: str, reason: str | None) -> None:
+    def finished(self, snapshot: ProgressSnapshot, status: JobStatus, reason: str | None) -> None:
         """Nothing."""

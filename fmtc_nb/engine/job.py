@@ -5,11 +5,63 @@ from __future__ import annotations
 import math
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from fmtc_nb.errors import SourceError
+from fmtc_nb.errors import OptionError, SourceError
 from fmtc_nb.source import TileSource
+
+#: Numbers an option may take stay below this (a timeout of 1e300 s would overflow the clock arithmetic).
+LARGEST_OPTION = 1e9
+
+
+@dataclass(frozen=True)
+class OptionRule:
+    """What one option must be: ``what`` names it in a sentence, ``text`` states the rule; ``kind`` is bool,
+    str, int (whole numbers) or float (any finite number); numbers are at least ``low`` (above it if
+    ``above_low``) and below :data:`LARGEST_OPTION`; ``optional``: None is allowed."""
+
+    what: str
+    text: str
+    kind: type
+    low: float | None = None
+    above_low: bool = False
+    optional: bool = False
+
+    def broken(self, value: Any) -> str | None:
+        """None if ``value`` keeps the rule, else the rule it breaks."""
+        if value is None:
+            return None if self.optional else self.text
+        if self.kind in (bool, str):
+            return None if isinstance(value, self.kind) else self.text
+        number = int if self.kind is int else (int, float)
+        if isinstance(value, bool) or not isinstance(value, number) or not math.isfinite(value):
+            return self.text
+        if self.low is not None and (value < self.low or (self.above_low and value == self.low)):
+            return self.text
+        return f"below {LARGEST_OPTION:,.0f}" if value >= LARGEST_OPTION else None
+
+
+_SECONDS = "a positive number of seconds"
+_SWITCH = "true or false"
+#: The rule of every option of :class:`DownloadOptions`, by field name.
+OPTION_RULES: dict[str, OptionRule] = {
+    "parallel": OptionRule("parallelism", "a whole number of at least 1", int, 1),
+    "rate_limit": OptionRule("rate limit", "a positive number of tiles per second", float, 0, True, True),
+    "retries": OptionRule("number of retries", "a whole number of 0 or more", int, 0),
+    "backoff_s": OptionRule("backoff (backoff_s)", _SECONDS, float, 0, True),
+    "max_backoff_s": OptionRule("longest backoff (max_backoff_s)", _SECONDS, float, 0, True),
+    "connect_timeout_s": OptionRule("connect timeout (connect_timeout_s)", _SECONDS, float, 0, True),
+    "read_timeout_s": OptionRule("read timeout (read_timeout_s)", _SECONDS, float, 0, True),
+    "proxy": OptionRule("proxy", "a proxy URL or None", str, optional=True),
+    "skip_existing": OptionRule("switch skip_existing", _SWITCH, bool),
+    "fresher_than_days": OptionRule("freshness", "a number of days of 0 or more", float, 0, optional=True),
+    "skip_sea": OptionRule("switch skip_sea", _SWITCH, bool),
+    "batch_size": OptionRule("batch size", "a whole number of tiles of at least 1", int, 1),
+    "flush_interval_s": OptionRule("flush interval (flush_interval_s)", _SECONDS, float, 0, True),
+    "final_pass": OptionRule("switch final_pass", _SWITCH, bool),
+}
 
 
 @dataclass(frozen=True)
@@ -17,11 +69,15 @@ class DownloadOptions:
     """How the engine downloads. Names follow httpx where one exists (headers live on the TileSource).
 
     parallel: concurrent requests; rate_limit: tiles per second (None: unlimited); retries: extra attempts
-    per tile after the first; backoff_s: first backoff in seconds (doubles, with jitter); connect_timeout_s
-    and read_timeout_s: seconds; proxy: http(s) proxy URL; skip_existing / fresher_than_days: do not fetch
-    tiles already stored (only those fetched within that many days if set); skip_sea: do not store tiles
-    identical to the source's sea tile; batch_size: tiles per store transaction; flush_interval_s: seconds
-    between flushes at most; final_pass: retry failed requests once more at the end.
+    per tile after the first; backoff_s: first backoff in seconds (doubles, with jitter, up to max_backoff_s);
+    connect_timeout_s and read_timeout_s: seconds; proxy: http(s) proxy URL; skip_existing / fresher_than_days:
+    do not fetch tiles already stored (only those fetched within that many days if set); skip_sea: do not
+    store tiles identical to the source's sea tile; batch_size: tiles per store transaction;
+    flush_interval_s: seconds between flushes at most; final_pass: retry failed requests once more at the end.
+
+    This class is the one place the options are defaulted and checked (:data:`OPTION_RULES`): the CLI takes
+    its defaults from these fields and the device bridge builds its jobs' options here. A value breaking a
+    rule raises :class:`~fmtc_nb.errors.OptionError` naming the option.
     """
 
     parallel: int = 16
@@ -40,22 +96,11 @@ class DownloadOptions:
     final_pass: bool = True
 
     def __post_init__(self) -> None:
-        def positive(value: float) -> bool:
-            return isinstance(value, int | float) and math.isfinite(value) and value > 0
-
-        if not isinstance(self.parallel, int) or self.parallel < 1:
-            raise SourceError(f"The parallelism {self.parallel!r} is not a whole number of at least 1.")
-        if self.rate_limit is not None and not positive(self.rate_limit):
-            raise SourceError(f"The rate limit {self.rate_limit!r} is not a positive number of tiles per second.")
-        if not isinstance(self.retries, int) or self.retries < 0:
-            raise SourceError(f"The retries {self.retries!r} are not a whole number of 0 or more.")
-        if self.fresher_than_days is not None and not math.isfinite(self.fresher_than_days):
-            raise SourceError(f"The freshness {self.fresher_than_days!r} is not a finite number of days.")
-        for name in ("backoff_s", "max_backoff_s", "connect_timeout_s", "read_timeout_s", "flush_interval_s"):
-            if not positive(getattr(self, name)):
-                raise SourceError(f"The option {name} = {getattr(self, name)!r} is not a positive number of seconds.")
-        if not isinstance(self.batch_size, int) or self.batch_size < 1:
-            raise SourceError(f"The batch size {self.batch_size!r} is not a whole number of at least 1.")
+        for name, rule in OPTION_RULES.items():
+            value = getattr(self, name)
+            broken = rule.broken(value)
+            if broken is not None:
+                raise OptionError(name, value, rule.what, broken)
 
     def backoff_delay(self, attempt: int, retry_after_s: float | None = None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (from 1): ``backoff_s`` doubling per attempt
@@ -70,10 +115,13 @@ class DownloadOptions:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DownloadOptions:
-        """Inverse of :meth:`to_dict` (unknown keys ignored)."""
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+    def from_dict(cls, data: Mapping[str, Any], *, strict: bool = False) -> DownloadOptions:
+        """Inverse of :meth:`to_dict`. Unknown keys (a newer version's) are ignored, unless ``strict`` (a
+        request from outside): then the first unknown name raises ``SourceError``."""
+        unknown = sorted(str(k) for k in data if k not in OPTION_RULES) if strict else []
+        if unknown:
+            raise SourceError(f"Unknown download option {unknown[0]!r}; the options are {', '.join(OPTION_RULES)}.")
+        return cls(**{k: v for k, v in data.items() if k in OPTION_RULES})
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,11 @@ was deliberately not stored; "failed" is a negative answer (404/410) or a reques
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar
+
+from fmtc_nb.states import TILE_OUTCOMES, JobStatus, TileOutcome
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,11 @@ class ProgressSnapshot:
     elapsed_s: float = 0.0
     tiles_per_s: float = 0.0
     rate_limited: bool = False
-    status: str = "running"  # pending, running, paused, completed, failed or cancelled
+    status: JobStatus = "running"  # pending, running, paused, completed, failed or cancelled
+
+    #: Properties that :meth:`to_dict` adds to the fields (and :meth:`from_dict` ignores).
+    DERIVED: ClassVar[tuple[str, ...]] = ("skipped", "failed", "attempted", "remaining", "percentage",
+                                          "estimated_remaining_s", "estimated_total_s")
 
     @property
     def skipped(self) -> int:
@@ -71,16 +78,24 @@ class ProgressSnapshot:
         return None if rest is None else self.elapsed_s + rest
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict with the derived fields included."""
+        """JSON-safe dict with the :data:`DERIVED` fields included."""
         data = asdict(self)
-        for name in ("skipped", "failed", "attempted", "remaining", "percentage",
-                     "estimated_remaining_s", "estimated_total_s"):
+        for name in self.DERIVED:
             data[name] = getattr(self, name)
         return data
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProgressSnapshot:
+        """Inverse of :meth:`to_dict`: the derived fields are recomputed, not read, and keys this version does
+        not know (a newer bridge's, a device event's ``job_id``) are ignored; missing fields get defaults, except
+        ``successful``, which is ``cached + skipped`` by the invariant."""
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        values.setdefault("successful", sum(values.get(k, 0) for k in ("cached", "skipped_existing", "skipped_sea")))
+        return cls(**values)
 
-#: Outcomes of a tile event.
-OUTCOMES = ("cached", "skipped_existing", "skipped_sea", "failed_negative", "failed_request", "retry")
+
+#: Outcomes of a tile event (see :data:`fmtc_nb.states.TileOutcome`).
+OUTCOMES = TILE_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,6 @@ class TileEvent:
     z: int
     x: int
     y: int
-    outcome: str
+    outcome: TileOutcome
     size: int = 0
     reason: str | None = None

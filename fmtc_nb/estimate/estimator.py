@@ -53,12 +53,8 @@ def estimate(region: Any, zooms: Any, source: TileSource | str, *, samples: int 
         raise EstimateError(f"The seed {seed} must be a whole number of 0 or more.")
     if not 0 < confidence < 1:
         raise EstimateError(f"The confidence {confidence} must be between 0 and 1, e.g. 0.95.")
-    if parallel < 1:
-        raise EstimateError(f"The parallelism {parallel} must be at least 1.")
-    if rate_limit is not None and rate_limit <= 0:
-        raise EstimateError(f"The rate limit {rate_limit} must be a positive number of tiles per second.")
+    options = DownloadOptions(parallel=parallel, rate_limit=rate_limit, retries=retries)  # checks them
     cover = TileCover(region, parse_zooms(zooms))
-    options = DownloadOptions(parallel=parallel, rate_limit=rate_limit, retries=retries)
 
     async def run() -> Estimate:
         async with Prober(source, options) as prober:

@@ -89,7 +89,7 @@ def test_skip_existing_and_sea(fault_server, tmp_path):
     again = Download(job(server.url_template, skip_sea=True), tmp_path).run()
     assert again.skipped_existing == first.cached and again.skipped_sea == first.skipped_sea
     assert sum(server.hits.values()) - hits_before == first.skipped_sea + 1  # the sea tiles and the sea probe
-    stale = Download(job(server.url_template, fresher_than_days=-1), tmp_path).run()
+    stale = Download(job(server.url_template, fresher_than_days=0), tmp_path).run()  # none is fresh enough
     assert stale.skipped_existing == 0 and stale.cached == cover.total
 
 

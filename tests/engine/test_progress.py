@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 from fmtc_nb.engine.progress import ProgressSnapshot
@@ -34,3 +35,26 @@ def test_token_bucket_holds_the_rate_and_says_so():
     assert bucket.limiting
     free = TokenBucket(None)
     assert not free.limiting
+
+
+def test_snapshot_round_trips_through_json_and_ignores_derived_and_unknown_keys():
+    snap = ProgressSnapshot(max_tiles=100, successful=60, cached=50, skipped_existing=7, skipped_sea=3,
+                            failed_negative=4, failed_request=6, cached_bytes=5000, elapsed_s=10.5, tiles_per_s=7.0,
+                            rate_limited=True, status="paused")
+    wire = json.loads(json.dumps(snap.to_dict()))
+    assert ProgressSnapshot.from_dict(wire) == snap
+    # a newer bridge's extra key and a device event's keys are ignored; derived values are recomputed, not read
+    assert ProgressSnapshot.from_dict({**wire, "job_id": "j", "tiles_done": 99, "new_field": 1, "attempted": -5}) == snap
+    assert ProgressSnapshot.from_dict({}) == ProgressSnapshot()
+    assert ProgressSnapshot.from_dict({"cached": 9, "skipped_sea": 1}).successful == 10, "successful from its parts"
+
+
+def test_outcomes_and_statuses_are_the_shared_literals():
+    from typing import get_args
+
+    from fmtc_nb.engine.progress import OUTCOMES, TileEvent
+    from fmtc_nb.states import JOB_STATUSES, TILE_OUTCOMES, JobStatus, TileOutcome
+
+    assert OUTCOMES == TILE_OUTCOMES == get_args(TileOutcome)
+    assert TileEvent.__annotations__["outcome"] == "TileOutcome"
+    assert ProgressSnapshot.__annotations__["status"] == "JobStatus" and get_args(JobStatus) == JOB_STATUSES
