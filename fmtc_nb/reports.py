@@ -14,54 +14,48 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from fmtc_nb.engine.progress import OUTCOMES
+from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
+from fmtc_nb.states import FINAL_OUTCOMES, TileOutcome
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-#: Final outcomes of a tile, in report column order.
-FINAL_OUTCOMES = tuple(o for o in OUTCOMES if o != "retry")
+__all__ = ["FINAL_OUTCOMES", "SAMPLE_FIELDS", "ProgressRecorder", "completion_by_zoom", "outcomes_frame",
+           "plot_progress", "plot_tiles_per_zoom", "recovery_frame", "store_zoom_frame", "summary",
+           "throughput_frame"]
 #: Fields of a progress snapshot kept per sample (counts in tiles, sizes in bytes, times in seconds).
 SAMPLE_FIELDS = ("elapsed_s", "attempted", "successful", "cached", "skipped", "failed", "remaining", "max_tiles",
                  "cached_bytes", "tiles_per_s", "percentage", "status")
 
 
-def snapshot_field(snapshot: Any, name: str) -> Any:
-    """Field ``name`` of a progress snapshot: a ``ProgressSnapshot`` or its dict (a device's progress event);
-    a dict without ``skipped``/``failed`` gets them summed from their parts; None when absent."""
-    if isinstance(snapshot, dict):
-        if name in snapshot:
-            return snapshot[name]
-        derived = {"skipped": ("skipped_existing", "skipped_sea"), "failed": ("failed_negative", "failed_request")}
-        return sum(snapshot.get(k, 0) for k in derived.get(name, ())) if name in derived else None
-    return getattr(snapshot, name, None)
-
-
 class ProgressRecorder:
     """Collects a download's progress snapshots (``on_progress``) and tile events (``on_tile``); thread-safe.
 
-    ``on_progress`` accepts a ``ProgressSnapshot`` or the dict a device's progress event carries.
+    ``on_progress`` takes a ``ProgressSnapshot`` (or its dict, read with ``ProgressSnapshot.from_dict``).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.samples: list[dict[str, Any]] = []
-        self.tiles: dict[tuple[int, str], int] = defaultdict(int)
-        self.bytes: dict[tuple[int, str], int] = defaultdict(int)
+        self.tiles: dict[tuple[int, TileOutcome], int] = defaultdict(int)
+        self.bytes: dict[tuple[int, TileOutcome], int] = defaultdict(int)
         self.retries = 0
         self.started_at = time.time()
 
-    def on_progress(self, snapshot: Any) -> None:
+    def on_progress(self, snapshot: ProgressSnapshot | Mapping[str, Any]) -> None:
         """Record one progress snapshot (with the wall-clock time it arrived)."""
-        row = {name: snapshot_field(snapshot, name) for name in SAMPLE_FIELDS}
+        if not isinstance(snapshot, ProgressSnapshot):
+            snapshot = ProgressSnapshot.from_dict(snapshot)
+        row: dict[str, Any] = {name: getattr(snapshot, name) for name in SAMPLE_FIELDS}
         row["time"] = time.time()
         with self._lock:
             self.samples.append(row)
 
-    def on_tile(self, event: Any) -> None:
+    def on_tile(self, event: TileEvent) -> None:
         """Record one tile event (``retry`` events are counted apart: they are not final)."""
         with self._lock:
             if event.outcome == "retry":

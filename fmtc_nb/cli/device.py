@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fmtc_nb.cli.download import _headers, add_engine_options, options_from_args
+
+if TYPE_CHECKING:
+    from fmtc_nb.device import DeviceClient
+    from fmtc_nb.wire import JobEvent
 
 
 def _command(sub: Any, name: str, help_text: str, func: Any, *positionals: str,
@@ -114,23 +118,24 @@ def _dispatch(args: argparse.Namespace) -> int:
     row = client.dispatch_job(job)
     if not args.wait:
         if args.json:
-            _print(row)
+            _print(row.to_dict())
         else:
-            print(row["id"])
+            print(row.id)
         return 0
-    return _follow(client, row["id"], args.json)
+    return _follow(client, row.id, args.json)
 
 
-def _follow(client: Any, job_id: str, json_out: bool) -> int:
+def _follow(client: DeviceClient, job_id: str, json_out: bool) -> int:
     """Follow a job with a tqdm bar on stderr; exit 0 completed, 1 failed tiles or failed, 130 cancelled."""
     from tqdm import tqdm
 
     bar = tqdm(total=0, unit="tile", file=sys.stderr, disable=json_out or None, dynamic_ncols=True)
 
-    def show(snap: dict[str, Any]) -> None:
-        bar.total = snap.get("max_tiles") or 0
-        bar.n = snap.get("tiles_done") or 0
-        bar.set_postfix(status=snap.get("status"), failed=snap.get("failed", 0), refresh=False)
+    def show(event: JobEvent) -> None:
+        overall = event.overall
+        bar.total = overall.max_tiles
+        bar.n = overall.attempted
+        bar.set_postfix(status=overall.status, failed=overall.failed, refresh=False)
         bar.refresh()
 
     try:
@@ -138,13 +143,13 @@ def _follow(client: Any, job_id: str, json_out: bool) -> int:
     finally:
         bar.close()
     if json_out:
-        _print(row)
+        _print(row.to_dict())
     else:
-        print(f"{row['status']}: {row.get('tiles_done')} of {row.get('tiles_total')} tiles done, "
-              f"{row.get('tiles_failed') or 0} failed (job {job_id})")
-    if row["status"] in ("cancelled", "paused"):
+        print(f"{row.status}: {row.tiles_done} of {row.tiles_total} tiles done, {row.tiles_failed} failed "
+              f"(job {job_id})")
+    if row.status in ("cancelled", "paused"):
         return 130
-    return 0 if row["status"] == "completed" and not row.get("tiles_failed") else 1
+    return 0 if row.status == "completed" and not row.tiles_failed else 1
 
 
 def _jobs(args: argparse.Namespace) -> int:
@@ -152,13 +157,12 @@ def _jobs(args: argparse.Namespace) -> int:
 
     rows = connect(args.name).jobs()
     if args.json:
-        _print(rows)
+        _print([r.to_dict() for r in rows])
         return 0
     if not rows:
         print("no jobs on the device")
     for r in rows:
-        print(f"{r['id']}\t{r['store']}\t{r['status']}\t{r['tiles_done']}/{r['tiles_total']}"
-              + (f"\t{r['reason']}" if r.get("reason") else ""))
+        print(f"{r.id}\t{r.store}\t{r.status}\t{r.tiles_done}/{r.tiles_total}" + (f"\t{r.reason}" if r.reason else ""))
     return 0
 
 
@@ -173,9 +177,9 @@ def _control(args: argparse.Namespace) -> int:
 
     row = getattr(connect(args.name), args.action)(args.job)
     if args.json:
-        _print(row)
+        _print(row.to_dict())
     else:
-        print(f"{row['id']}: {row['status']}")
+        print(f"{row.id}: {row.status}")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 >>> dev = DeviceClient.named("pixel")                                    # doctest: +SKIP
 >>> job = dev.dispatch("rect:5,45,7,47", "0-12", url=TEMPLATE, store="alps")
->>> dev.watch(job["id"], on_progress=lambda snap: print(snap["percentage"]))
+>>> dev.watch(job.id, on_progress=lambda event: print(event.overall.percentage))
 >>> dev.pull("alps")                                                      # into the local root
 """
 
@@ -19,6 +19,7 @@ from urllib.parse import quote
 from fmtc_nb.device.http import DEFAULT_TIMEOUT_S, call, open_url, server_sent_events
 from fmtc_nb.device.paired import PairedDevice, get_device
 from fmtc_nb.errors import DeviceError, StoreError, StoreExists
+from fmtc_nb.wire import JobEvent, JobRow
 
 if TYPE_CHECKING:
     import pandas
@@ -82,22 +83,25 @@ class DeviceClient:
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         return call(method, f"{self.url}{API}{path}", body, self.token, self.timeout)
 
+    def _row(self, method: str, path: str, body: Any = None) -> JobRow:
+        return JobRow.from_dict(self._call(method, path, body))
+
     # -- reading ---------------------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
         """The device: Android version, vendor, battery optimisation, notification permission, limits."""
         return self._call("GET", "/device")
 
-    def jobs(self) -> list[dict[str, Any]]:
-        """Every job of the device (``id``, ``store``, ``status``, ``tiles_done``, ``tiles_total`` ...)."""
-        return self._call("GET", "/jobs")["jobs"]
+    def jobs(self) -> list[JobRow]:
+        """Every job of the device (live figures and snapshot for the active ones)."""
+        return [JobRow.from_dict(row) for row in self._call("GET", "/jobs")["jobs"]]
 
-    def job(self, job_id: str) -> dict[str, Any]:
+    def job(self, job_id: str) -> JobRow:
         """One job (with its live snapshot while it runs)."""
-        return self._call("GET", f"/jobs/{quote(job_id, safe='')}")
+        return self._row("GET", f"/jobs/{quote(job_id, safe='')}")
 
-    def recovery(self) -> list[dict[str, Any]]:
-        """The device's recovery records."""
-        return self._call("GET", "/recovery")["jobs"]
+    def recovery(self) -> list[JobRow]:
+        """The device's recovery registry, one row a job (``running_here`` for those active now)."""
+        return [JobRow.from_dict(row) for row in self._call("GET", "/recovery")["jobs"]]
 
     def stores(self) -> list[str]:
         """Names of the device's stores."""
@@ -128,42 +132,43 @@ class DeviceClient:
     # -- jobs ------------------------------------------------------------------------------------------------
     def dispatch(self, region: Any, zooms: Any, url: str | None = None, store: str | None = None, *,
                  source: Any = None, options: Any = None, job_id: str | None = None,
-                 **option_fields: Any) -> dict[str, Any]:
-        """Start a job on the device (arguments as :func:`build_job`); returns its row (``id`` ...)."""
+                 **option_fields: Any) -> JobRow:
+        """Start a job on the device (arguments as :func:`build_job`); returns its row."""
         job = build_job(region, zooms, url, store, source=source, options=options, job_id=job_id, **option_fields)
         return self.dispatch_job(job)
 
-    def dispatch_job(self, job: Any) -> dict[str, Any]:
+    def dispatch_job(self, job: Any) -> JobRow:
         """Start a ready :class:`~fmtc_nb.engine.DownloadJob` on the device."""
-        return self._call("POST", "/jobs", job.to_dict())
+        return self._row("POST", "/jobs", job.to_dict())
 
     def events(self, job_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Live ``("progress" | "end", data)`` events of a job: the engine's snapshot fields, ``job_id`` and
-        ``tiles_done`` (tiles of earlier runs included)."""
+        """The raw event stream of a job: ``("progress" | "end", data)`` with ``data`` the JSON of a
+        :class:`~fmtc_nb.wire.JobEvent` (the engine's snapshot fields, ``job_id`` and ``tiles_done``).
+        :meth:`watch` reads it typed."""
         return server_sent_events(f"{self.url}{API}/jobs/{quote(job_id, safe='')}/events", self.token,
                                   self.timeout)
 
-    def watch(self, job_id: str, on_progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    def watch(self, job_id: str, on_progress: Callable[[JobEvent], None] | None = None) -> JobRow:
         """Follow a job until it ends on the device; ``on_progress`` gets each progress event. Returns the
         job's row at the end (status completed, failed, cancelled or paused)."""
         for name, data in self.events(job_id):
             if name == "progress" and on_progress is not None:
-                on_progress(data)
+                on_progress(JobEvent.from_dict(data))
             if name == "end":
                 break
         return self.job(job_id)
 
-    def pause(self, job_id: str) -> dict[str, Any]:
+    def pause(self, job_id: str) -> JobRow:
         """Pause a running job."""
-        return self._call("POST", f"/jobs/{quote(job_id, safe='')}/pause")
+        return self._row("POST", f"/jobs/{quote(job_id, safe='')}/pause")
 
-    def resume(self, job_id: str) -> dict[str, Any]:
+    def resume(self, job_id: str) -> JobRow:
         """Resume a paused or stopped job (refused while it runs)."""
-        return self._call("POST", f"/jobs/{quote(job_id, safe='')}/resume")
+        return self._row("POST", f"/jobs/{quote(job_id, safe='')}/resume")
 
-    def cancel(self, job_id: str) -> dict[str, Any]:
+    def cancel(self, job_id: str) -> JobRow:
         """Cancel a job (its stored tiles stay)."""
-        return self._call("POST", f"/jobs/{quote(job_id, safe='')}/cancel")
+        return self._row("POST", f"/jobs/{quote(job_id, safe='')}/cancel")
 
     def unpair(self) -> None:
         """Revoke this client's token on the device."""

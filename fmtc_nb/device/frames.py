@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 import pandas as pd
 
-#: Columns every jobs frame has, in this order (others follow).
+from fmtc_nb.wire import JobRow
+
+#: Columns every jobs frame starts with, in this order (every other field of a job row follows).
 JOB_COLUMNS = ["id", "store", "status", "reason", "tiles_done", "tiles_failed", "tiles_total", "percentage"]
 
 
-def jobs_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per job, indexed by ``id``; ``percentage`` filled in from the tile counts where missing."""
-    frame = pd.DataFrame(rows)
-    for column in JOB_COLUMNS:
-        if column not in frame:
-            frame[column] = pd.NA
-    if len(frame):
-        computed = 100.0 * frame["tiles_done"] / frame["tiles_total"].where(frame["tiles_total"] > 0)
-        frame["percentage"] = frame["percentage"].astype("Float64").fillna(computed.astype("Float64"))
-    frame = frame[JOB_COLUMNS + [c for c in frame.columns if c not in JOB_COLUMNS and c != "snapshot"]]
+def jobs_frame(rows: Sequence[JobRow]) -> pd.DataFrame:
+    """One row per job, indexed by ``id``: the rows' fields and properties except the live snapshot."""
+    records = [{k: v for k, v in row.to_dict().items() if k != "snapshot"} for row in rows]
+    every = [f.name for f in fields(JobRow)] + list(JobRow.DERIVED)
+    columns = JOB_COLUMNS + [c for c in every if c not in JOB_COLUMNS and c != "snapshot"]
+    frame = pd.DataFrame(records, columns=columns)
+    frame["percentage"] = frame["percentage"].astype("Float64")
+    frame["tiles_total"] = frame["tiles_total"].astype("Int64")
     return frame.set_index("id")
 
 
-def recovery_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The device's recovery records in the same columns as a local ``RecoveryRegistry.report()``, indexed
+def recovery_frame(rows: Sequence[JobRow]) -> pd.DataFrame:
+    """The device's recovery rows in the same columns as a local ``RecoveryRegistry.report()``, indexed
     by job id."""
-    from fmtc_nb.recovery.report import records_frame
+    from fmtc_nb.recovery.report import rows_frame
 
-    return records_frame(rows).set_index("id")
+    return rows_frame(rows).set_index("id")
 
 
 def stores_frame(stats: list[dict[str, Any]]) -> pd.DataFrame:

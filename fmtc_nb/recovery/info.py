@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from fmtc_nb.recovery.owner import Owner
+from fmtc_nb.states import LIVE_STATUSES, JobStatus
+from fmtc_nb.wire import JobRow
 
-#: Every status a job can have. ``stale`` is never stored: it is what a held job whose owner cannot be asked
-#: looks like once its heartbeat is older than the lease (a live owner's job stays running, its age said).
-STATUSES = ("running", "paused", "stale", "failed", "cancelled", "completed")
+#: Every status a job of the registry can have. ``stale`` is never stored: it is what a held job whose owner
+#: cannot be asked looks like once its heartbeat is older than the lease (a live owner's job stays running,
+#: its age said).
+STATUSES: tuple[JobStatus, ...] = ("running", "paused", "stale", "failed", "cancelled", "completed")
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,7 @@ class JobInfo:
 
     id: str
     store: str
-    status: str
+    status: JobStatus
     reason: str | None
     tiles_done: int
     tiles_failed: int
@@ -41,12 +44,21 @@ class JobInfo:
     @property
     def live(self) -> bool:
         """True while a runner may still be working on the job (running, paused in place, or stale)."""
-        return self.held and self.status in ("running", "paused", "stale")
+        return self.held and self.status in LIVE_STATUSES
 
     @property
     def tiles_per_s(self) -> float:
         """Tiles finished per second of running, over all runs."""
         return (self.tiles_done + self.tiles_failed) / self.active_s if self.active_s > 0 else 0.0
+
+    def row(self) -> JobRow:
+        """The job as every host lists it (ages and durations rounded to milliseconds)."""
+        return JobRow(id=self.id, store=self.store, status=self.status, reason=self.reason,
+                      tiles_done=self.tiles_done, tiles_failed=self.tiles_failed, tiles_total=self.tiles_total,
+                      bytes=self.bytes, heartbeat_age_s=round(self.heartbeat_age_s, 3), owner=self.owner.describe(),
+                      owner_detail=self.owner.to_dict(), region_kind=self.region_kind, zooms=tuple(self.zooms),
+                      created_at=self.created_at, heartbeat_at=self.heartbeat_at, finished_at=self.finished_at,
+                      active_s=round(self.active_s, 3), runs=self.runs, held=self.held)
 
     def job(self) -> Any:
         """The job's :class:`~fmtc_nb.engine.DownloadJob`, rebuilt from its stored specification."""
@@ -55,14 +67,8 @@ class JobInfo:
         return DownloadJob.from_dict(self.spec)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict (the ``fmtc-nb recovery list --json`` object)."""
-        return {"id": self.id, "store": self.store, "status": self.status, "reason": self.reason,
-                "tiles_done": self.tiles_done, "tiles_failed": self.tiles_failed, "tiles_total": self.tiles_total,
-                "bytes": self.bytes, "heartbeat_age_s": round(self.heartbeat_age_s, 3),
-                "owner": self.owner.describe(), "owner_detail": self.owner.to_dict(), "region_kind": self.region_kind,
-                "zooms": self.zooms, "created_at": self.created_at, "heartbeat_at": self.heartbeat_at,
-                "finished_at": self.finished_at, "active_s": round(self.active_s, 3),
-                "tiles_per_s": round(self.tiles_per_s, 3), "runs": self.runs, "held": self.held}
+        """JSON-safe dict (the ``fmtc-nb recovery list --json`` object): :meth:`row`'s."""
+        return self.row().to_dict()
 
 
 def human_age(seconds: float) -> str:
@@ -76,9 +82,10 @@ def human_age(seconds: float) -> str:
     return f"{seconds / 3600:.0f} h" if seconds < 172800 else f"{seconds / 86400:.0f} d"
 
 
-def derive_status(row: sqlite3.Row, alive: bool | None, now: float, lease_s: float) -> tuple[str, str | None]:
+def derive_status(row: sqlite3.Row, alive: bool | None, now: float,
+                  lease_s: float) -> tuple[JobStatus, str | None]:
     """The status and reason of a stored job given whether its owner is alive (True/False/None)."""
-    status, reason = row["status"], row["reason"]
+    status, reason = cast(JobStatus, row["status"]), row["reason"]
     if not row["held"]:
         return status, reason
     owner = Owner.from_json(row["owner"]).describe()
@@ -93,12 +100,12 @@ def derive_status(row: sqlite3.Row, alive: bool | None, now: float, lease_s: flo
     return status, reason
 
 
-def info_from_row(row: sqlite3.Row, status: str, reason: str | None, now: float) -> JobInfo:
+def info_from_row(row: sqlite3.Row, status: JobStatus, reason: str | None, now: float) -> JobInfo:
     """A :class:`JobInfo` from a ``jobs`` row and its derived status."""
     return JobInfo(id=row["id"], store=row["store"], status=status, reason=reason, tiles_done=row["tiles_done"],
                    tiles_failed=row["tiles_failed"], tiles_total=row["tiles_total"], bytes=row["bytes"],
                    heartbeat_age_s=max(now - row["heartbeat_at"], 0.0), owner=Owner.from_json(row["owner"]),
                    region_kind=row["region_kind"], zooms=json.loads(row["zooms"]), created_at=row["created_at"],
                    heartbeat_at=row["heartbeat_at"], finished_at=row["finished_at"], active_s=row["active_s"],
-                   runs=row["runs"], held=bool(row["held"]) and status in ("running", "paused", "stale"),
+                   runs=row["runs"], held=bool(row["held"]) and status in LIVE_STATUSES,
                    spec=json.loads(row["spec"]))

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import pandas
 
     from fmtc_nb.engine.job import DownloadJob
+    from fmtc_nb.states import JobStatus
 
 #: Seconds without a heartbeat after which a job whose owner cannot vouch for it is reported stale.
 DEFAULT_LEASE_S = 15.0
@@ -246,7 +247,7 @@ class RecoveryRegistry:
         except (StoreError, FileNotFoundError):
             return None
 
-    def _write_progress(self, tracker: JobTracker, *, status: str, bytes_: int, active_s: float) -> bool | None:
+    def _write_progress(self, tracker: JobTracker, *, status: JobStatus, bytes_: int, active_s: float) -> bool | None:
         """Heartbeat of ``tracker``: None if it lost its claim, else whether a cancel was requested."""
         cp = tracker.checkpoint
         with self._lock:
@@ -258,7 +259,7 @@ class RecoveryRegistry:
                  tracker.job_id, tracker.claim)).fetchone()
         return None if row is None else bool(row[0])
 
-    def _write_end(self, tracker: JobTracker, status: str, reason: str | None, *, bytes_: int,
+    def _write_end(self, tracker: JobTracker, status: JobStatus, reason: str | None, *, bytes_: int,
                    active_s: float) -> None:
         cp = tracker.checkpoint
         now = time.time()

@@ -16,6 +16,7 @@ from fmtc_nb.recovery.checkpoint import Checkpoint
 if TYPE_CHECKING:
     from fmtc_nb.engine.progress import ProgressSnapshot
     from fmtc_nb.recovery.registry import RecoveryRegistry
+    from fmtc_nb.states import JobStatus
 
 
 class Control(Protocol):
@@ -67,7 +68,7 @@ class JobTracker:
         if (self.lost_claim or self.cancel_requested) and self.control is not None:
             self.control.cancel()
 
-    def finished(self, snapshot: ProgressSnapshot, status: str, reason: str | None) -> None:
+    def finished(self, snapshot: ProgressSnapshot, status: JobStatus, reason: str | None) -> None:
         """Record the end of the run (the engine has flushed every batch, so the counts are exact)."""
         if self.lost_claim:
             return
