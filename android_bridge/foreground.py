@@ -12,24 +12,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from android_bridge.platform.base import Notification, Platform
+from android_bridge.platform.base import Platform
+from fmtc_nb.android.notification import JobProgress, progress_notification
 
-#: Progress of one active job: (tiles attempted, tiles in the job), earlier runs of a resumed job included.
-JobProgress = tuple[int, int]
-
-
-def progress_notification(snapshots: Sequence[JobProgress], downloading: bool) -> Notification:
-    """One notification summing the active jobs: percentage and attempted / max tiles."""
-    attempted = sum(a for a, _ in snapshots)
-    max_tiles = sum(m for _, m in snapshots)
-    percent = 100.0 * attempted / max_tiles if max_tiles else 0.0
-    many = len(snapshots) > 1
-    if downloading:
-        title = f"Downloading {len(snapshots)} offline map regions" if many else "Downloading an offline map region"
-    else:
-        title = f"{len(snapshots)} offline map downloads paused" if many else "Offline map download paused"
-    text = f"{percent:.0f}% · {attempted:,} / {max_tiles:,} tiles"
-    return Notification(title, text, round(percent, 1), attempted, max_tiles, ongoing=True)
+__all__ = ["ForegroundService", "JobProgress", "progress_notification"]
 
 
 class ForegroundService:

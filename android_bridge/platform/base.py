@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from fmtc_nb.android.notification import Notification  # the model lives in fmtc_nb; the platforms show it
+
 
 @dataclass(frozen=True)
 class DeviceInfo:
@@ -21,18 +23,6 @@ class DeviceInfo:
     model: str
     battery_optimisation_ignored: bool  # the app is exempt from battery optimisation
     notifications_allowed: bool  # POST_NOTIFICATIONS granted (always true before Android 13)
-
-
-@dataclass(frozen=True)
-class Notification:
-    """The progress notification as the phone shows it."""
-
-    title: str
-    text: str  # e.g. "42% · 1,234 / 2,938 tiles"
-    percent: float  # 0-100
-    attempted: int  # tiles attempted so far
-    max_tiles: int  # tiles in the job
-    ongoing: bool  # true while the job runs (cannot be swiped away)
 
 
 @runtime_checkable

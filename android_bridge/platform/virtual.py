@@ -20,8 +20,10 @@ from typing import Any
 
 from android_bridge.platform.base import DeviceInfo, Notification
 from android_bridge.statefile import write_json_atomically
+from fmtc_nb.android.screen import SCREEN_FILE, read_screen
 
-SCREEN_FILE = "screen.json"
+__all__ = ["SCREEN_FILE", "SETTINGS_FILE", "VirtualPlatform", "VirtualSettings", "change_settings", "read_screen",
+           "read_settings"]
 SETTINGS_FILE = "virtual_settings.json"
 
 
@@ -58,12 +60,6 @@ def change_settings(state_dir: str | os.PathLike[str], **changes: Any) -> Virtua
     updated = replace(read_settings(state_dir), **changes)
     write_json_atomically(Path(state_dir) / SETTINGS_FILE, asdict(updated))
     return updated
-
-
-def read_screen(state_dir: str | os.PathLike[str]) -> dict[str, Any]:
-    """What the virtual phone shows now (``{}`` before the device first started)."""
-    path = Path(state_dir) / SCREEN_FILE
-    return json.loads(path.read_text()) if path.exists() else {}
 
 
 class VirtualPlatform:

@@ -1,4 +1,5 @@
-"""What phone vendors do to background work, from ``android_vendors.csv`` (data from dontkillmyapp.com).
+"""What phone vendors do to background work, from ``fmtc_nb/data/android_vendors.csv`` (data from
+dontkillmyapp.com).
 
 The data is CC-BY: wherever it is shown, show :data:`ATTRIBUTION` with it.
 
@@ -29,7 +30,7 @@ ALIASES = {"honor": "huawei", "redmi": "xiaomi", "poco": "xiaomi", "hmd global":
 def vendor_table() -> tuple[dict[str, Any], ...]:
     """Every row of ``android_vendors.csv``: award (0-5, 5 worst) and position as ints, the yes/no columns as
     bools, plus ``url`` (the vendor's page on dontkillmyapp.com)."""
-    text = resources.files("android_bridge").joinpath("android_vendors.csv").read_text(encoding="utf-8")
+    text = resources.files("fmtc_nb").joinpath("data", "android_vendors.csv").read_text(encoding="utf-8")
     rows = []
     for row in csv.DictReader(text.splitlines()):
         rows.append(

@@ -1,5 +1,8 @@
 """Start, kill and restart a virtual device in its own process (for notebooks, demos and tests).
 
+The device is ``python -m android_bridge --virtual`` run as a child process: fmtc_nb starts the bridge, it
+never imports it.
+
 >>> dev = VirtualDeviceProcess(root).start()      # doctest: +SKIP
 >>> dev.url, dev.code                              # what the phone shows
 >>> dev.kill()                                     # SIGKILL, like a vendor's power manager
@@ -17,7 +20,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from android_bridge.platform.virtual import read_screen
+from fmtc_nb.android.screen import read_screen
 
 
 class VirtualDeviceProcess:

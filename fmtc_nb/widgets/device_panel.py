@@ -17,14 +17,18 @@ from typing import Any
 
 import ipywidgets as w
 
+from fmtc_nb.android.notification import progress_notification
+from fmtc_nb.android.vendors import vendor_advice
 from fmtc_nb.device import DeviceClient, pair
+from fmtc_nb.engine.progress import ProgressSnapshot
 from fmtc_nb.errors import DeviceError, FmtcError
 from fmtc_nb.reports import ProgressRecorder
+from fmtc_nb.states import END_STATUSES
 from fmtc_nb.widgets.progress_view import ProgressView
+from fmtc_nb.wire import JobEvent, JobRow
 
 #: Seconds between reads of the phone's screen while watching.
 SCREEN_POLL_S = 0.5
-END_STATES = ("completed", "failed", "cancelled")
 
 
 def notification_html(notification: dict[str, Any] | None, app: str = "fmtc-nb") -> str:
@@ -70,15 +74,6 @@ def info_html(info: dict[str, Any], advice: dict[str, Any] | None = None) -> str
     return f"<table class='fmtc-device-info'>{body}</table>{credit}"
 
 
-def vendor_advice(vendor: str) -> dict[str, Any] | None:
-    """What dontkillmyapp.com says about ``vendor`` (None if the bridge's vendor table is not installed)."""
-    try:
-        from android_bridge.vendors import vendor_advice as advice
-    except ImportError:
-        return None
-    return advice(vendor)
-
-
 class DevicePanel:
     """A paired device's panel. ``url``: the device's API URL; ``picker``: a RegionPicker whose region and zooms
     :meth:`dispatch` sends; ``tile_url``: the tile source the device downloads from; ``screen``: a function
@@ -93,13 +88,13 @@ class DevicePanel:
         self.config_dir = Path(config_dir) if config_dir is not None else None
         self.client: DeviceClient | None = None
         self.info: dict[str, Any] = {}
-        self.job: dict[str, Any] | None = None
+        self.job: JobRow | None = None
         self.notification: dict[str, Any] | None = None
         self.recorder = ProgressRecorder()
         self.error: str | None = None
         self._thread: threading.Thread | None = None
         self._last_screen = 0.0
-        self._last_data: dict[str, Any] = {}
+        self._last_event: JobEvent | None = None
         self.url_input = w.Text(value=url, description="device URL", placeholder="http://PHONE-IP:8765")
         self.code_input = w.Text(description="code", placeholder="6 digits on the phone", layout=w.Layout(width="220px"))
         self.name_input = w.Text(value=name, description="name", layout=w.Layout(width="220px"))
@@ -146,7 +141,7 @@ class DevicePanel:
         return self.info
 
     # -- jobs ----------------------------------------------------------------------------------------
-    def dispatch(self, region: Any = None, zooms: Any = None, store: str | None = None, **options: Any) -> dict[str, Any]:
+    def dispatch(self, region: Any = None, zooms: Any = None, store: str | None = None, **options: Any) -> JobRow:
         """Send a job to the device: ``region``/``zooms`` default to the picker's; ``options`` are
         DownloadOptions fields (``rate_limit``, ``parallel`` ...). Returns the device's job row."""
         region = region if region is not None else getattr(self.picker, "region", None)
@@ -155,10 +150,10 @@ class DevicePanel:
             raise DeviceError("There is no region to dispatch: draw one on the map or pass region= and zooms=.")
         if self.tile_url is None:
             raise DeviceError("The panel needs tile_url= (the tile source the device downloads from).")
-        self.job = self._client().dispatch(region, zooms, self.tile_url, store or self.store_input.value, **options)
-        self.recorder = ProgressRecorder()
-        self.message.value = f"Job <code>{html.escape(self.job['id'])}</code> runs on the device."
-        return self.job
+        job = self._client().dispatch(region, zooms, self.tile_url, store or self.store_input.value, **options)
+        self.job, self.recorder, self._last_event = job, ProgressRecorder(), None
+        self.message.value = f"Job <code>{html.escape(job.id)}</code> runs on the device."
+        return job
 
     def watch(self, job_id: str | None = None) -> None:
         """Follow the job live in the background (the panel and the notification view update); see :meth:`wait`."""
@@ -167,21 +162,21 @@ class DevicePanel:
                                         daemon=True)
         self._thread.start()
 
-    def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
+    def wait(self, timeout: float | None = None) -> JobRow | None:
         """Wait until the watched job ends (or ``timeout`` seconds); returns the job's row as last seen."""
         if self._thread is not None:
             self._thread.join(timeout)
         return self.job
 
-    def pause(self) -> dict[str, Any]:
+    def pause(self) -> JobRow:
         """Pause the job on the device."""
         return self._control("pause")
 
-    def resume(self) -> dict[str, Any]:
+    def resume(self) -> JobRow:
         """Resume the job on the device (after a pause, or after the service was killed and restarted)."""
         return self._control("resume")
 
-    def cancel(self) -> dict[str, Any]:
+    def cancel(self) -> JobRow:
         """Cancel the job (tiles already stored stay)."""
         return self._control("cancel")
 
@@ -206,12 +201,13 @@ class DevicePanel:
     def _job_id(self) -> str:
         if self.job is None:
             raise DeviceError("No job yet: dispatch a region first.")
-        return str(self.job["id"])
+        return self.job.id
 
-    def _control(self, action: str) -> dict[str, Any]:
-        self.job = getattr(self._client(), action)(self._job_id())
-        self.message.value = f"Job {html.escape(action)}: now <b>{html.escape(str(self.job.get('status')))}</b>."
-        return self.job
+    def _control(self, action: str) -> JobRow:
+        job: JobRow = getattr(self._client(), action)(self._job_id())
+        self.job = job
+        self.message.value = f"Job {html.escape(action)}: now <b>{html.escape(job.status)}</b>."
+        return job
 
     def _dispatch_and_watch(self) -> None:
         self.dispatch()
@@ -226,9 +222,10 @@ class DevicePanel:
     def _follow(self, job_id: str) -> None:
         client, self.error = self._client(), None
         try:
-            self.job = client.watch(job_id, on_progress=self._on_progress)
-            self.progress.update(self._final_shown(self.job))
-            self.message.value = f"Job ended on the device: <b>{html.escape(str(self.job.get('status')))}</b>."
+            job = client.watch(job_id, on_progress=self._on_progress)
+            self.job = job
+            self.progress.update(self._final_shown(job))
+            self.message.value = f"Job ended on the device: <b>{html.escape(job.status)}</b>."
         except FmtcError as exc:
             self.error = str(exc)
             self.message.value = (f"<span style='color:#c92a2a'>Lost the device: {html.escape(self.error)}</span> "
@@ -236,10 +233,10 @@ class DevicePanel:
                                   "then watch again.")
         self._keep_notification()
 
-    def _on_progress(self, data: dict[str, Any]) -> None:
+    def _on_progress(self, event: JobEvent) -> None:
         """One progress event of the watched job: the figures, the recorder and (now and then) the notification."""
-        self._last_data = data
-        shown = self._as_shown(data)
+        self._last_event = event
+        shown = event.overall
         self.recorder.on_progress(shown)
         self.progress.update(shown)
         if time.monotonic() - self._last_screen >= SCREEN_POLL_S:
@@ -266,34 +263,13 @@ class DevicePanel:
 
     def _notification_from_progress(self) -> dict[str, Any] | None:
         """The notification a phone shows for the watched job, rebuilt from its last progress event with the
-        app's own builder (None once the job has ended, when the phone removes it, or without the bridge)."""
-        try:
-            from android_bridge.foreground import progress_notification
-        except ImportError:
+        app's own builder (None before any event, and once the job has ended, when the phone removes it)."""
+        if self._last_event is None or (self.job is not None and self.job.status in END_STATUSES):
             return None
-        if not self._last_data or str((self.job or {}).get("status")) in END_STATES:
-            return None
-        shown = self._as_shown(self._last_data)
-        built = progress_notification([(int(shown["attempted"]), int(shown["max_tiles"]))],
-                                      downloading=shown.get("status") != "paused")
+        shown = self._last_event.overall
+        built = progress_notification([(shown.attempted, shown.max_tiles)], downloading=shown.status != "paused")
         return dataclasses.asdict(built)
 
-    def _final_shown(self, job: dict[str, Any]) -> dict[str, Any]:
-        """The figures at the end, from the job's row (all runs) over the last progress event."""
-        last = self._last_data
-        skipped = int(last.get("skipped_existing", 0)) + int(last.get("skipped_sea", 0))
-        failed = int(job.get("tiles_failed") or 0)
-        done = int(job.get("tiles_done") or 0)
-        # the shown totals themselves: the event's own "skipped"/"failed" (its run only) would win over parts
-        return self._as_shown({**last, "status": job.get("status"), "tiles_done": done,
-                               "cached": max(done - failed - skipped, 0), "skipped": skipped, "failed": failed,
-                               "cached_bytes": job.get("bytes", last.get("cached_bytes", 0)),
-                               "elapsed_s": job.get("active_s", last.get("elapsed_s", 0.0)),
-                               "tiles_per_s": job.get("tiles_per_s", last.get("tiles_per_s", 0.0))})
-
-    def _as_shown(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Progress over all runs of the job (a resumed job's snapshot counts only the current run)."""
-        total = (self.job or {}).get("tiles_total") or data.get("max_tiles") or 0
-        done = data.get("tiles_done", data.get("attempted", 0)) or 0
-        return {**data, "attempted": done, "max_tiles": total, "remaining": max(total - done, 0),
-                "percentage": 100.0 * done / total if total else 0.0}
+    def _final_shown(self, job: JobRow) -> ProgressSnapshot:
+        """The figures at the end, from the job's row (every run) split by the last progress event."""
+        return job.progress(self._last_event.snapshot if self._last_event is not None else None)

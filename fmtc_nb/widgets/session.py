@@ -49,8 +49,9 @@ class NotebookSession:
         return server
 
     def virtual_device(self, name: str = "phone", *args: str) -> Any:
-        """Start a virtual device (``python -m android_bridge --virtual``) whose root is ``root/name``."""
-        from android_bridge.launcher import VirtualDeviceProcess
+        """Start a virtual device (``python -m android_bridge --virtual``, a child process) whose root is
+        ``root/name``."""
+        from fmtc_nb.device.launcher import VirtualDeviceProcess
 
         device = VirtualDeviceProcess(self.root / name, args=args).start()
         self.add(device.stop)

@@ -273,7 +273,7 @@ def service_restart() -> object:
     client = _wait_for(lambda: _connect_when_up(connect))
     job_id = os.environ["FMTC_SCENARIO_JOB"]
     final = client.watch(job_id)
-    return {"final": final, "jobs": client.jobs()}
+    return {"final": final.to_dict(), "jobs": [job.to_dict() for job in client.jobs()]}
 
 
 def _connect_when_up(connect):

@@ -93,7 +93,7 @@ def test_staged_folder_builds_the_app_layout(tmp_path):
     assert counts["java"] == 2 and counts["fmtc_nb"] > 10 and counts["android_bridge"] > 10
     assert (out / "buildozer.spec").read_text() == SPEC.read_text()
     assert (out / "java" / "org" / "fmtcnb" / "bridge" / "DataSyncService.java").exists()
-    assert (out / "app" / "android_bridge" / "android_vendors.csv").exists()
+    assert (out / "app" / "fmtc_nb" / "data" / "android_vendors.csv").exists()
     assert not list((out / "app").rglob("*.java")) and not list((out / "app").rglob("__pycache__"))
     # The staged app is importable on its own: main.py and service.py find their entry points.
     check = "import runpy, android_bridge.android_main as m, android_bridge.android_service as s; print(m.main, s.main)"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from android_bridge.android_service import device_root, service_settings
-from android_bridge.vendors import ATTRIBUTION, vendor_advice, vendor_frame, vendor_table
+from fmtc_nb.android.vendors import ATTRIBUTION, vendor_advice, vendor_frame, vendor_table
 
-CSV = Path(__file__).resolve().parents[2] / "android_bridge" / "android_vendors.csv"
+CSV = Path(__file__).resolve().parents[2] / "fmtc_nb" / "data" / "android_vendors.csv"
 
 
 def test_table_has_every_csv_row_with_typed_columns():

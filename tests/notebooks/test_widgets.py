@@ -237,21 +237,23 @@ def test_device_panel_final_figures_add_up_over_all_runs() -> None:
     from fmtc_nb.engine import ProgressSnapshot
     from fmtc_nb.widgets import DevicePanel
     from fmtc_nb.widgets.progress_view import figures_html
+    from fmtc_nb.wire import JobEvent, JobRow
 
     panel = DevicePanel("http://127.0.0.1:9")
-    panel.job = {"tiles_total": 100}
-    panel._last_data = ProgressSnapshot(max_tiles=40, successful=30, cached=28, skipped_existing=2,
-                                        failed_request=2).to_dict()  # the resumed run's last event
-    shown = panel._final_shown({"status": "completed", "tiles_total": 100, "tiles_done": 100, "tiles_failed": 5,
-                                "bytes": 1000})
-    assert (shown["cached"], shown["skipped"], shown["failed"], shown["attempted"]) == (93, 2, 5, 100)
+    panel.job = JobRow("j", "s", "running", tiles_total=100)
+    panel._last_event = JobEvent("j", 60, ProgressSnapshot(max_tiles=40, successful=30, cached=28, skipped_existing=2,
+                                                           failed_request=2))  # the resumed run's last event
+    # tiles_done counts successes only (stored or skipped); failures come on top
+    shown = panel._final_shown(JobRow("j", "s", "completed", tiles_total=100, tiles_done=95, tiles_failed=5,
+                                      bytes=1000))
+    assert (shown.cached, shown.skipped, shown.failed, shown.attempted) == (93, 2, 5, 100)
     assert "93 / 2 / 5" in figures_html(shown)
 
 
 def test_device_panel_without_a_screen_draws_the_notification_from_progress(server: object, tmp_path: Path) -> None:
     """A real phone's screen cannot be read: the panel rebuilds its notification from the job's live progress
     with the app's own builder, and marks it as the last one shown once the job has ended."""
-    from android_bridge.launcher import VirtualDeviceProcess
+    from fmtc_nb.device.launcher import VirtualDeviceProcess
     from fmtc_nb.widgets import DevicePanel
 
     device = VirtualDeviceProcess(tmp_path / "phone").start()

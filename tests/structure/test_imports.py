@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.structure.imports import cycles, import_graph
 
 
@@ -12,7 +10,6 @@ def test_no_import_cycle_anywhere():
     assert not found, "import cycles: " + "; ".join(" -> ".join(c) for c in found)
 
 
-@pytest.mark.xfail(strict=True, reason="widgets import android_bridge until the layering change (issue 12) lands")
 def test_fmtc_nb_never_imports_the_bridge():
     graph = import_graph()
     offenders = sorted(m for m, deps in graph.items()
@@ -24,3 +21,20 @@ def test_regions_never_read_the_cover():
     graph = import_graph()
     assert all("fmtc_nb.cover" not in deps for m, deps in graph.items() if m.startswith("fmtc_nb.regions"))
     assert graph["fmtc_nb.regions.spans"] == set(), "spans is the leaf of regions"
+
+
+def test_the_bridge_takes_the_shared_android_facts_from_fmtc_nb():
+    """The notification model, the vendor facts and the launcher have one home in fmtc_nb; the bridge's names
+    for them are the same objects."""
+    import android_bridge.foreground as foreground
+    import android_bridge.launcher as launcher
+    import android_bridge.platform.base as base
+    import android_bridge.vendors as vendors
+    from fmtc_nb.android import notification
+    from fmtc_nb.android import vendors as shared_vendors
+    from fmtc_nb.device import launcher as shared_launcher
+
+    assert base.Notification is notification.Notification
+    assert foreground.progress_notification is notification.progress_notification
+    assert vendors.vendor_advice is shared_vendors.vendor_advice
+    assert launcher.VirtualDeviceProcess is shared_launcher.VirtualDeviceProcess
