@@ -2,7 +2,8 @@
 
 Every endpoint but ``POST /api/v1/pair`` needs ``Authorization: Bearer <token>``; a missing or wrong token
 gets the same bare 401 whatever the path, so nothing about the device or its jobs leaks. Errors are always
-``{"error": "<one sentence>"}`` with a fitting status, never a traceback.
+``{"error": "<one sentence>"}`` with a fitting status, never a traceback: the bridge's logic raises domain
+errors and :data:`STATUS_OF` is the one place that maps them to HTTP statuses.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from android_bridge.errors import ApiError
+from android_bridge.errors import ApiError, BeyondDeviceLimits, JobStateConflict, UnknownJob
 from android_bridge.jobspec import parse_job
 from android_bridge.openapi import openapi_document
 from android_bridge.pairing import PairingRefused
 from android_bridge.stores import snapshot_copy, store_list, store_stats
-from fmtc_nb.errors import FmtcError, StoreNotFound
+from fmtc_nb.errors import FmtcError, JobConflict, RecoveryError, StoreNotFound
 
 if TYPE_CHECKING:
     from android_bridge.bridge import Bridge
@@ -35,6 +36,20 @@ EVENT_INTERVAL_S = 0.25
 KEEPALIVE_S = 10.0
 _STREAM_CHUNK = 256 * 1024
 log = logging.getLogger("android_bridge")
+
+#: The HTTP status of each domain error (the first class that matches wins, so subclasses come first); any
+#: other :class:`FmtcError` is a bad request (400).
+STATUS_OF: tuple[tuple[type[FmtcError], int], ...] = (
+    (BeyondDeviceLimits, 422),
+    (UnknownJob, 404), (StoreNotFound, 404),
+    (JobStateConflict, 409), (JobConflict, 409), (RecoveryError, 409),
+    (FmtcError, 400),
+)
+
+
+def status_of(error: FmtcError) -> int:
+    """The HTTP status that answers ``error`` (see :data:`STATUS_OF`)."""
+    return next(status for kind, status in STATUS_OF if isinstance(error, kind))
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
@@ -67,10 +82,8 @@ async def errors_and_auth(request: web.Request, handler: Any) -> web.StreamRespo
                     413: "The request body is too large."}
         return error_response(exc.status, messages.get(exc.status, exc.reason), {
             k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")})
-    except StoreNotFound as exc:
-        return error_response(404, str(exc))
     except FmtcError as exc:
-        return error_response(400, str(exc))
+        return error_response(status_of(exc), str(exc))
     except (ConnectionResetError, asyncio.CancelledError):
         raise
     except Exception:
@@ -111,7 +124,7 @@ async def get_device(request: web.Request) -> web.Response:
         **asdict(info), "device_id": bridge.device_id, "bridge_version": bridge.version,
         "limits": {"max_tiles": cfg.max_tiles, "max_zoom": cfg.max_zoom, "max_body_bytes": cfg.max_body_bytes},
         "foreground": bridge.foreground.in_foreground, "wake_lock": bridge.foreground.wake_lock_held,
-        "active_jobs": len(bridge.jobs.rows_active()),
+        "active_jobs": bridge.jobs.active_count(),
     })
 
 
@@ -143,7 +156,7 @@ async def delete_pair(request: web.Request) -> web.Response:
 async def get_jobs(request: web.Request) -> web.Response:
     """Every job of this device, newest state first-class for the active ones."""
     jobs = await asyncio.to_thread(request.app[BRIDGE_KEY].jobs.rows)
-    return web.json_response({"jobs": jobs})
+    return web.json_response({"jobs": [row.to_dict() for row in jobs]})
 
 
 async def post_jobs(request: web.Request) -> web.Response:
@@ -151,19 +164,20 @@ async def post_jobs(request: web.Request) -> web.Response:
     bridge = request.app[BRIDGE_KEY]
     job = parse_job(await read_json(request), bridge.config)
     row = await asyncio.to_thread(bridge.jobs.dispatch, job)
-    return web.json_response(row, status=201)
+    return web.json_response(row.to_dict(), status=201)
 
 
 def _job_id(request: web.Request) -> str:
     job_id = request.match_info["job_id"]
     if not 0 < len(job_id) <= 100 or not job_id.isprintable():
-        raise ApiError(404, "No such job on this device.")
+        raise UnknownJob("No such job on this device.")
     return job_id
 
 
 async def get_job(request: web.Request) -> web.Response:
     """One job with its full snapshot while active."""
-    return web.json_response(await asyncio.to_thread(request.app[BRIDGE_KEY].jobs.row, _job_id(request)))
+    row = await asyncio.to_thread(request.app[BRIDGE_KEY].jobs.row, _job_id(request))
+    return web.json_response(row.to_dict())
 
 
 async def post_job_action(request: web.Request) -> web.Response:
@@ -171,19 +185,20 @@ async def post_job_action(request: web.Request) -> web.Response:
     manager = request.app[BRIDGE_KEY].jobs
     verb = request.path.rsplit("/", 1)[1]
     action = {"pause": manager.pause, "resume": manager.resume, "cancel": manager.cancel}[verb]
-    return web.json_response(await asyncio.to_thread(action, _job_id(request)))
+    row = await asyncio.to_thread(action, _job_id(request))
+    return web.json_response(row.to_dict())
 
 
 async def get_job_events(request: web.Request) -> web.StreamResponse:
     """Live progress as server-sent events: ``progress`` events with the engine's snapshot fields, then ``end``."""
     manager = request.app[BRIDGE_KEY].jobs
     job_id = _job_id(request)
-    data, active = await asyncio.to_thread(manager.events_state, job_id)  # 404 before the stream starts
+    event, active = await asyncio.to_thread(manager.events_state, job_id)  # 404 before the stream starts
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await response.prepare(request)
     last, quiet = None, 0.0
     while True:
-        text = json.dumps(data)
+        text = json.dumps(event.to_dict())
         if text != last:
             await response.write(f"event: progress\ndata: {text}\n\n".encode())
             last, quiet = text, 0.0
@@ -195,7 +210,7 @@ async def get_job_events(request: web.Request) -> web.StreamResponse:
             break
         await asyncio.sleep(EVENT_INTERVAL_S)
         quiet += EVENT_INTERVAL_S
-        data, active = manager.events_state(job_id)
+        event, active = manager.events_state(job_id)
     await response.write_eof()
     return response
 
@@ -203,7 +218,7 @@ async def get_job_events(request: web.Request) -> web.StreamResponse:
 async def get_recovery(request: web.Request) -> web.Response:
     """The recovery registry of the device: one record per job, live ones marked running."""
     rows = await asyncio.to_thread(request.app[BRIDGE_KEY].jobs.recovery_rows)
-    return web.json_response({"jobs": rows})
+    return web.json_response({"jobs": [row.to_dict() for row in rows]})
 
 
 async def get_stores(request: web.Request) -> web.Response:

@@ -12,14 +12,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from android_bridge.errors import ApiError
+from android_bridge.errors import JobStateConflict, UnknownJob
 from android_bridge.foreground import ForegroundService
 from android_bridge.recovery_link import RecoveryLink
 from fmtc_nb.engine import Download, DownloadJob, ProgressSnapshot
-from fmtc_nb.errors import FmtcError, JobConflict, RecoveryError
+from fmtc_nb.errors import FmtcError
+from fmtc_nb.states import JobStatus
+from fmtc_nb.wire import JobEvent, JobRow
 
 
 @dataclass
@@ -49,14 +51,22 @@ class ActiveJob:
         """Tiles in the job."""
         return self.snapshot.max_tiles or self.job.cover().total
 
-    def row(self) -> dict[str, Any]:
-        """The job as the API lists it."""
-        snap = self.snapshot
-        done = min(self.prior_done + snap.successful, self.total)
-        return {"id": self.id, "store": self.job.store, "status": "paused" if self.paused else "running",
-                "reason": None, "tiles_done": done, "tiles_failed": snap.failed, "tiles_total": self.total,
-                "percentage": round(100.0 * self.progress()[0] / self.total, 2) if self.total else 100.0,
-                "heartbeat_age_s": 0.0, "running_here": True}
+    @property
+    def tiles_done(self) -> int:
+        """Tiles finished successfully over every run."""
+        return min(self.prior_done + self.snapshot.successful, self.total)
+
+    def row(self, record: JobRow | None) -> JobRow:
+        """The job as the API lists it: the registry's ``record`` with this run's live figures on top."""
+        base = record or JobRow(self.id, self.job.store, "running", region_kind=self.job.region.kind,
+                                zooms=tuple(self.job.zooms))
+        return replace(base, status="paused" if self.paused else "running", reason=None,
+                       tiles_done=self.tiles_done, tiles_failed=self.snapshot.failed, tiles_total=self.total,
+                       heartbeat_age_s=0.0, held=True, running_here=True, snapshot=self.snapshot)
+
+    def event(self) -> JobEvent:
+        """The live progress event of the job."""
+        return JobEvent(self.id, self.tiles_done, self.snapshot)
 
 
 class _BridgeCheckpointer:
@@ -76,7 +86,7 @@ class _BridgeCheckpointer:
     def heartbeat(self, snapshot: ProgressSnapshot) -> None:
         self._inner.heartbeat(snapshot)
 
-    def finished(self, snapshot: ProgressSnapshot, status: str, reason: str | None) -> None:
+    def finished(self, snapshot: ProgressSnapshot, status: JobStatus, reason: str | None) -> None:
         if self._active.stopping and status == "cancelled":
             status, reason = "paused", "the service stopped; the job resumes when it starts again"
         self.ended = True
@@ -92,39 +102,35 @@ class JobManager:
         self._lock = threading.RLock()
         self._active: dict[str, ActiveJob] = {}
         self._starting: set[str] = set()  # claimed in recovery, thread not yet running: alive all the same
-        self._last_final: dict[str, dict[str, Any]] = {}
+        self._last_final: dict[str, JobRow] = {}  # how jobs that ended in this process ended, with their snapshot
 
     # -- starting --------------------------------------------------------------------------------------------
-    def dispatch(self, job: DownloadJob) -> dict[str, Any]:
-        """Record ``job`` for recovery and start it; returns its row."""
+    def dispatch(self, job: DownloadJob) -> JobRow:
+        """Record ``job`` for recovery and start it; returns its row. A job whose id recovery knows already is
+        refused (RecoveryError): dispatching the same job again is not doubled."""
         with self._starting_job(job.job_id):
-            try:
-                checkpointer = self.link.start(job)
-            except RecoveryError as exc:  # the id is taken: dispatching the same job again is not doubled
-                raise ApiError(409, str(exc)) from None
-            except FmtcError as exc:
-                raise ApiError(400, str(exc)) from None
-            return self._run(checkpointer.job_id, job, checkpointer).row()
+            checkpointer = self.link.start(job)
+            self._run(checkpointer.job_id, job, checkpointer)
+        return self.row(job.job_id)
 
-    def resume(self, job_id: str) -> dict[str, Any]:
-        """Continue a paused job, or resume a stopped one from its checkpoint; a running job is refused (409)."""
+    def resume(self, job_id: str) -> JobRow:
+        """Continue a paused job, or resume a stopped one from its checkpoint; a running job is refused
+        (JobStateConflict), one another runner holds too (JobConflict), an unknown one is UnknownJob."""
         with self._lock:
             active = self._active.get(job_id)
             if active is not None:
                 if not active.paused:
-                    raise ApiError(409, f"The job {job_id} is already running on this device; it was not started twice.")
+                    raise JobStateConflict(f"The job {job_id} is already running on this device; it was not "
+                                           "started twice.")
                 active.download.resume()
                 self.link.intend(job_id, paused=False)
                 self._refresh()
-                return active.row()
+                return self.row(job_id)
+        self._known(job_id)
         with self._starting_job(job_id):
-            try:
-                job, checkpointer = self.link.resume(job_id)
-            except JobConflict as exc:
-                raise ApiError(409, str(exc)) from None
-            except RecoveryError as exc:
-                raise ApiError(self._missing_or_conflict(job_id), str(exc)) from None
-            return self._run(checkpointer.job_id, job, checkpointer).row()
+            job, checkpointer = self.link.resume(job_id)
+            self._run(checkpointer.job_id, job, checkpointer)
+        return self.row(job_id)
 
     @contextmanager
     def _starting_job(self, job_id: str) -> Iterator[None]:
@@ -132,7 +138,8 @@ class JobManager:
         second start of the same job is refused)."""
         with self._lock:
             if job_id in self._starting or job_id in self._active:
-                raise ApiError(409, f"The job {job_id} is already running or starting on this device; it was not started twice.")
+                raise JobStateConflict(f"The job {job_id} is already running or starting on this device; it was "
+                                       "not started twice.")
             self._starting.add(job_id)
         try:
             yield
@@ -146,7 +153,7 @@ class JobManager:
         for job_id, paused in self.link.orphans(exclude=set(self._active)):
             try:
                 self.resume(job_id)
-            except ApiError:
+            except FmtcError:
                 continue
             if paused:
                 self.pause(job_id)
@@ -180,17 +187,18 @@ class JobManager:
             checkpointer = active.download.checkpointer
             if not getattr(checkpointer, "ended", True):  # failed before the engine's run began (store, policy)
                 checkpointer.finished(active.download.snapshot, "failed", reason)
+        record = self.link.record(active.id)  # the end the engine recorded, counts exact
         with self._lock:
-            row = active.row()
             snap = active.download.snapshot
-            row.update(status=snap.status if snap.status not in ("running", "pending") else "failed",
-                       running_here=False, reason=reason, snapshot=snap.to_dict())
-            if active.stopping and row["status"] == "cancelled":
-                row["status"] = "paused"
+            status: JobStatus = snap.status if snap.status not in ("running", "pending") else "failed"
+            if active.stopping and status == "cancelled":
+                status = "paused"
             else:
                 self.link.done_with(active.id)
-            self._last_final[active.id] = row
             active.snapshot = snap
+            final = active.row(record) if record is None else record
+            self._last_final[active.id] = replace(final, status=status, reason=reason or final.reason,
+                                                  running_here=False, snapshot=snap)
             self._active.pop(active.id, None)
             self._refresh()
 
@@ -209,85 +217,84 @@ class JobManager:
         with self._lock:
             return job_id in self._active or job_id in self._starting
 
-    def rows_active(self) -> list[dict[str, Any]]:
-        """Rows of the jobs active in this process."""
+    def active_count(self) -> int:
+        """How many jobs are active (running or paused) in this process."""
         with self._lock:
-            return [j.row() for j in self._active.values()]
+            return len(self._active)
 
-    def recovery_rows(self) -> list[dict[str, Any]]:
-        """The recovery registry's records (every column of its JSON report), live jobs marked."""
+    def recovery_rows(self) -> list[JobRow]:
+        """The recovery registry's rows, the jobs active here marked ``running_here``."""
         with self._lock:
             active = set(self._active)
-        return [{**r, "running_here": r["id"] in active} for r in self.link.records()]
+        return [replace(r, running_here=r.id in active) for r in self.link.records()]
 
     def active(self, job_id: str) -> ActiveJob | None:
         """The job if it is active in this process."""
         with self._lock:
             return self._active.get(job_id)
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[JobRow]:
         """Every job recovery knows on this device, live figures for the active ones."""
+        records = {r.id: r for r in self.link.records()}
         with self._lock:
-            live = {j.id: j.row() for j in self._active.values()}
-        rows = []
-        for record in self.link.records():
-            row = live.pop(record["id"], None) or {**record, "running_here": False}
-            rows.append(row)
-        rows.extend(live.values())
-        return rows
+            live = {j.id: j.row(records.get(j.id)) for j in self._active.values()}
+        rows = [live.pop(job_id) if job_id in live else record for job_id, record in records.items()]
+        return rows + list(live.values())
 
-    def row(self, job_id: str) -> dict[str, Any]:
-        """One job's row (404 if unknown)."""
-        with self._lock:
-            active = self._active.get(job_id)
-            if active is not None:
-                return {**active.row(), "snapshot": active.snapshot.to_dict()}
+    def row(self, job_id: str) -> JobRow:
+        """One job's row (UnknownJob if recovery does not know it)."""
         record = self.link.record(job_id)
-        if record is None:
-            raise ApiError(404, f"No job {job_id} on this device.")
-        return {**record, "running_here": False}
-
-    def events_state(self, job_id: str) -> tuple[dict[str, Any], bool]:
-        """(the snapshot event for ``job_id``, whether the job is still active); 404 if unknown."""
         with self._lock:
             active = self._active.get(job_id)
             if active is not None:
-                data = active.snapshot.to_dict()
-                data.update(job_id=job_id, tiles_done=active.row()["tiles_done"])
-                return data, True
+                return active.row(record)
+        if record is None:
+            raise UnknownJob(f"No job {job_id} on this device.")
+        return record
+
+    def _known(self, job_id: str) -> None:
+        """UnknownJob unless recovery knows ``job_id``."""
+        if self.link.record(job_id) is None:
+            raise UnknownJob(f"No job {job_id} on this device.")
+
+    def events_state(self, job_id: str) -> tuple[JobEvent, bool]:
+        """(the progress event of ``job_id``, whether the job is still active); UnknownJob if unknown. A job
+        that ended shows its last run's snapshot (or its figures over every run) with its final status."""
+        with self._lock:
+            active = self._active.get(job_id)
+            if active is not None:
+                return active.event(), True
             final = self._last_final.get(job_id)
         if final is None:
             final = self.row(job_id)
-        return {**final.get("snapshot", {}), "job_id": job_id, "status": final["status"],
-                "tiles_done": final.get("tiles_done"), "max_tiles": final.get("tiles_total")}, False
+        snapshot = replace(final.snapshot or final.progress(), status=final.status, max_tiles=final.tiles_total or 0)
+        return JobEvent(job_id, final.tiles_done, snapshot), False
 
     # -- control ---------------------------------------------------------------------------------------------
-    def pause(self, job_id: str) -> dict[str, Any]:
+    def pause(self, job_id: str) -> JobRow:
         """Pause an active job (its buffer is flushed; the wake lock is released when no job downloads)."""
         with self._lock:
             active = self._active.get(job_id)
-            if active is None:
-                self.row(job_id)  # 404 if unknown
-                raise ApiError(409, f"The job {job_id} is not running on this device, so it cannot be paused.")
-            active.download.pause()
-            self.link.intend(job_id, paused=True)
-            self._refresh()
-            return active.row()
+            if active is not None:
+                active.download.pause()
+                self.link.intend(job_id, paused=True)
+                self._refresh()
+        if active is None:
+            self._known(job_id)
+            raise JobStateConflict(f"The job {job_id} is not running on this device, so it cannot be paused.")
+        return self.row(job_id)
 
-    def cancel(self, job_id: str) -> dict[str, Any]:
-        """Cancel a job: an active one stops soon (its stored tiles stay); a stopped one is marked cancelled."""
+    def cancel(self, job_id: str) -> JobRow:
+        """Cancel a job: an active one stops soon (status ``cancelling``; its stored tiles stay); a stopped one
+        is marked cancelled (RecoveryError if it completed, JobConflict if another runner holds it)."""
         with self._lock:
             active = self._active.get(job_id)
             if active is not None:
                 active.download.cancel()
-                row = active.row()
-                row["status"] = "cancelling"
-                return row
-        self.row(job_id)
-        try:
-            self.link.cancel(job_id)
-        except (JobConflict, RecoveryError) as exc:
-            raise ApiError(409, str(exc)) from None
+        if active is not None:
+            return replace(active.row(self.link.record(job_id)), status="cancelling")
+        self._known(job_id)
+        self.link.cancel(job_id)
         return self.row(job_id)
 
     def wait(self, job_id: str, timeout: float | None = None) -> None:
@@ -308,6 +315,3 @@ class JobManager:
             if active.thread is not None:
                 active.thread.join(max(deadline - time.monotonic(), 0))
         self.foreground.stop()
-
-    def _missing_or_conflict(self, job_id: str) -> int:
-        return 404 if self.link.record(job_id) is None else 409

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import fields
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from android_bridge import __version__
+from fmtc_nb.engine.progress import ProgressSnapshot
+from fmtc_nb.wire import JobRow
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -30,21 +34,36 @@ _NNUM = {"type": ["number", "null"]}
 
 
 
-def _snapshot_properties() -> dict[str, Any]:
-    """The schema of every key of ``ProgressSnapshot.to_dict()``, read off a fresh snapshot (estimates are None
-    until a speed is known), so the document follows the engine's fields."""
-    from fmtc_nb.engine import ProgressSnapshot
+def _type_schema(hint: Any) -> dict[str, Any]:
+    """The JSON schema of a Python type of the wire models (str, int, float, bool, Literal, X | None,
+    tuple[int, ...], dict, ProgressSnapshot)."""
+    from fmtc_nb.engine.progress import ProgressSnapshot
 
-    def schema(value: Any) -> dict[str, Any]:
-        if isinstance(value, bool):
-            return {"type": "boolean"}
-        if isinstance(value, int):
-            return _INT
-        if isinstance(value, float):
-            return _NUM
-        return _NNUM if value is None else _STR
+    if get_origin(hint) in (Union, UnionType):  # X | None, the only unions of the models
+        (kind,) = [a for a in get_args(hint) if a is not type(None)]
+        inner = _type_schema(kind)
+        if "$ref" in inner:
+            return {"anyOf": [inner, {"type": "null"}]}
+        return {**inner, "type": [inner["type"], "null"]}
+    if hint is ProgressSnapshot:
+        return _ref("Snapshot")
+    if get_origin(hint) is Literal:
+        return {"type": "string", "enum": list(get_args(hint))}
+    if get_origin(hint) in (tuple, list):
+        return {"type": "array", "items": _type_schema(get_args(hint)[0])}
+    if hint is dict or get_origin(hint) is dict:
+        return {"type": "object"}
+    return {str: _STR, int: _INT, float: _NUM, bool: {"type": "boolean"}}[hint]
 
-    return {key: schema(value) for key, value in ProgressSnapshot().to_dict().items()}
+
+def _model_properties(model: type[JobRow] | type[ProgressSnapshot]) -> dict[str, Any]:
+    """The schema of every key of ``model.to_dict()``: its dataclass fields and its ``DERIVED`` properties,
+    read off their type annotations, so the document follows the models."""
+    hints = get_type_hints(model)
+    properties = {f.name: _type_schema(hints[f.name]) for f in fields(model)}
+    for name in model.DERIVED:
+        properties[name] = _type_schema(get_type_hints(getattr(model, name).fget)["return"])
+    return properties
 
 
 SCHEMAS: dict[str, Any] = {
@@ -86,26 +105,19 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "JobRow": {
-        "type": "object", "required": ["id", "store", "status", "tiles_done", "tiles_total"],
-        "properties": {
-            "id": _STR, "store": _STR,
-            "status": {"type": "string", "description": "running, paused, stale, failed, cancelled, completed "
-                                                        "or cancelling"},
-            "reason": _NSTR, "tiles_done": _INT, "tiles_failed": {"type": ["integer", "null"]},
-            "tiles_total": _INT, "percentage": _NNUM, "heartbeat_age_s": _NNUM,
-            "running_here": {"type": "boolean"}, "snapshot": _ref("Snapshot"),
-        },
+        "type": "object", "required": [f.name for f in fields(JobRow)] + list(JobRow.DERIVED),
+        "description": "fmtc_nb.wire.JobRow.to_dict(): tiles, bytes, Unix seconds; 'snapshot' while the bridge "
+                       "has the job's progress (active, or ended in this process)",
+        "properties": _model_properties(JobRow),
     },
     "JobList": {"type": "object", "required": ["jobs"], "properties": {"jobs": {"type": "array",
                                                                                  "items": _ref("JobRow")}}},
     "RecoveryList": {"type": "object", "required": ["jobs"],
-                     "properties": {"jobs": {"type": "array", "items": {
-                         "type": "object", "required": ["id", "store", "status"],
-                         "properties": {"id": _STR, "store": _STR, "status": _STR, "reason": _NSTR}}}}},
+                     "properties": {"jobs": {"type": "array", "items": _ref("JobRow")}}},
     "Snapshot": {
         "type": "object", "required": ["max_tiles", "attempted", "percentage", "status"],
         "description": "fmtc_nb.engine.ProgressSnapshot.to_dict() (tiles, bytes, seconds)",
-        "properties": _snapshot_properties(),
+        "properties": _model_properties(ProgressSnapshot),
     },
     "StoreList": {"type": "object", "required": ["stores"],
                   "properties": {"stores": {"type": "array", "items": _STR}}},

@@ -18,6 +18,7 @@ from android_bridge.statefile import read_state, write_json_atomically
 from fmtc_nb.engine import DownloadJob
 from fmtc_nb.errors import RecoveryError
 from fmtc_nb.recovery import Owner, RecoveryRegistry
+from fmtc_nb.wire import JobRow
 
 
 class RecoveryLink:
@@ -100,14 +101,14 @@ class RecoveryLink:
         return out
 
     # -- reading and acting ----------------------------------------------------------------------------------
-    def records(self) -> list[dict[str, Any]]:
-        """Every job of the registry as JSON-safe dicts (``fmtc-nb recovery list --json`` objects)."""
-        return [info.to_dict() for info in self.registry.jobs()]
+    def records(self) -> list[JobRow]:
+        """Every job of the registry as a row (what ``fmtc-nb recovery list --json`` prints)."""
+        return [info.row() for info in self.registry.jobs()]
 
-    def record(self, job_id: str) -> dict[str, Any] | None:
-        """One job's record, or None if the registry does not know it."""
+    def record(self, job_id: str) -> JobRow | None:
+        """One job's row, or None if the registry does not know it."""
         try:
-            return self.registry.get(job_id).to_dict()
+            return self.registry.get(job_id).row()
         except RecoveryError:
             return None
 

@@ -1,4 +1,6 @@
-"""The device's stores as the API shows them: statistics, and a consistent MBTiles copy to stream out."""
+"""The device's stores as the API shows them: statistics, and a consistent MBTiles copy to stream out.
+
+Bad names raise ``StoreError`` and missing stores ``StoreNotFound``; the HTTP layer answers them."""
 
 from __future__ import annotations
 
@@ -8,20 +10,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from android_bridge.errors import ApiError
-from android_bridge.jobspec import check_store_name
-from fmtc_nb.errors import FmtcError, StoreNotFound
+from fmtc_nb.errors import StoreError, StoreNotFound
+from fmtc_nb.store.names import check_name
 
 
 def _existing_path(root: Any, name: str) -> Path:
-    """The file of store ``name`` inside ``root`` (400 for bad names, 404 for missing stores)."""
-    check_store_name(name)
+    """The file of store ``name`` inside ``root`` (StoreError for bad names, StoreNotFound for missing stores)."""
+    check_name(name)
     path = Path(root.store_path(name)).resolve()
     base = Path(root.path).resolve()
     if base not in path.parents:
-        raise ApiError(400, f"The store name {name!r} points outside the root.")
+        raise StoreError(f"The store name {name!r} points outside the root.")
     if not path.is_file():
-        raise ApiError(404, f"No store named {name!r} on this device.")
+        raise StoreNotFound(f"No store named {name!r} on this device.")
     return path
 
 
@@ -33,12 +34,7 @@ def store_list(root: Any) -> list[str]:
 def store_stats(root: Any, name: str) -> dict[str, Any]:
     """Statistics of store ``name`` as a JSON-ready dict."""
     _existing_path(root, name)
-    try:
-        store = root.open(name)
-    except StoreNotFound as exc:
-        raise ApiError(404, str(exc)) from None
-    except FmtcError as exc:
-        raise ApiError(400, str(exc)) from None
+    store = root.open(name)
     try:
         return store.stats().to_dict()
     finally:
