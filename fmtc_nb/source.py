@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import yarl
 
 from fmtc_nb import __version__
 from fmtc_nb.errors import PolicyError, SourceError
@@ -21,6 +23,58 @@ _GENERIC_AGENTS = re.compile(r"^(python-requests|python-httpx|aiohttp|python-url
 BULK_FORBIDDEN = {
     "tile.openstreetmap.org": "https://operations.osmfoundation.org/policies/tiles/",
 }
+#: Query parameters that carry credentials (compared case-insensitively): the generic names and those of the
+#: common tile providers (MapTiler/Google ``key``, Thunderforest ``apikey``, Stadia ``api_key``, Mapbox
+#: ``access_token``, HERE/Geoapify ``apiKey``, Esri ``token``, Jawg ``access-token``, OpenWeatherMap ``appid``).
+CREDENTIAL_PARAMS = frozenset({
+    "key", "apikey", "api_key", "api-key", "access_token", "access-token", "accesstoken", "token", "auth",
+    "appid", "app_id", "app_code", "client_secret", "secret", "password", "signature", "sig",
+})
+#: What a redacted credential reads as.
+REDACTED = "REDACTED"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the values of credential query parameters (:data:`CREDENTIAL_PARAMS`) and a password in
+    the user part replaced by ``REDACTED``; the rest (placeholders such as ``{z}`` included) is unchanged.
+    Use it wherever a URL is written for others to read (store metadata, exports, listings)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    query = "&".join(_redact_pair(pair) for pair in parts.query.split("&")) if parts.query else parts.query
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.partition(':')[0]}:{REDACTED}@{host}" if ":" in user else f"{REDACTED}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _redact_pair(pair: str) -> str:
+    name, sep, _ = pair.partition("=")
+    return f"{name}={REDACTED}" if sep and unquote(name).strip().lower() in CREDENTIAL_PARAMS else pair
+
+
+def request_host(url: str) -> str:
+    """The host name a request to ``url`` reaches, as DNS sees it: IDNA-normalised (full-width letters and
+    dots folded), percent escapes decoded, lower case, without trailing dots."""
+    try:
+        host = yarl.URL(url).host or ""
+    except (ValueError, UnicodeError, TypeError):
+        host = urlsplit(url).hostname or ""
+    return unquote(host).lower().rstrip(".")
+
+
+def check_bulk_url(url: str) -> None:
+    """Raise :class:`PolicyError` if a request to ``url`` reaches a server whose policy forbids bulk
+    downloads (checked for the template's every host and for every redirect the engine follows)."""
+    host = request_host(url)
+    for forbidden, policy in BULK_FORBIDDEN.items():
+        if host == forbidden or host.endswith("." + forbidden):
+            raise PolicyError(
+                f"{forbidden} forbids bulk and offline downloading (see {policy}); "
+                "use a tile provider that allows it or the embedded demo server."
+            )
 
 
 def default_user_agent(contact: str | None = None) -> str:
@@ -63,7 +117,22 @@ class TileSource:
     @property
     def host(self) -> str:
         """The server's host name with ``{s}`` resolved to the first subdomain."""
-        return urlsplit(self.url_template.replace("{s}", self.subdomains[0] if self.subdomains else "")).hostname or ""
+        return self.hosts[0]
+
+    @property
+    def hosts(self) -> list[str]:
+        """Every host name a request can reach: ``{s}`` resolved to each subdomain (see :func:`request_host`)."""
+        return list(dict.fromkeys(request_host(url) for url in self._subdomain_urls()))
+
+    def _subdomain_urls(self) -> list[str]:
+        """The template with ``{s}`` resolved to each subdomain in turn."""
+        subdomains = self.subdomains if "{s}" in self.url_template and self.subdomains else ("",)
+        return [self.url_template.replace("{s}", sub) for sub in subdomains]
+
+    @property
+    def shown_url(self) -> str:
+        """The URL template with its credentials redacted (see :func:`redact_url`): what others may read."""
+        return redact_url(self.url_template)
 
     @property
     def user_agent(self) -> str:
@@ -92,11 +161,7 @@ class TileSource:
         )
 
     def check_bulk_allowed(self) -> None:
-        """Raise :class:`PolicyError` if the server's policy forbids bulk downloads."""
-        host = self.host.lower()
-        for forbidden, policy in BULK_FORBIDDEN.items():
-            if host == forbidden or host.endswith("." + forbidden):
-                raise PolicyError(
-                    f"{forbidden} forbids bulk and offline downloading (see {policy}); "
-                    "use a tile provider that allows it or the embedded demo server."
-                )
+        """Raise :class:`PolicyError` if any host the template reaches (every ``{s}`` subdomain) forbids bulk
+        downloads; the engine checks redirects too (``fetch_tile(..., allowed=check_bulk_url)``)."""
+        for url in self._subdomain_urls():
+            check_bulk_url(url)

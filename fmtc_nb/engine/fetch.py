@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 import aiohttp
+import yarl
 
 from fmtc_nb.engine.validate import image_problem
 
 NEGATIVE_STATUSES = frozenset({404, 410})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Redirect hops followed per request (as aiohttp's own default).
+MAX_REDIRECTS = 10
 
 
 @dataclass(frozen=True)
@@ -60,33 +64,60 @@ def expiry(headers: Mapping[str, str], now: float | None = None) -> float | None
 
 
 async def fetch_tile(session: aiohttp.ClientSession, url: str, tile_format: str | None,
-                     proxy: str | None = None, *, etag: str | None = None,
-                     last_modified: str | None = None) -> FetchResult:
+                     proxy: str | None = None, *, etag: str | None = None, last_modified: str | None = None,
+                     allowed: Callable[[str], None] | None = None) -> FetchResult:
     """GET ``url`` once; never raises for network trouble (it becomes a failed result). ``etag`` /
     ``last_modified`` (a stored copy's validators) make the request conditional (If-None-Match /
-    If-Modified-Since); then a 304 is a ``not-modified`` result, otherwise a 304 is a failure."""
+    If-Modified-Since); then a 304 is a ``not-modified`` result, otherwise a 304 is a failure.
+
+    Redirects (at most :data:`MAX_REDIRECTS`) are followed here, one hop at a time: ``allowed(target_url)`` is
+    called before each and may raise (the engine passes ``fmtc_nb.source.check_bulk_url``, so a server that
+    redirects to a host forbidding bulk downloads stops the job with ``PolicyError``)."""
     headers = None  # the engine's per-tile requests stay unconditional without building anything
     if etag or last_modified:
         conditional = {"If-None-Match": etag, "If-Modified-Since": last_modified}
         headers = {name: value for name, value in conditional.items() if value}
     try:
-        async with session.get(url, proxy=proxy, allow_redirects=True, headers=headers) as resp:
-            body = await resp.read()
-            status = resp.status
-            if status == 200:
-                problem = image_problem(body, tile_format)
-                if problem:
-                    return FetchResult("failed", reason=problem)
-                return FetchResult("ok", body, etag=resp.headers.get("ETag"),
-                                   last_modified=resp.headers.get("Last-Modified"), expires_at=expiry(resp.headers))
-            if status == 304 and headers:
-                return FetchResult("not-modified", etag=resp.headers.get("ETag"),
-                                   last_modified=resp.headers.get("Last-Modified"), expires_at=expiry(resp.headers))
-            if status in NEGATIVE_STATUSES:
-                return FetchResult("negative", reason=f"HTTP {status}")
-            wait = _retry_after(resp.headers.get("Retry-After")) if status in RETRY_AFTER_STATUSES else None
-            return FetchResult("failed", reason=f"HTTP {status}", retry_after_s=wait)
+        for _ in range(MAX_REDIRECTS + 1):
+            async with session.get(url, proxy=proxy, allow_redirects=False, headers=headers) as resp:
+                target = _redirect_target(resp)
+                if target is None:
+                    return await _outcome(resp, tile_format, conditional=headers is not None)
+            if allowed is not None:
+                allowed(target)
+            url = target
+        return FetchResult("failed", reason=f"more than {MAX_REDIRECTS} redirects")
     except TimeoutError:
         return FetchResult("failed", reason="timeout")
     except (aiohttp.ClientError, OSError) as exc:
         return FetchResult("failed", reason=f"{type(exc).__name__}: {exc}"[:200])
+
+
+def _redirect_target(resp: aiohttp.ClientResponse) -> str | None:
+    """The absolute URL a redirect answer points to (None: not a redirect, or one without a Location)."""
+    location = resp.headers.get("Location") if resp.status in REDIRECT_STATUSES else None
+    if not location:
+        return None
+    try:
+        return str(resp.url.join(yarl.URL(location)))
+    except (ValueError, TypeError, UnicodeError):
+        raise aiohttp.InvalidURL(location) from None
+
+
+async def _outcome(resp: aiohttp.ClientResponse, tile_format: str | None, *, conditional: bool) -> FetchResult:
+    """Read a final (non-redirect) answer and classify it."""
+    body = await resp.read()
+    status = resp.status
+    if status == 200:
+        problem = image_problem(body, tile_format)
+        if problem:
+            return FetchResult("failed", reason=problem)
+        return FetchResult("ok", body, etag=resp.headers.get("ETag"),
+                           last_modified=resp.headers.get("Last-Modified"), expires_at=expiry(resp.headers))
+    if status == 304 and conditional:
+        return FetchResult("not-modified", etag=resp.headers.get("ETag"),
+                           last_modified=resp.headers.get("Last-Modified"), expires_at=expiry(resp.headers))
+    if status in NEGATIVE_STATUSES:
+        return FetchResult("negative", reason=f"HTTP {status}")
+    wait = _retry_after(resp.headers.get("Retry-After")) if status in RETRY_AFTER_STATUSES else None
+    return FetchResult("failed", reason=f"HTTP {status}", retry_after_s=wait)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+
+#: Longest single sleep while waiting for a token (s): how soon a waiting request notices a cancel.
+WAKE_S = 0.1
 
 
 class TokenBucket:
@@ -21,16 +25,18 @@ class TokenBucket:
         """True if a caller had to wait for a token within the last second (the limit holds the speed)."""
         return self.rate is not None and time.monotonic() - self._last_wait < 1.0
 
-    async def acquire(self) -> None:
-        """Wait until a token is available and take it."""
+    async def acquire(self, stop: threading.Event | None = None) -> bool:
+        """Wait until a token is available and take it (True), or until ``stop`` is set (False, no token
+        taken): a cancel never waits for a slow rate's next token."""
         if self.rate is None:
-            return
-        while True:
+            return True
+        while stop is None or not stop.is_set():
             now = time.monotonic()
             self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
             self._stamp = now
             if self._tokens >= 1.0:
                 self._tokens -= 1.0
-                return
+                return True
             self._last_wait = now
-            await asyncio.sleep((1.0 - self._tokens) / self.rate)
+            await asyncio.sleep(min((1.0 - self._tokens) / self.rate, WAKE_S))
+        return False
