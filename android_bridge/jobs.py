@@ -80,8 +80,11 @@ class _BridgeCheckpointer:
     def todo(self, total: int) -> Any:
         return self._inner.todo(total)
 
-    def batch_done(self, done: Any, failed: Any) -> tuple[str, str]:
-        return self._inner.batch_done(done, failed)
+    def batch_checkpoint(self, done: Any, failed: Any) -> tuple[str, str]:
+        return self._inner.batch_checkpoint(done, failed)
+
+    def batch_done(self, done: Any, failed: Any) -> None:
+        self._inner.batch_done(done, failed)
 
     def heartbeat(self, snapshot: ProgressSnapshot) -> None:
         self._inner.heartbeat(snapshot)

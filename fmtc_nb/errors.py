@@ -70,3 +70,11 @@ class OptionError(SourceError):
     def given_as(self, flag: str) -> OptionError:
         """The same error naming the command-line flag the value came from (``--parallel``)."""
         return OptionError(self.option, self.value, self.what, self.rule, flag)
+
+
+class StoreBusy(StoreError):
+    """Another program held a store's write lock longer than the busy timeout, so a write was not made."""
+
+
+class DiskFull(StoreError):
+    """The file system holding a store has no space left, so a write was not made."""

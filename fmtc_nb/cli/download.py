@@ -15,6 +15,9 @@ from fmtc_nb.errors import OptionError, SourceError
 if TYPE_CHECKING:
     from fmtc_nb.engine.job import DownloadOptions
 
+#: Exit code of a run that ended paused because the store could not be written (sysexits' EX_TEMPFAIL).
+PAUSED_EXIT = 75
+
 
 def register(subparsers: Any) -> None:
     """Add the ``download`` command."""
@@ -97,7 +100,8 @@ def _checkpointer(root: Any, job: Any, disabled: bool) -> Any:
 
 
 def run_with_bar(download: Any, json_out: bool) -> int:
-    """Run ``download`` with a tqdm bar (stderr); Ctrl-C cancels cleanly. Return the exit code (0 or 1)."""
+    """Run ``download`` with a tqdm bar (stderr); Ctrl-C cancels cleanly. Return the exit code: 0, 1 (some
+    tiles failed), 130 (cancelled) or 75 (paused: the store could not be written; the reason is printed)."""
     from tqdm import tqdm
 
     bar = tqdm(total=0, unit="tile", file=sys.stderr, disable=json_out or None, dynamic_ncols=True)
@@ -129,6 +133,11 @@ def run_with_bar(download: Any, json_out: bool) -> int:
                   file=sys.stderr)
     if snap.status == "cancelled":
         return 130
+    if snap.status == "paused":  # a store write kept failing; every committed tile is kept
+        again = (f"fmtc-nb recovery resume {download.checkpointer.job_id}" if hasattr(download.checkpointer, "bind")
+                 else "the same download (stored tiles are skipped)")
+        print(f"fmtc-nb: paused: {download.reason} Then run: {again}", file=sys.stderr)
+        return PAUSED_EXIT
     return 1 if snap.failed else 0
 
 

@@ -10,7 +10,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -22,9 +22,13 @@ from fmtc_nb.engine.hooks import Checkpointer, NullCheckpointer
 from fmtc_nb.engine.job import DownloadJob
 from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
 from fmtc_nb.engine.ratelimit import TokenBucket
+from fmtc_nb.engine.writer import Batch, StoreWriter
+from fmtc_nb.errors import DiskFull, StoreError
+from fmtc_nb.source import check_bulk_url
 from fmtc_nb.states import JobStatus, TileOutcome
 from fmtc_nb.store import TileRecord
 from fmtc_nb.tilemath import tile_at
+from fmtc_nb.units import human_bytes
 
 Tile = tuple[int, int, int, int]  # index, z, x, y
 #: A point of open ocean (South Pacific, 30°S 140°W) whose tile is used to learn the sea tile's bytes.
@@ -52,12 +56,17 @@ class Download:
         self._pause = threading.Event()
         self._cancel = threading.Event()
         self._c: dict[str, int] = dict.fromkeys(
-            ("cached", "flushed", "skipped_existing", "skipped_sea", "failed_negative", "failed_request",
-             "retries_queued", "cached_bytes", "flushed_bytes", "skipped_bytes"), 0)
+            ("cached", "flushed", "committed", "skipped_existing", "skipped_sea", "failed_negative",
+             "failed_request", "retries_queued", "cached_bytes", "flushed_bytes", "skipped_bytes"), 0)
         self._max = 0
         self._start = time.monotonic()
         self._end: float | None = None
         self._status: JobStatus = "pending"
+        #: Why the run ended as it did (None while running, and for a clean completion).
+        self.reason: str | None = None
+        self._writer: StoreWriter | None = None
+        self._reserve: Any = None
+        self._tick_error: BaseException | None = None
         self._bucket = TokenBucket(job.options.rate_limit)
         self._buffer = TileBuffer()
         self._later: list[Tile] = []
@@ -126,12 +135,18 @@ class Download:
         from fmtc_nb.store import Root
 
         root = self.root if hasattr(self.root, "open_or_create") else Root(self.root)
-        return root.open_or_create(self.job.store, self.job.source.url_template)
+        store = root.open_or_create(self.job.store, self.job.source.url_template)
+        self._reserve = root.reserve_space(self.job.store)
+        return store
 
     async def arun(self) -> ProgressSnapshot:
-        """Run to the end on the running event loop and return the final snapshot."""
+        """Run to the end on the running event loop and return the final snapshot.
+
+        A store write that keeps failing ends the run ``paused`` (see :mod:`fmtc_nb.engine.writer`) with
+        :attr:`reason` saying why; an unexpected error ends it ``failed`` and is raised."""
         self.job.source.check_bulk_allowed()
         store = self._io.submit(self._open_store).result()
+        self._writer = StoreWriter(store, self.checkpointer, self._io, self._committed)
         cover = self.job.cover()
         self._max = cover.total
         self._start, self._status = time.monotonic(), "running"
@@ -150,28 +165,50 @@ class Download:
                     self._final_pass, later, self._later = True, self._later, []
                     self._c["retries_queued"] -= len(later)
                     await self._pump(session, store, iter(later), sea)
+            if self._tick_error is not None:
+                raise self._tick_error
         except BaseException as exc:
             status, reason = ("cancelled", "interrupted") if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError) \
                 else ("failed", str(exc))
             raise
         finally:
             ticker.cancel()
-            self._flush(store)
-            self._io.submit(lambda: None).result()  # every queued write has landed
+            self._flush()
+            self._io.submit(lambda: None).result()  # every queued write has landed (or been dropped)
             close = getattr(store, "close", None)
             if close is not None:
                 self._io.submit(close).result()
             self._io.shutdown(wait=True)
-            if self._cancel.is_set() and status == "completed":
+            error = self._writer.error
+            if isinstance(error, StoreError) and status in ("completed", "cancelled"):
+                status, reason = "paused", self._write_problem(error)
+            elif error is not None and status == "completed":
+                status, reason = "failed", str(error)
+            elif self._cancel.is_set() and status == "completed":
                 status, reason = "cancelled", "cancelled by the user"
             elif status == "completed" and self.snapshot.failed:
                 reason = f"{self.snapshot.failed} tiles failed"
-            self._status, self._end = status, time.monotonic()
+            self._status, self._end, self.reason = status, time.monotonic(), reason
+            self._reserve.release()  # room for the checkpointer's last record, even on a full disk
             final = self.snapshot
             self.checkpointer.finished(final, status, reason)
             if self.on_progress:
                 self.on_progress(final)
+        if status == "failed" and error is not None:
+            raise error
         return self.snapshot
+
+    def _write_problem(self, error: StoreError) -> str:
+        """The sentence a paused run ends with: the write error, and for a full disk how much room the rest
+        of the job needs (from the bytes per stored tile so far)."""
+        if not isinstance(error, DiskFull):
+            return f"{error} The job is paused with every committed tile kept; resume it when the store is free."
+        c = self._c
+        per_tile = c["cached_bytes"] / c["cached"] if c["cached"] else 0.0
+        left = max(self._max - c["committed"], 0)
+        return (f"{error} About {human_bytes(left * per_tile)} more is needed for the {left:,} tiles not yet "
+                f"stored ({human_bytes(per_tile)} a tile so far); the job is paused with every committed tile "
+                "kept, so free space and resume it.")
 
     def _tiles(self, cover: Any, store: Any) -> Iterator[Tile]:
         """Stream the checkpointer's todo indexes as tiles, dropping existing ones when asked."""
@@ -221,10 +258,10 @@ class Download:
         server never gave it, and then no tile is skipped as sea."""
         opts = self.job.options
         for attempt in range(1, max(opts.retries, 2) + 2):
-            if self._bucket.rate is not None:
-                await self._bucket.acquire()
+            if self._bucket.rate is not None and not await self._bucket.acquire(self._cancel):
+                return None
             result = await fetch_tile(session, self.job.source.url(*sea_tile()), self.job.source.tile_format,
-                                      opts.proxy)
+                                      opts.proxy, allowed=check_bulk_url)
             if result.kind != "failed" or self._cancel.is_set():
                 return result.body if result.kind == "ok" else None
             await self._sleep(opts.backoff_delay(attempt, result.retry_after_s))
@@ -243,12 +280,12 @@ class Download:
                 return
             await self._one(tile, session, store, sea)
             if len(self._buffer) >= batch:
-                await self._aflush(store)
+                await self._aflush()
 
     async def _gate(self, store: Any) -> bool:
         """Wait while paused (flushing first); False once cancelled."""
         if self._pause.is_set():
-            await self._aflush(store)
+            await self._aflush()
             while self._pause.is_set() and not self._cancel.is_set():
                 await asyncio.sleep(0.05)
         return not self._cancel.is_set()
@@ -258,9 +295,10 @@ class Download:
         index, z, x, y = tile
         attempt = 0
         while not (self._pause.is_set() or self._cancel.is_set()) or await self._gate(store):
-            if self._bucket.rate is not None:
-                await self._bucket.acquire()
-            result = await fetch_tile(session, source.url(z, x, y), source.tile_format, opts.proxy)
+            if self._bucket.rate is not None and not await self._bucket.acquire(self._cancel):
+                return  # cancelled while waiting for the rate limit: the tile stays undone
+            result = await fetch_tile(session, source.url(z, x, y), source.tile_format, opts.proxy,
+                                      allowed=check_bulk_url)
             if result.kind != "failed":
                 self._settle(tile, result, sea)
                 return
@@ -309,46 +347,53 @@ class Download:
         if self.on_tile is not None:
             self.on_tile(TileEvent(tile[0], tile[1], tile[2], tile[3], outcome, size, reason))
 
-    def _write(self, store: Any) -> Any:
-        """Hand the buffer to the store thread as one transaction; returns its future (None if empty)."""
+    def _write(self) -> Future[None] | None:
+        """Hand the buffer to the store writer as one transaction; returns its future (None if empty)."""
         if not len(self._buffer):
             self._buffer.last_flush = time.monotonic()
             return None
-        records, failures, checkpoint, size = self._buffer.take(self.checkpointer)
+        assert self._writer is not None
+        return self._writer.submit(self._buffer.take())
 
-        def put() -> None:
-            store.put_tiles(records, failures=failures, checkpoint=checkpoint)
-            self._c["flushed"] += len(records)
-            self._c["flushed_bytes"] += size
+    def _committed(self, batch: Batch) -> None:
+        """On the store thread, after ``batch`` committed: the flushed counts."""
+        self._c["flushed"] += len(batch.records)
+        self._c["flushed_bytes"] += batch.bytes
+        self._c["committed"] += len(batch)
 
-        return self._io.submit(put)
-
-    def _flush(self, store: Any) -> None:
+    def _flush(self) -> None:
         """Flush and wait (used at the end)."""
-        future = self._write(store)
+        future = self._write()
         if future is not None:
             future.result()
 
-    async def _aflush(self, store: Any) -> None:
-        """Flush without blocking the event loop."""
-        future = self._write(store)
+    async def _aflush(self) -> None:
+        """Flush without blocking the event loop; a writer that gave up stops the run."""
+        future = self._write()
         if future is not None:
             await asyncio.wrap_future(future)
+        if self._writer is not None and self._writer.error is not None:
+            self._cancel.set()
 
     async def _tick(self, store: Any) -> None:
-        """Every 0.1 s: progress; every second: heartbeat and a flush if one is due."""
+        """Every 0.1 s: progress; every second: heartbeat and a flush if one is due. An error here (a progress
+        callback or heartbeat raising) stops the run, which then ends failed with it: never silently."""
         last_beat = time.monotonic()
-        while True:
-            await asyncio.sleep(0.1)
-            now = time.monotonic()
-            if now - self._buffer.last_flush >= self.job.options.flush_interval_s:
-                await self._aflush(store)
-            snap = self.snapshot
-            if self.on_progress:
-                self.on_progress(snap)
-            if now - last_beat >= 1.0:
-                last_beat = now
-                self.checkpointer.heartbeat(replace(snap))
+        try:
+            while True:
+                await asyncio.sleep(0.1)
+                now = time.monotonic()
+                if now - self._buffer.last_flush >= self.job.options.flush_interval_s:
+                    await self._aflush()
+                snap = self.snapshot
+                if self.on_progress:
+                    self.on_progress(snap)
+                if now - last_beat >= 1.0:
+                    last_beat = now
+                    self.checkpointer.heartbeat(replace(snap))
+        except Exception as exc:
+            self._tick_error = exc
+            self._cancel.set()
 
 
 def download(region: Any, zooms: Any, url: str, store: str, root: Any = None, *,

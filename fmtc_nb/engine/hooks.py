@@ -22,8 +22,14 @@ class Checkpointer(Protocol):
         """Ascending tile indexes still to fetch (fresh job: ``range(total)``; resume: missing, then failed)."""
         ...
 
-    def batch_done(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> tuple[str, str]:
-        """Return ``(job_id, checkpoint_text)`` stored by ``Store.put_tiles`` in the batch's own transaction."""
+    def batch_checkpoint(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> tuple[str, str]:
+        """``(job_id, checkpoint_text)`` as the checkpoint will be once this batch commits, for ``Store.put_tiles``
+        to store in the batch's own transaction; records nothing yet. Called on the store thread, batches in
+        order, each followed by :meth:`batch_done` if (and only if) its transaction committed."""
+        ...
+
+    def batch_done(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> None:
+        """The batch last given to :meth:`batch_checkpoint` has committed: only now does it count as done."""
         ...
 
     def heartbeat(self, snapshot: ProgressSnapshot) -> None:
@@ -31,7 +37,8 @@ class Checkpointer(Protocol):
         ...
 
     def finished(self, snapshot: ProgressSnapshot, status: JobStatus, reason: str | None) -> None:
-        """Called once at the end; ``status`` is completed, failed, cancelled or paused."""
+        """Called once at the end; ``status`` is completed, failed, cancelled or paused (a write to the store
+        kept failing: ``reason`` says why, and every committed batch is in the checkpoint, nothing more)."""
         ...
 
 
@@ -45,9 +52,12 @@ class NullCheckpointer:
         """Every index."""
         return iter(range(total))
 
-    def batch_done(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> tuple[str, str]:
+    def batch_checkpoint(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> tuple[str, str]:
         """A trivial checkpoint text."""
         return self.job_id, ""
+
+    def batch_done(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> None:
+        """Nothing."""
 
     def heartbeat(self, snapshot: ProgressSnapshot) -> None:
         """Nothing."""

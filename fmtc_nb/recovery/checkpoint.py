@@ -74,6 +74,10 @@ class Checkpoint:
         finished, failed = self.finished.copy(), self.failed_indexes()
         return _chain(finished.gaps(self.watermark, total), failed)
 
+    def copy(self) -> Checkpoint:
+        """An independent copy."""
+        return Checkpoint(self.total, self.finished.copy(), {reason: r.copy() for reason, r in self.failed.items()})
+
     # -- writing ---------------------------------------------------------------------------------------
     def mark(self, done: Iterable[int], failed: Iterable[tuple[int, str]] = ()) -> None:
         """Record a batch: ``done`` indexes and ``(index, reason)`` failures (a later outcome replaces an earlier)."""

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from fmtc_nb.errors import RecoveryError
+from fmtc_nb.sqlitefiles import connect_immutable, disk_full, immutable_is_safe, read_only_medium
 
 FILE_NAME = "recovery.sqlite"
 SCHEMA_VERSION = 1
@@ -44,9 +45,24 @@ def connect(root_dir: Path) -> sqlite3.Connection:
     path = root_dir / FILE_NAME
     try:
         return _open(path)
-    except sqlite3.DatabaseError as exc:  # not a database, damaged, read-only, locked for too long ...
+    except sqlite3.OperationalError as exc:  # a full disk or read-only medium: reading may still be possible
+        if path.is_file() and immutable_is_safe(path):
+            return _read_only(path)
+        if read_only_medium(path.parent) or disk_full(path.parent):
+            where = "a read-only file system" if read_only_medium(path.parent) else "a full disk; free some space"
+            raise RecoveryError(f"The recovery registry {path} cannot be opened: it is on {where}.") from None
+        raise RecoveryError(f"The recovery registry {path} cannot be used ({exc}).") from None
+    except sqlite3.DatabaseError as exc:  # not a database, damaged, locked for too long ...
         raise RecoveryError(f"The recovery registry {path} cannot be used ({exc}); if it is damaged, move it "
                             "aside to start a new one (stores keep their tiles).") from None
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """The registry for reading only (its writes fail with ``sqlite3.OperationalError``, which the registry
+    skips where a write is only bookkeeping): what a full disk or a read-only medium allows."""
+    db = connect_immutable(path)
+    db.row_factory = sqlite3.Row
+    return db
 
 
 def _open(path: Path) -> sqlite3.Connection:

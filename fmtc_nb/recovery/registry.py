@@ -12,11 +12,14 @@ runner holds a job at a time; ``force`` takes a job whose heartbeat is older tha
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +29,7 @@ from fmtc_nb.recovery.db import FILE_NAME, connect
 from fmtc_nb.recovery.info import JobInfo, derive_status, human_age, info_from_row
 from fmtc_nb.recovery.owner import DeviceLiveness, Owner, owner_alive
 from fmtc_nb.recovery.tracker import JobTracker
+from fmtc_nb.sqlitefiles import disk_full
 
 if TYPE_CHECKING:
     import pandas
@@ -90,7 +94,7 @@ class RecoveryRegistry:
         owner = owner or Owner.this_process()
         job_id = job_id or getattr(job, "job_id", None) or uuid.uuid4().hex[:16]
         now = time.time()
-        with self._lock:
+        with self._writing():
             try:
                 self._db.execute(
                     "INSERT INTO jobs (id, store, spec, region_kind, zooms, owner, held, claim, status, "
@@ -118,7 +122,7 @@ class RecoveryRegistry:
         checkpoint = self.checkpoint(info.id, info.store) or Checkpoint()
         owner = owner or Owner.this_process()
         now = time.time()
-        with self._lock:
+        with self._writing():
             row = self._db.execute("SELECT claim, heartbeat_at FROM jobs WHERE id = ?", (info.id,)).fetchone()
             cur = self._db.execute(
                 "UPDATE jobs SET owner = ?, held = 1, claim = claim + 1, status = 'running', reason = NULL, "
@@ -170,7 +174,7 @@ class RecoveryRegistry:
         info = self.get(job_id)
         if info.status == "completed" and not info.tiles_failed:
             raise RecoveryError(f"Job {info.id} is already completed, so there is nothing to cancel.")
-        with self._lock:
+        with self._writing():
             if info.live and self._takeable(info, force):
                 self._db.execute("UPDATE jobs SET status = 'cancelled', reason = 'cancelled by the user while "
                                  "stale', held = 0, claim = claim + 1, finished_at = ? WHERE id = ?",
@@ -194,10 +198,22 @@ class RecoveryRegistry:
                 opened.delete_checkpoint(info.id)
             finally:
                 opened.close()
-        with self._lock:
+        with self._writing():
             self._db.execute("DELETE FROM jobs WHERE id = ? AND (held = 0 OR ?)", (info.id, info.live))
 
     # -- internals -------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The registry's lock for a write; a write SQLite refuses (a full disk, a read-only medium, a lock
+        held too long) becomes one sentence (``RecoveryError``)."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.OperationalError as exc:
+                full = disk_full(self.root_dir)
+                raise RecoveryError(f"The recovery registry {self.path} cannot be written ({exc})"
+                                    + ("; the disk holding it is full, so free some space." if full else ".")) from None
+
     def _silent(self, info: JobInfo) -> bool:
         """Whether a held job's heartbeat is older than the lease (stale, or a live owner gone quiet)."""
         return info.heartbeat_age_s > self.lease_s
@@ -227,7 +243,7 @@ class RecoveryRegistry:
         status, reason = derive_status(row, alive, now, self.lease_s)
         if status == "failed" and row["held"]:
             checkpoint = self.checkpoint(row["id"], row["store"])
-            with self._lock:
+            with contextlib.suppress(RecoveryError), self._writing():  # unwritable: said again next time
                 self._db.execute(
                     "UPDATE jobs SET held = 0, status = 'failed', reason = ?, finished_at = heartbeat_at, "
                     "tiles_done = coalesce(?, tiles_done), tiles_failed = coalesce(?, tiles_failed) "
@@ -250,7 +266,7 @@ class RecoveryRegistry:
     def _write_progress(self, tracker: JobTracker, *, status: JobStatus, bytes_: int, active_s: float) -> bool | None:
         """Heartbeat of ``tracker``: None if it lost its claim, else whether a cancel was requested."""
         cp = tracker.checkpoint
-        with self._lock:
+        with self._writing():
             row = self._db.execute(
                 "UPDATE jobs SET heartbeat_at = ?, status = ?, tiles_done = ?, tiles_failed = ?, "
                 "tiles_total = coalesce(?, tiles_total), bytes = ?, active_s = ? "
@@ -263,7 +279,7 @@ class RecoveryRegistry:
                    active_s: float) -> None:
         cp = tracker.checkpoint
         now = time.time()
-        with self._lock:
+        with self._writing():
             self._db.execute(
                 "UPDATE jobs SET held = 0, status = ?, reason = ?, heartbeat_at = ?, finished_at = ?, "
                 "tiles_done = ?, tiles_failed = ?, tiles_total = coalesce(?, tiles_total), bytes = ?, "

@@ -1,8 +1,9 @@
 """The :class:`JobTracker`: the engine's ``Checkpointer`` for a job of the registry.
 
-It keeps the exact :class:`~fmtc_nb.recovery.checkpoint.Checkpoint` in memory, hands its text to each batch
-(stored in the batch's own transaction), writes a heartbeat to the registry about once a second, and records
-the end. It writes only under the claim it was given, so a runner that lost its claim (a forced takeover)
+It keeps the exact :class:`~fmtc_nb.recovery.checkpoint.Checkpoint` of the committed batches in memory, hands
+each batch the text of the checkpoint as it will be once that batch commits (stored in the batch's own
+transaction) and adopts it only when the commit succeeded, writes a heartbeat to the registry about once a
+second, and records the end. It writes only under the claim it was given, so a runner that lost its claim (a forced takeover)
 notices at its next heartbeat and cancels its download.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from fmtc_nb.errors import RecoveryError
 from fmtc_nb.recovery.checkpoint import Checkpoint
 
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ class JobTracker:
         self.control: Control | None = None
         self.lost_claim = False
         self.cancel_requested = False
+        self._staged: Checkpoint | None = None
 
     def bind(self, control: Control) -> None:
         """Let the registry cancel (``fmtc-nb recovery cancel``) this ``control`` download."""
@@ -51,16 +54,31 @@ class JobTracker:
         self.registry._write_progress(self, status="running", bytes_=self.base_bytes, active_s=self.base_active_s)
         return indexes
 
-    def batch_done(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> tuple[str, str]:
-        """Record the batch and return ``(job_id, checkpoint text)`` for ``Store.put_tiles``."""
-        self.checkpoint.mark(done, failed)
-        return self.job_id, self.checkpoint.to_text()
+    def batch_checkpoint(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> tuple[str, str]:
+        """``(job_id, checkpoint text)`` with the batch included, for ``Store.put_tiles``; the batch counts
+        only once :meth:`batch_done` says it committed."""
+        staged = self.checkpoint.copy()
+        staged.mark(done, failed)
+        self._staged = staged
+        return self.job_id, staged.to_text()
+
+    def batch_done(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> None:
+        """The batch given to the last :meth:`batch_checkpoint` committed: adopt its checkpoint."""
+        staged, self._staged = self._staged, None
+        if staged is None:
+            staged = self.checkpoint.copy()
+            staged.mark(done, failed)
+        self.checkpoint = staged  # one reference swap: heartbeats read the old or the new, never a mix
 
     def heartbeat(self, snapshot: ProgressSnapshot) -> None:
-        """Write the heartbeat and progress (one small UPDATE); obey a cancel request or a lost claim."""
-        answer = self.registry._write_progress(self, status="paused" if snapshot.status == "paused" else "running",
-                                               bytes_=self.base_bytes + snapshot.flushed_bytes,
-                                               active_s=self.base_active_s + snapshot.elapsed_s)
+        """Write the heartbeat and progress (one small UPDATE); obey a cancel request or a lost claim. A
+        registry that cannot be written just now (a full disk) skips this beat; the next one tries again."""
+        try:
+            answer = self.registry._write_progress(
+                self, status="paused" if snapshot.status == "paused" else "running",
+                bytes_=self.base_bytes + snapshot.flushed_bytes, active_s=self.base_active_s + snapshot.elapsed_s)
+        except RecoveryError:
+            return
         if answer is None:
             self.lost_claim = True
         elif answer:

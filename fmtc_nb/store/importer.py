@@ -228,7 +228,7 @@ def _build(root: Root, archive: TileArchive, name: str, *, replace: bool) -> int
     meta = {k: v for k, v in archive.metadata.items() if k not in _DERIVED and k != SOURCE_KEY}
     count = 0
     try:
-        write_empty_store(tmp, name, archive.source_url, **meta)
+        write_empty_store(tmp, name, archive.source_url, meta)
         with Store(tmp) as store:
             for batch in archive.records():
                 store.put_tiles(batch)

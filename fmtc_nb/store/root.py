@@ -6,16 +6,19 @@ import contextlib
 import os
 import sqlite3
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
-from fmtc_nb.errors import StoreError, StoreExists, StoreNotFound
+from fmtc_nb.errors import DiskFull, StoreError, StoreExists, StoreNotFound
 from fmtc_nb.files import move_unless_exists
 from fmtc_nb.paths import resolve_root
+from fmtc_nb.source import redact_url
 from fmtc_nb.store.formats import format_from_url
 from fmtc_nb.store.metadata import SOURCE_KEY, write_metadata
 from fmtc_nb.store.names import check_name
 from fmtc_nb.store.schema import create_schema
-from fmtc_nb.store.store import Store
+from fmtc_nb.store.scratch import SpaceReserve, remove_stale_scratch, scratch_name
+from fmtc_nb.store.store import BUSY_TIMEOUT_S, Store, database_error
 
 SUFFIX = ".mbtiles"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -51,13 +54,17 @@ def remove_with_side_files(path: Path) -> None:
             p.unlink()
 
 
-def write_empty_store(path: Path, name: str, source_url: str | None = None, **meta: object) -> None:
-    """Write a complete empty store file at ``path`` (which must not exist), its WAL folded in."""
+def write_empty_store(path: Path, name: str, source_url: str | None = None,
+                      meta: Mapping[str, object] | None = None) -> None:
+    """Write a complete empty store file at ``path`` (which must not exist), its WAL folded in; ``meta`` are
+    extra MBTiles metadata entries. The source URL is recorded with its credentials redacted."""
+    meta = dict(meta or {})
     db = sqlite3.connect(path, isolation_level=None)
     try:
         create_schema(db, time.time())
         entries: dict[str, object] = {"name": name, "type": "baselayer", "version": "1.3",
-                                      "description": f"fmtc-nb store {name}", SOURCE_KEY: source_url}
+                                      "description": f"fmtc-nb store {name}",
+                                      SOURCE_KEY: redact_url(source_url) if source_url else None}
         fmt = meta.pop("format", None) or format_from_url(source_url)
         entries |= {"format": fmt, **meta}
         db.execute("BEGIN")
@@ -69,11 +76,18 @@ def write_empty_store(path: Path, name: str, source_url: str | None = None, **me
 
 
 class Root:
-    """The stores under one root directory (``path`` None: ``$FMTC_NB_ROOT`` or the user data directory)."""
+    """The stores under one root directory (``path`` None: ``$FMTC_NB_ROOT`` or the user data directory).
 
-    def __init__(self, path: str | os.PathLike[str] | Root | None = None) -> None:
+    ``busy_timeout_s``: how long a store opened here waits for another program's write lock before a write
+    fails with ``StoreBusy`` (default: that of a root given as ``path``, else 30 s).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | Root | None = None, *,
+                 busy_timeout_s: float | None = None) -> None:
         self.path: Path = resolve_root(path.path if isinstance(path, Root) else path)
         self.stores_dir = self.path / "stores"
+        inherited = path.busy_timeout_s if isinstance(path, Root) else BUSY_TIMEOUT_S
+        self.busy_timeout_s: float = inherited if busy_timeout_s is None else busy_timeout_s
 
     def __repr__(self) -> str:
         return f"Root({str(self.path)!r})"
@@ -97,45 +111,64 @@ class Root:
         path = self.store_path(name)
         if not path.is_file():
             raise StoreNotFound(f"There is no store named {name!r} in {self.stores_dir}.")
-        return Store(path, readonly=readonly)
+        return Store(path, readonly=readonly, busy_timeout_s=self.busy_timeout_s)
 
     def create(self, name: str, source_url: str | None = None, **meta: object) -> Store:
         """Create an empty store for tiles of ``source_url`` (a URL template) with extra MBTiles metadata
-        (``attribution``, ``description``, ``format`` ...); StoreExists if the name is taken."""
+        (``attribution``, ``description``, ``format`` ...); StoreExists if the name is taken, StoreError
+        (one sentence) if the root cannot be written (read-only medium, full disk, no permission)."""
         path = self.store_path(name)
         if path.exists():
             raise StoreExists(f"A store named {name!r} exists already.")
-        tmp = self.scratch_path(name)
         try:
-            write_empty_store(tmp, name, source_url, **meta)
+            tmp = self.scratch_path(name)
             try:
+                write_empty_store(tmp, name, source_url, meta)
                 move_unless_exists(tmp, path)  # atomic: fails if another process created the store meanwhile
-            except FileExistsError:
-                raise StoreExists(f"A store named {name!r} exists already.") from None
-        finally:
-            remove_with_side_files(tmp)
-        return Store(path)
+            finally:
+                remove_with_side_files(tmp)
+        except FileExistsError:
+            raise StoreExists(f"A store named {name!r} exists already.") from None
+        except (OSError, sqlite3.Error) as exc:
+            error = database_error(exc, name, path, self.busy_timeout_s)
+            if isinstance(error, DiskFull):
+                raise error from None
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise StoreError(f"The store {name!r} cannot be created in {self.stores_dir}: {why}.") from None
+        return Store(path, busy_timeout_s=self.busy_timeout_s)
 
     def scratch_path(self, name: str) -> Path:
-        """A hidden, unique file name in the stores directory for building store ``name`` before it appears."""
+        """A hidden, unique file name in the stores directory for building store ``name`` before it appears;
+        scratch files left by dead processes of this host are removed first (see ``fmtc_nb.store.scratch``)."""
         self.stores_dir.mkdir(parents=True, exist_ok=True)
-        return self.stores_dir / f".{check_name(name)}.{os.getpid()}.{time.monotonic_ns()}.tmp"
+        remove_stale_scratch(self.stores_dir)
+        return self.stores_dir / scratch_name(check_name(name))
+
+    def reserve_space(self, name: str) -> SpaceReserve:
+        """A small reserve of disk space beside store ``name`` for the duration of a download (released when
+        the disk fills up, so the job's paused status can still be recorded)."""
+        try:
+            return SpaceReserve(self.scratch_path(name))
+        except OSError:  # a stores directory that cannot be made: nothing to reserve
+            return SpaceReserve(None)
 
     def open_or_create(self, name: str, url_template: str | None = None, **meta: object) -> Store:
         """Open store ``name``, creating it for ``url_template`` if missing. A store recording another
-        source's URL template is refused (StoreError); one recording none adopts ``url_template``."""
+        source's URL template is refused (StoreError); one recording none adopts ``url_template``. Templates
+        are recorded and compared with their credentials redacted (another API key is the same source)."""
         try:
             return self.create(name, url_template, **meta)
         except StoreExists:
             pass
         store = self.open(name)
         recorded = store.source_url
-        if url_template is not None and recorded != url_template:
+        shown = redact_url(url_template) if url_template is not None else None
+        if shown is not None and recorded != shown:
             if recorded:
                 store.close()
                 raise StoreError(f"The store {name!r} holds tiles of {recorded}; writing tiles of another source "
-                                 f"({url_template}) is refused.")
-            store.set_metadata(**{SOURCE_KEY: url_template})
+                                 f"({shown}) is refused.")
+            store.set_metadata(**{SOURCE_KEY: shown})
         return store
 
     def rename(self, name: str, new_name: str) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import random
 import threading
 import time
 from collections import Counter
@@ -24,12 +25,20 @@ def tile_png(z: int, x: int, y: int, sea: bool = False) -> bytes:
     return out.getvalue()
 
 
+def noise_png(z: int, x: int, y: int, side: int = 48) -> bytes:
+    """A deterministic PNG of random pixels (about 7 KB, incompressible): fills a disk quickly."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), random.Random(f"{z}/{x}/{y}").randbytes(side * side * 3)).save(out, "PNG")
+    return out.getvalue()
+
+
 Behaviour = Callable[[int, int, int, int], str]  # (z, x, y, attempt) -> action
 
 
 class FaultServer:
-    """Serves /{z}/{x}/{y}.png; ``behaviour(z, x, y, attempt)`` picks ok, sea, 404, 410, 429, 500, 503,
-    stall, reset, truncate, chunked-truncate or html. ``hits`` counts requests per tile."""
+    """Serves /{z}/{x}/{y}.png; ``behaviour(z, x, y, attempt)`` picks ok, noise (a 7 KB PNG), sea, 404, 410,
+    429, 500, 503, stall, reset, truncate, chunked-truncate, html, or ``redirect:URL`` (a 302 to URL).
+    ``hits`` counts requests per tile."""
 
     def __init__(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
@@ -57,6 +66,10 @@ class FaultServer:
             body = b"\x1a" + bytes([len(name)]) + name
         if action in ("ok", "sea"):
             return web.Response(body=body, content_type="image/png", headers={"ETag": f'"{z}-{x}-{y}"'})
+        if action == "noise":
+            return web.Response(body=noise_png(z, x, y), content_type="image/png")
+        if action.startswith("redirect:"):
+            return web.Response(status=302, headers={"Location": action.removeprefix("redirect:")})
         if action == "revalidate":  # caching headers, and 304 to a matching If-None-Match or any If-Modified-Since
             headers = {"ETag": f'"{z}-{x}-{y}"', "Last-Modified": "Tue, 03 Nov 2026 10:00:00 GMT",
                        "Expires": "Wed, 04 Nov 2026 10:00:00 GMT"}

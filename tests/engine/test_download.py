@@ -100,9 +100,11 @@ class RecordingCheckpointer(NullCheckpointer):
         self.beats = 0
         self.end = None
 
+    def batch_checkpoint(self, done, failed):
+        return self.job_id, f"{sum(len(d) for d, _ in self.batches) + len(done)}"
+
     def batch_done(self, done, failed):
         self.batches.append((list(done), list(failed)))
-        return self.job_id, f"{sum(len(d) for d, _ in self.batches)}"
 
     def heartbeat(self, snapshot):
         self.beats += 1
