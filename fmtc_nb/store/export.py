@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fmtc_nb.errors import StoreError
+from fmtc_nb.store.formats import PMTILES_MAGIC, SQLITE_MAGIC
 from fmtc_nb.store.schema import MBTILES_APPLICATION_ID
 from fmtc_nb.store.store import Store, tms_row
 
@@ -25,12 +26,44 @@ def archive_bytes(fmt: str | None, data: bytes) -> bytes:
     return data
 
 
+def previous_export_problem(out: Path, fmt: str) -> str | None:
+    """Why ``out`` (which exists) may not be replaced by an export in ``fmt``, or None if it is a previous
+    export of that kind: an MBTiles (SQLite) or PMTiles file, or a ``z/x/y`` directory with ``metadata.json``
+    and nothing else. A user's folder or document is never deleted to make room."""
+    if fmt != "dir":
+        if out.is_dir():
+            return f"{out} is a directory, and a {fmt} export is one file; choose a file name"
+        try:
+            with out.open("rb") as f:
+                head = f.read(16)
+        except OSError as exc:
+            return f"{out} cannot be read ({exc.strerror or exc}), so it is not known to be a previous export"
+        magic, kind = (SQLITE_MAGIC, "an MBTiles file") if fmt == "mbtiles" else (PMTILES_MAGIC, "a PMTiles archive")
+        return None if head.startswith(magic) else f"{out} is not {kind}, so it is not a previous export"
+    if not out.is_dir() or out.is_symlink():
+        return f"{out} is not a directory, so it is not a previous tile export"
+    for entry in out.iterdir():
+        if entry.name == "metadata.json" and entry.is_file():
+            continue
+        if not (entry.name.isdigit() and entry.is_dir() and not entry.is_symlink()
+                and all(x.name.isdigit() and x.is_dir() for x in entry.iterdir())):
+            return f"{out} holds {entry.name!r}, so it is not a previous tile export"
+    if not (out / "metadata.json").is_file():
+        return f"{out} has no metadata.json, so it is not a previous tile export"
+    return None
+
+
 @contextlib.contextmanager
-def _replacing(out: Path, overwrite: bool) -> Iterator[Path]:
+def _replacing(out: Path, fmt: str, overwrite: bool) -> Iterator[Path]:
     """Yield a temporary path beside ``out``; on success it replaces ``out``, on failure it is removed. The
-    writer closes what it wrote before it returns: Windows moves no open file."""
-    if out.exists() and not overwrite:
-        raise StoreError(f"The export target {out} exists already; remove it or choose another path.")
+    writer closes what it wrote before it returns: Windows moves no open file. ``overwrite`` replaces only a
+    previous export (see :func:`previous_export_problem`)."""
+    if out.exists() or out.is_symlink():
+        if not overwrite:
+            raise StoreError(f"The export target {out} exists already; remove it or choose another path.")
+        problem = previous_export_problem(out, fmt)
+        if problem:
+            raise StoreError(f"The export target {problem}; --overwrite replaces only a previous export.")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
     try:
@@ -68,7 +101,7 @@ def export_store(store: Store, fmt: str, out: str | os.PathLike[str], *, overwri
         raise StoreError(f"The store {store.name!r} holds no tiles, and a PMTiles archive needs at least one.")
     _refuse_stores_dir(store, Path(out))
     writer = {"mbtiles": _to_mbtiles, "pmtiles": _to_pmtiles, "dir": _to_dir}[fmt]
-    with _replacing(Path(out), overwrite) as tmp:
+    with _replacing(Path(out), fmt, overwrite) as tmp:
         return writer(store, tmp)
 
 

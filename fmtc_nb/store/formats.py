@@ -1,7 +1,11 @@
-"""Tile formats: recognise PNG, JPEG, WebP, GIF and (gzipped) vector tiles by their first bytes."""
+"""Tile and archive formats: recognise PNG, JPEG, WebP, GIF and (gzipped) vector tiles, SQLite (MBTiles) files
+and PMTiles archives by their first bytes."""
 
 from __future__ import annotations
 
+#: First bytes of an SQLite file (so of every MBTiles file) and of a PMTiles archive.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+PMTILES_MAGIC = b"PMTiles"
 #: MIME type of each MBTiles ``format`` value.
 MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "gif": "image/gif",
         "pbf": "application/x-protobuf"}

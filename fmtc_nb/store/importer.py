@@ -17,6 +17,7 @@ from typing import Any
 
 from fmtc_nb.errors import StoreError, StoreExists
 from fmtc_nb.files import move_unless_exists
+from fmtc_nb.store.formats import PMTILES_MAGIC, SQLITE_MAGIC
 from fmtc_nb.store.metadata import SOURCE_KEY
 from fmtc_nb.store.names import check_name
 from fmtc_nb.store.records import TileRecord
@@ -25,8 +26,6 @@ from fmtc_nb.store.schema import mbtiles_problems
 from fmtc_nb.store.store import MAX_ZOOM, Store, tms_row
 
 CONFLICTS = ("skip", "replace", "rename", "merge")
-SQLITE_MAGIC = b"SQLite format 3\x00"
-PMTILES_MAGIC = b"PMTiles"
 #: Metadata the store recomputes from its own tiles instead of copying.
 _DERIVED = {"minzoom", "maxzoom", "bounds", "center", "name"}
 _BATCH = 2000
