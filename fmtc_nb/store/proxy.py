@@ -144,7 +144,8 @@ class CachingProxy:
     def app(self) -> web.Application:
         """The aiohttp application: ``GET /{z}/{x}/{y}[.ext]``, ``GET /stats``."""
         app = web.Application()
-        app.router.add_get(r"/{z:\d+}/{x:\d+}/{y:\d+}{ext:(\.[A-Za-z0-9]+)?}", self.handle_tile)
+        # at most 2 zoom digits and 10 x/y digits (2^30): longer numbers are no tile (404), never an int() error
+        app.router.add_get(r"/{z:[0-9]{1,2}}/{x:[0-9]{1,10}}/{y:[0-9]{1,10}}{ext:(\.[A-Za-z0-9]+)?}", self.handle_tile)
         app.router.add_get("/stats", self.handle_stats)
         app.on_startup.append(self._startup)
         app.on_cleanup.append(self._cleanup)

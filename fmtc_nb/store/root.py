@@ -117,6 +117,7 @@ class Root:
         """Create an empty store for tiles of ``source_url`` (a URL template) with extra MBTiles metadata
         (``attribution``, ``description``, ``format`` ...); StoreExists if the name is taken, StoreError
         (one sentence) if the root cannot be written (read-only medium, full disk, no permission)."""
+        name = check_name(name)
         path = self.store_path(name)
         if path.exists():
             raise StoreExists(f"A store named {name!r} exists already.")

@@ -43,7 +43,8 @@ class TileApp:
     def make_app(self) -> web.Application:
         """The aiohttp application."""
         app = web.Application()
-        app.router.add_get(r"/{z:\d+}/{x:\d+}/{y:\d+}.png", self.tile)
+        # at most 2 zoom digits and 10 x/y digits (2^30): longer numbers are no tile (404), never an int() error
+        app.router.add_get(r"/{z:[0-9]{1,2}}/{x:[0-9]{1,10}}/{y:[0-9]{1,10}}.png", self.tile)
         app.router.add_get("/tilejson.json", self.tilejson)
         app.router.add_get("/", self.index)
         return app
