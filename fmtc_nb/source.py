@@ -32,6 +32,8 @@ CREDENTIAL_PARAMS = frozenset({
 })
 #: What a redacted credential reads as.
 REDACTED = "REDACTED"
+_SECRET_HEADER = re.compile(r"auth|cookie|key|token|secret|passw", re.I)
+_URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+", re.I)
 
 
 def redact_url(url: str) -> str:
@@ -48,6 +50,28 @@ def redact_url(url: str) -> str:
         user, _, host = netloc.rpartition("@")
         netloc = f"{user.partition(':')[0]}:{REDACTED}@{host}" if ":" in user else f"{REDACTED}@{host}"
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact_text(text: str) -> str:
+    """``text`` (an error message, say) with every http(s) URL in it passed through :func:`redact_url`."""
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group()), text) if "://" in text else text
+
+
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` with the values of those that carry credentials (Authorization, cookies, and any whose name
+    says key, token, secret, auth or password) replaced by ``REDACTED``."""
+    return {name: REDACTED if _SECRET_HEADER.search(name) else value for name, value in headers.items()}
+
+
+def has_redacted_credentials(url: str) -> bool:
+    """True if ``url`` had its credentials redacted by :func:`redact_url` (so it cannot fetch anything)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    names = [unquote(p.partition("=")[0]).strip().lower() for p in parts.query.split("&") if p.endswith(f"={REDACTED}")]
+    return any(n in CREDENTIAL_PARAMS for n in names) or f":{REDACTED}@" in parts.netloc or \
+        parts.netloc.startswith(f"{REDACTED}@")
 
 
 def _redact_pair(pair: str) -> str:

@@ -42,18 +42,18 @@ def disk_full(path: Path) -> bool:
         return False
 
 
-def immutable_is_safe(path: Path) -> bool:
-    """True if ``path`` (a file) may be read in immutable mode because it cannot be written where it is: it is
-    on a read-only medium, or on a full disk while its write-ahead log is absent or empty (everything
-    committed is in the file itself and no writer is under way)."""
-    if read_only_medium(path.parent):
-        return True
-    if not disk_full(path.parent):
-        return False
+def wal_empty(path: Path) -> bool:
+    """True if the write-ahead log of ``path`` is absent or empty: everything committed is in the file."""
     try:
         return os.path.getsize(f"{path}-wal") == 0
     except OSError:
         return True
+
+
+def immutable_is_safe(path: Path) -> bool:
+    """True if ``path`` (a file) may be read in immutable mode: nobody can write it where it is (a read-only
+    medium, or a full disk) and its write-ahead log holds nothing (no commit is missed, no writer under way)."""
+    return (read_only_medium(path.parent) or disk_full(path.parent)) and wal_empty(path)
 
 
 def connect_immutable(path: Path, *, timeout: float = 5.0) -> sqlite3.Connection:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from typing import Any
 
@@ -67,7 +68,7 @@ def run_show(args: argparse.Namespace) -> int:
     with _registry(args) as registry:
         info = registry.get(args.id)
         checkpoint = registry.checkpoint(info.id, info.store)
-    data = info.to_dict() | {"spec": info.spec}
+    data = info.to_dict() | {"spec": shown_spec(info.spec)}
     if checkpoint is not None:
         data["checkpoint"] = {"watermark": checkpoint.watermark, "tiles_done": checkpoint.tiles_done,
                               "tiles_failed": checkpoint.tiles_failed,
@@ -84,6 +85,22 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def shown_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """A job's specification as it may be shown: credentials in the tile URL, the headers and the proxy URL
+    redacted (the registry keeps the real ones, which a resume needs)."""
+    from fmtc_nb.source import redact_headers, redact_url
+
+    source = dict(spec.get("source") or {})
+    if isinstance(source.get("url_template"), str):
+        source["url_template"] = redact_url(source["url_template"])
+    if isinstance(source.get("headers"), dict):
+        source["headers"] = redact_headers(source["headers"])
+    options = dict(spec.get("options") or {})
+    if isinstance(options.get("proxy"), str):
+        options["proxy"] = redact_url(options["proxy"])
+    return spec | {"source": source, "options": options}
+
+
 def run_resume(args: argparse.Namespace) -> int:
     """``recovery resume ID``: claim the job and run it with the progress bar (exit codes as ``download``)."""
     from fmtc_nb.cli.download import run_with_bar
@@ -92,6 +109,7 @@ def run_resume(args: argparse.Namespace) -> int:
 
     with _registry(args) as registry:  # closed also when the claim is refused
         job, tracker = registry.resume(args.id, force=args.force)
+        print(f"resuming job {tracker.job_id} (store {job.store})", file=sys.stderr)
         download = Download(job, Root(registry.root_dir), checkpointer=tracker)
         tracker.bind(download)
         return run_with_bar(download, args.json)

@@ -16,6 +16,7 @@ import aiohttp
 import yarl
 
 from fmtc_nb.engine.validate import image_problem
+from fmtc_nb.source import redact_text
 
 NEGATIVE_STATUSES = frozenset({404, 410})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
@@ -89,8 +90,8 @@ async def fetch_tile(session: aiohttp.ClientSession, url: str, tile_format: str 
         return FetchResult("failed", reason=f"more than {MAX_REDIRECTS} redirects")
     except TimeoutError:
         return FetchResult("failed", reason="timeout")
-    except (aiohttp.ClientError, OSError) as exc:
-        return FetchResult("failed", reason=f"{type(exc).__name__}: {exc}"[:200])
+    except (aiohttp.ClientError, OSError) as exc:  # the reason is stored and shown: no credentials in it
+        return FetchResult("failed", reason=redact_text(f"{type(exc).__name__}: {exc}")[:200])
 
 
 def _redirect_target(resp: aiohttp.ClientResponse) -> str | None:

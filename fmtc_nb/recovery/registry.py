@@ -225,9 +225,9 @@ class RecoveryRegistry:
     def _row(self, job_id: str) -> Any:
         with self._lock:
             row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if row is None and job_id:
-                rows = self._db.execute("SELECT * FROM jobs WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
-                                        (job_id.replace("%", "\\%").replace("_", "\\_") + "%",)).fetchall()
+            if row is None and job_id:  # a prefix, matched exactly (LIKE would ignore case)
+                rows = self._db.execute("SELECT * FROM jobs WHERE substr(id, 1, ?) = ? LIMIT 2",
+                                        (len(job_id), job_id)).fetchall()
                 if len(rows) > 1:
                     raise RecoveryError(f"The job id prefix {job_id!r} matches several jobs; give more of it.")
                 row = rows[0] if rows else None

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fmtc_nb.errors import StoreError
+from fmtc_nb.source import redact_url
 from fmtc_nb.store.formats import PMTILES_MAGIC, SQLITE_MAGIC
+from fmtc_nb.store.metadata import SOURCE_KEY
 from fmtc_nb.store.schema import MBTILES_APPLICATION_ID
 from fmtc_nb.store.store import Store, tms_row
 
@@ -93,6 +95,15 @@ def _refuse_stores_dir(store: Store, out: Path) -> None:
                          "exporting there could replace stores, so choose a path outside it.")
 
 
+def shared_metadata(store: Store) -> dict[str, str]:
+    """The store's metadata as an export carries it to others: the source URL with credentials redacted
+    (stores made before redaction may still hold a key in it)."""
+    meta = dict(store.metadata())
+    if meta.get(SOURCE_KEY):
+        meta[SOURCE_KEY] = redact_url(meta[SOURCE_KEY])
+    return meta
+
+
 def export_store(store: Store, fmt: str, out: str | os.PathLike[str], *, overwrite: bool = False) -> int:
     """Write every tile of ``store`` to ``out`` in format ``fmt`` (mbtiles, pmtiles or dir); returns tiles written."""
     if fmt not in FORMATS:
@@ -115,7 +126,7 @@ def _to_mbtiles(store: Store, path: Path) -> int:
             "CREATE TABLE tiles (zoom_level INTEGER NOT NULL, tile_column INTEGER NOT NULL, "
             "tile_row INTEGER NOT NULL, tile_data BLOB NOT NULL);")
         db.execute("BEGIN")
-        meta = store.metadata()
+        meta = shared_metadata(store)
         db.executemany("INSERT INTO metadata VALUES (?, ?)", meta.items())
         count = 0
         batch: list[tuple[int, int, int, bytes]] = []
@@ -144,7 +155,7 @@ def _to_pmtiles(store: Store, path: Path) -> int:
     from pmtiles.tile import TileType, zxy_to_tileid
     from pmtiles.writer import write
 
-    meta = dict(store.metadata())
+    meta = shared_metadata(store)
     meta.setdefault("format", "")
     header, meta = mbtiles_to_header_json(meta)
     if meta.get("format") == "jpg":
@@ -166,7 +177,7 @@ def _to_dir(store: Store, path: Path) -> int:
     """``z/x/y.<format>`` files (XYZ rows) plus ``metadata.json``."""
     import json
 
-    meta = store.metadata()
+    meta = shared_metadata(store)
     ext = meta.get("format") or "bin"
     path.mkdir()
     (path / "metadata.json").write_text(json.dumps(meta, indent=2, sort_keys=True))

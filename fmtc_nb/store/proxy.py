@@ -26,7 +26,8 @@ from aiohttp import web
 
 from fmtc_nb.engine.fetch import FetchResult, fetch_tile
 from fmtc_nb.errors import StoreError
-from fmtc_nb.source import TileSource
+from fmtc_nb.source import TileSource, has_redacted_credentials
+from fmtc_nb.sqlitefiles import read_only_medium
 from fmtc_nb.store.formats import MIME, sniff_format
 from fmtc_nb.store.modes import DEFAULT_VALID_FOR_DAYS, MODES
 from fmtc_nb.store.records import TileRecord
@@ -62,11 +63,18 @@ class CachingProxy:
         self.mode, self.valid_for_s, self.flush_interval_s = mode, valid_for_days * 86400, flush_interval_s
         if source is not None:
             TileSource(source)  # a bad template is refused before a store is created for it
-        self._io = ThreadPoolExecutor(1, thread_name_prefix="fmtc-nb-proxy-store")
         root = root if isinstance(root, Root) else Root(root)
+        # on a read-only medium (a write-protected stick, a read-only share) only cache-only browsing is possible,
+        # from a store opened read-only in SQLite's immutable mode, without counting hits in the store
+        self.readonly = read_only_medium(root.stores_dir)
+        if self.readonly and mode != "cache-only":
+            raise StoreError(f"The store {name!r} is on a read-only medium ({root.stores_dir}), so fetched tiles "
+                             "cannot be stored; serve it with --mode cache-only.")
+        self._io = ThreadPoolExecutor(1, thread_name_prefix="fmtc-nb-proxy-store")
         try:
             self.store = self._io.submit(
-                lambda: root.open_or_create(name, source) if source else root.open(name)).result()
+                lambda: root.open_or_create(name, source) if source else root.open(name, readonly=self.readonly)
+            ).result()
         except BaseException:
             self._io.shutdown()
             raise
@@ -74,6 +82,10 @@ class CachingProxy:
         if url is None and mode != "cache-only":
             self.close()
             raise StoreError(f"The store {name!r} records no tile source; give --source URL or use --mode cache-only.")
+        if url is not None and source is None and mode != "cache-only" and has_redacted_credentials(url):
+            self.close()
+            raise StoreError(f"The store {name!r} records its source as {url}, with the credentials left out; give "
+                             "the full URL with --source, or use --mode cache-only.")
         self.source = TileSource(url) if url else None
         self.tile_format = self.store.metadata().get("format") if self.source else None
         self._inflight: dict[tuple[int, int, int], asyncio.Future[FetchResult]] = {}
@@ -90,7 +102,7 @@ class CachingProxy:
     def _flush_counts(self) -> None:
         hits, misses = self._pending
         used, self._used, self._pending = self._used, set(), [0, 0]
-        if hits or misses or used:
+        if (hits or misses or used) and not self.readonly:
             self.store.record_browse(hits, misses, used)
 
     def close(self) -> None:

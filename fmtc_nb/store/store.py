@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from fmtc_nb.errors import DiskFull, StoreBusy, StoreError
-from fmtc_nb.sqlitefiles import connect_immutable, immutable_is_safe, read_only_medium, sqlite_uri
+from fmtc_nb.sqlitefiles import connect_immutable, immutable_is_safe, read_only_medium, sqlite_uri, wal_empty
 from fmtc_nb.store.blobs import add_blobs, blob_hash, find_blobs, next_blob_id, release_blobs
 from fmtc_nb.store.formats import sniff_format
 from fmtc_nb.store.maintenance import delete_tiles, verify_problems
@@ -73,7 +73,7 @@ def connect(path: Path, *, readonly: bool = False, busy_timeout_s: float = BUSY_
 def _open(path: Path, readonly: bool, busy_timeout_s: float) -> sqlite3.Connection:
     """A normal connection; for reading, one in immutable mode on a read-only medium, or when the normal one
     cannot be made (a full disk leaves no room for the shared-memory file) and that is safe."""
-    if readonly and read_only_medium(path):
+    if readonly and read_only_medium(path.parent) and wal_empty(path):
         return connect_immutable(path, timeout=busy_timeout_s)
     db = sqlite3.connect(sqlite_uri(path, mode="ro" if readonly else "rw"), uri=True, isolation_level=None,
                          check_same_thread=False, timeout=busy_timeout_s)

@@ -44,6 +44,7 @@ class FaultServer:
         self.behaviour = behaviour
         self.hits: Counter[tuple[int, int, int]] = Counter()
         self.agents: set[str] = set()
+        self.queries: set[str] = set()
         self.times: dict[tuple[int, int, int], list[float]] = {}
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -57,6 +58,7 @@ class FaultServer:
         z, x = int(request.match_info["z"]), int(request.match_info["x"])
         y = int(request.match_info["y"])
         self.hits[(z, x, y)] += 1
+        self.queries.add(request.query_string)
         self.times.setdefault((z, x, y), []).append(time.monotonic())
         self.agents.add(request.headers.get("User-Agent", ""))
         action = self.behaviour(z, x, y, self.hits[(z, x, y)])

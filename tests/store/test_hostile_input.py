@@ -112,3 +112,18 @@ def test_store_create_on_a_read_only_file_system_is_one_sentence(tmp_path):
         assert "Read-only file system" in err or "read-only" in err
         with pytest.raises(StoreError, match="cannot be created"):
             Root(disk).create("y", URL)
+
+
+def test_a_store_created_without_a_source_verifies_and_round_trips(tmp_path):
+    root = str(tmp_path / "root")
+    assert fmtc("--root", root, "store", "create", "bare").returncode == 0
+    verified = fmtc("--root", root, "store", "verify", "bare")
+    assert verified.returncode == 0, verified.stdout
+    for fmt, out in (("mbtiles", "bare.mbtiles"), ("dir", "bare-dir")):
+        assert fmtc("--root", root, "store", "export", "bare", str(tmp_path / out), "--format", fmt).returncode == 0
+    imported = fmtc("--root", root, "store", "import", str(tmp_path / "bare.mbtiles"), "--as", "again")
+    assert imported.returncode == 0, imported.stderr
+    assert fmtc("--root", root, "store", "verify", "again").returncode == 0
+    with Root(root).open("again") as store:  # its first tiles give it a format, as for any store
+        store.put_tiles(records(2, range(2), range(2)))
+        assert store.metadata()["format"] == "png" and store.verify() == []
