@@ -73,9 +73,11 @@ def wait_for_hits(server, count: int, timeout: float = 60) -> None:
         time.sleep(0.02)
 
 
-def test_a_write_lock_held_past_the_busy_timeout_pauses_the_job_and_loses_nothing(fault_server, tmp_path):
+@pytest.mark.parametrize("batch_size", [50, 100_000], ids=["worker-flushes", "tick-flushes-only"])
+def test_a_write_lock_held_past_the_busy_timeout_pauses_the_job_and_loses_nothing(fault_server, tmp_path,
+                                                                                  batch_size):
     server = fault_server(lambda z, x, y, n: "ok")
-    job = make_job(server.url_template, "0-6", rate_limit=400)
+    job = make_job(server.url_template, "0-6", rate_limit=400, batch_size=batch_size)
     root = Root(tmp_path, busy_timeout_s=0.5)
     registry = RecoveryRegistry(tmp_path)
     tracker = registry.start(job)
