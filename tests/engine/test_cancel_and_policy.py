@@ -123,3 +123,20 @@ def test_a_download_redirected_to_osm_stops_with_the_policy_sentence(fault_serve
     with pytest.raises(PolicyError, match="forbids bulk"):
         download.run()
     assert download.snapshot.status == "failed" and "forbids bulk" in download.reason
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('{"type": "GeometryCollection", "geometries": [' * 400
+     + '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}' + "]}" * 400, "16 deep"),
+    ('{"type": "Polygon", "coordinates": [[[0, 0], [1e400, 0], [1, 1], [0, 0]]]}', "not finite"),
+    ('{"type": "Polygon", "coordinates": [[[0, 0], [1' + "0" * 400 + ', 0], [1, 1], [0, 0]]]}', "too large"),
+])
+def test_cli_hostile_geojson_is_one_sentence_and_creates_nothing(tmp_path, text, words):
+    """Issue 21 item 12 through the CLI (the region checks themselves are the lead's, in fmtc_nb.regions)."""
+    region = tmp_path / "region.geojson"
+    region.write_text(text)
+    done = subprocess.run([sys.executable, "-m", "fmtc_nb", "--root", str(tmp_path / "root"), "download",
+                           str(region), "--zoom", "0-3", "--url", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--store",
+                           "s"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.startswith("fmtc-nb: error: ") and words in done.stderr
+    assert done.stderr.count("\n") == 1 and not (tmp_path / "root" / "stores").exists()
