@@ -71,10 +71,8 @@ def _replacing(out: Path, fmt: str, overwrite: bool) -> Iterator[Path]:
     try:
         yield tmp
         try:
-            if out.is_dir() and not out.is_symlink():
+            if out.is_dir() and not out.is_symlink():  # a previous directory export
                 shutil.rmtree(out)
-            elif tmp.is_dir() and out.exists():  # a directory export replacing a file
-                out.unlink()
             os.replace(tmp, out)
         except OSError as exc:  # on Windows: a file another program holds open cannot be replaced or deleted
             raise StoreError(f"The export target {out} cannot be replaced ({exc.strerror or exc}); close any "

@@ -74,13 +74,20 @@ def test_dir_export_and_refusal_to_overwrite(filled, tmp_path):
         export_store(filled, "zip", tmp_path / "x.zip")
 
 
-def test_overwrite_replaces_a_file_with_a_directory_and_back(filled, tmp_path):
+def test_overwrite_replaces_only_a_previous_export_of_the_same_kind(filled, tmp_path):
+    """Issue 21 item 2: a file is no previous directory export, and a directory is never replaced by a
+    single-file export (see test_export_targets.py for users' folders and documents)."""
     (tmp_path / "exports").mkdir()
     out = tmp_path / "exports" / "target"
     out.write_text("an old file")
-    assert export_store(filled, "dir", out, overwrite=True) == 33 and (out / "metadata.json").exists()
-    assert export_store(filled, "mbtiles", out, overwrite=True) == 33 and out.is_file()
-    assert [p.name for p in out.parent.iterdir()] == ["target"]
+    with pytest.raises(StoreError, match="not a directory"):
+        export_store(filled, "dir", out, overwrite=True)
+    assert out.read_text() == "an old file"
+    out.unlink()
+    assert export_store(filled, "dir", out) == 33 and export_store(filled, "dir", out, overwrite=True) == 33
+    with pytest.raises(StoreError, match="is a directory"):
+        export_store(filled, "mbtiles", out, overwrite=True)
+    assert (out / "metadata.json").exists() and [p.name for p in out.parent.iterdir()] == ["target"]
 
 
 def test_a_target_held_open_on_windows_is_one_sentence_and_kept(filled, tmp_path, monkeypatch):
