@@ -27,6 +27,7 @@ from fmtc_nb.errors import DiskFull, StoreError
 from fmtc_nb.source import check_bulk_url
 from fmtc_nb.states import JobStatus, TileOutcome
 from fmtc_nb.store import TileRecord
+from fmtc_nb.store.scratch import SpaceReserve
 from fmtc_nb.tilemath import tile_at
 from fmtc_nb.units import human_bytes
 
@@ -65,7 +66,7 @@ class Download:
         #: Why the run ended as it did (None while running, and for a clean completion).
         self.reason: str | None = None
         self._writer: StoreWriter | None = None
-        self._reserve: Any = None
+        self._reserve = SpaceReserve(None)
         self._tick_error: BaseException | None = None
         self._bucket = TokenBucket(job.options.rate_limit)
         self._buffer = TileBuffer()
@@ -136,7 +137,8 @@ class Download:
 
         root = self.root if hasattr(self.root, "open_or_create") else Root(self.root)
         store = root.open_or_create(self.job.store, self.job.source.url_template)
-        self._reserve = root.reserve_space(self.job.store)
+        reserve = getattr(root, "reserve_space", None)  # a root-like object without one reserves nothing
+        self._reserve = reserve(self.job.store) if reserve is not None else SpaceReserve(None)
         return store
 
     async def arun(self) -> ProgressSnapshot:

@@ -17,6 +17,7 @@ from pathlib import Path
 from fmtc_nb.errors import StoreError, StoreExists
 from fmtc_nb.files import move_unless_exists
 from fmtc_nb.source import redact_url
+from fmtc_nb.store.connection import database_error
 from fmtc_nb.store.formats import PMTILES_MAGIC, SQLITE_MAGIC
 from fmtc_nb.store.mbtiles_read import MBTilesFile
 from fmtc_nb.store.metadata import SOURCE_KEY
@@ -24,7 +25,7 @@ from fmtc_nb.store.names import check_name
 from fmtc_nb.store.pmtiles_read import PMTilesFile
 from fmtc_nb.store.records import TileRecord
 from fmtc_nb.store.root import Root, checkpoint_wal, ensure_idle, remove_with_side_files, write_empty_store
-from fmtc_nb.store.store import MAX_TILES_KEY, MAX_ZOOM, Store, database_error
+from fmtc_nb.store.store import MAX_TILES_KEY, MAX_ZOOM, Store
 
 CONFLICTS = ("skip", "replace", "rename", "merge")
 #: Metadata the store recomputes from its own tiles instead of copying.

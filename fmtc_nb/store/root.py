@@ -13,12 +13,13 @@ from fmtc_nb.errors import DiskFull, StoreError, StoreExists, StoreNotFound
 from fmtc_nb.files import move_unless_exists
 from fmtc_nb.paths import resolve_root
 from fmtc_nb.source import redact_url
+from fmtc_nb.store.connection import BUSY_TIMEOUT_S, database_error
 from fmtc_nb.store.formats import format_from_url
 from fmtc_nb.store.metadata import SOURCE_KEY, write_metadata
 from fmtc_nb.store.names import check_name
 from fmtc_nb.store.schema import create_schema
 from fmtc_nb.store.scratch import SpaceReserve, remove_stale_scratch, scratch_name
-from fmtc_nb.store.store import BUSY_TIMEOUT_S, Store, database_error
+from fmtc_nb.store.store import Store
 
 SUFFIX = ".mbtiles"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
