@@ -18,7 +18,7 @@ import aiohttp
 from fmtc_nb.engine.fetch import fetch_tile
 from fmtc_nb.engine.job import DownloadOptions
 from fmtc_nb.engine.ratelimit import TokenBucket
-from fmtc_nb.source import TileSource
+from fmtc_nb.source import TileSource, check_bulk_url
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,8 @@ class Prober:
         while True:
             await self._bucket.acquire()
             started = time.perf_counter()
-            result = await fetch_tile(self._session, self.source.url(z, x, y), self.source.tile_format, opts.proxy)
+            result = await fetch_tile(self._session, self.source.url(z, x, y), self.source.tile_format, opts.proxy,
+                                      allowed=check_bulk_url)  # a redirect to a host forbidding bulk use stops
             spent += time.perf_counter() - started
             attempts += 1
             self.requests += 1
