@@ -18,7 +18,6 @@ The work done is therefore at most about twice that of the deepest zoom, and tha
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -27,7 +26,7 @@ from android_bridge.config import BridgeConfig
 from android_bridge.errors import BeyondDeviceLimits
 from fmtc_nb.cover import TileCover
 from fmtc_nb.regions import Corridor, MultiRegion, Polygon, Region
-from fmtc_nb.tilemath import EARTH_RADIUS_M, MAX_LAT, lat_to_unit
+from fmtc_nb.tilemath import lat_to_unit, metres_to_unit
 
 
 def _rows(lats: np.ndarray, n: int, closed: bool) -> np.ndarray:
@@ -47,8 +46,7 @@ def row_crossings(region: Region, z: int) -> int:
         return int(sum(_rows(ring[:, 1], n, closed=True).sum() for ring in (region.exterior, *region.holes)))
     if isinstance(region, Corridor):
         lats = np.array([lat for _, lat in region.path])
-        mid = np.radians(np.minimum(MAX_LAT, np.abs(lats[:-1] + lats[1:]) / 2))
-        radius_rows = region.radius_m / (2 * math.pi * EARTH_RADIUS_M * np.cos(mid)) * n
+        radius_rows = metres_to_unit(region.radius_m, (lats[:-1] + lats[1:]) / 2) * n  # per segment
         return int((_rows(lats, n, closed=False) + 2 * radius_rows).sum())
     # a rectangle or a circle: a few spans a row over the rows of its bounds
     _, south, _, north = region.bounds
