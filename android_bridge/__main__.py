@@ -32,6 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--code-ttl", type=float, default=BridgeConfig.code_ttl_s, help="seconds a pairing code lives")
     p.add_argument("--code-tries", type=int, default=BridgeConfig.code_tries, help="wrong codes before lockout")
     p.add_argument("--lockout", type=float, default=BridgeConfig.lockout_s, help="seconds of lockout")
+    p.add_argument("--head-timeout", type=float, default=BridgeConfig.head_timeout_s,
+                   help="seconds a new connection has to send its request head")
+    p.add_argument("--body-timeout", type=float, default=BridgeConfig.body_timeout_s,
+                   help="seconds a request body has to arrive")
+    p.add_argument("--max-connections", type=int, default=BridgeConfig.max_connections,
+                   help="open connections held at most")
+    p.add_argument("--max-connections-per-peer", type=int, default=BridgeConfig.max_connections_per_peer,
+                   help="open connections held at most from one address")
     return p
 
 
@@ -75,7 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     config = BridgeConfig(root=Path(resolve_root(args.root)), port=args.port, lan=args.lan,
                           max_tiles=args.max_tiles, max_zoom=args.max_zoom, code_ttl_s=args.code_ttl,
-                          code_tries=args.code_tries, lockout_s=args.lockout)
+                          code_tries=args.code_tries, lockout_s=args.lockout, head_timeout_s=args.head_timeout,
+                          body_timeout_s=args.body_timeout, max_connections=args.max_connections,
+                          max_connections_per_peer=args.max_connections_per_peer)
     try:
         asyncio.run(serve(config))
     except OSError as exc:

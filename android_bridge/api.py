@@ -14,6 +14,7 @@ import logging
 import os
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -34,6 +35,8 @@ CLIENT_KEY = "paired_client"
 EVENT_INTERVAL_S = 0.25
 #: Seconds between keep-alive comments on an event stream whose job does not change.
 KEEPALIVE_S = 10.0
+#: Seconds an event may wait for a client that does not read before its stream is closed.
+SEND_TIMEOUT_S = 30.0
 _STREAM_CHUNK = 256 * 1024
 log = logging.getLogger("android_bridge")
 
@@ -65,9 +68,7 @@ def _unauthorized() -> web.Response:
 async def errors_and_auth(request: web.Request, handler: Any) -> web.StreamResponse:
     """Check the bearer token (except for pairing), then turn every failure into a JSON error."""
     if not (request.path == f"{PREFIX}/pair" and request.method == "POST"):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        client = request.app[BRIDGE_KEY].tokens.check(token.strip()) if scheme.lower() == "bearer" else None
+        client = request.app[BRIDGE_KEY].tokens.check(bearer_token(request.headers.get("Authorization", "")))
         if client is None:
             return _unauthorized()
         request[CLIENT_KEY] = client
@@ -91,14 +92,39 @@ async def errors_and_auth(request: web.Request, handler: Any) -> web.StreamRespo
         return error_response(500, "The device hit an internal error; the job state is unchanged.")
 
 
-async def read_json(request: web.Request) -> Any:
-    """The request body as strict JSON (no NaN/Infinity), within the size limit; else a 400/413."""
-    limit = request.app[BRIDGE_KEY].config.max_body_bytes
+def bearer_token(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header exactly as sent (RFC 6750: one space after the
+    scheme, whose case does not matter), or None for any other form."""
+    scheme, token = header[:7], header[7:]
+    return token if scheme.lower() == "bearer " and token else None
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The whole request body, however it is split into TCP sends or chunks; 413 once it exceeds the device's
+    ``max_body_bytes`` (declared or not), 408 if it has not all arrived within ``body_timeout_s`` seconds."""
+    config = request.app[BRIDGE_KEY].config
+    limit = config.max_body_bytes
+    too_large = ApiError(413, f"The request body is larger than {limit} bytes.")
     if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, f"The request body is larger than {limit} bytes.")
-    raw = await request.content.read(limit + 1)
-    if len(raw) > limit:
-        raise ApiError(413, f"The request body is larger than {limit} bytes.")
+        raise too_large
+    body = bytearray()
+
+    async def gather() -> None:
+        while chunk := await request.content.readany():
+            body.extend(chunk)
+            if len(body) > limit:
+                raise too_large
+
+    try:
+        await asyncio.wait_for(gather(), config.body_timeout_s)
+    except TimeoutError:
+        raise ApiError(408, f"The request body did not arrive within {config.body_timeout_s:g} seconds.") from None
+    return bytes(body)
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body as strict JSON (no NaN/Infinity), within the size limit; else a 400/408/413."""
+    raw = await read_body(request)
 
     def reject(token: str) -> Any:
         raise ValueError(f"{token} is not valid JSON")
@@ -162,21 +188,24 @@ async def get_jobs(request: web.Request) -> web.Response:
 async def post_jobs(request: web.Request) -> web.Response:
     """Start a job (body: ``DownloadJob.to_dict()``)."""
     bridge = request.app[BRIDGE_KEY]
-    job = parse_job(await read_json(request), bridge.config)
+    body = await read_json(request)
+    job = await asyncio.to_thread(parse_job, body, bridge.config)  # the cover is counted off the event loop
     row = await asyncio.to_thread(bridge.jobs.dispatch, job)
     return web.json_response(row.to_dict(), status=201)
 
 
-def _job_id(request: web.Request) -> str:
+async def _job_id(request: web.Request) -> str:
+    """The full id of the job the path names by its id or a unique prefix of it (as the CLI takes them)."""
     job_id = request.match_info["job_id"]
     if not 0 < len(job_id) <= 100 or not job_id.isprintable():
         raise UnknownJob("No such job on this device.")
-    return job_id
+    return await asyncio.to_thread(request.app[BRIDGE_KEY].jobs.resolve, job_id)
 
 
 async def get_job(request: web.Request) -> web.Response:
     """One job with its full snapshot while active."""
-    row = await asyncio.to_thread(request.app[BRIDGE_KEY].jobs.row, _job_id(request))
+    job_id = await _job_id(request)
+    row = await asyncio.to_thread(request.app[BRIDGE_KEY].jobs.row, job_id)
     return web.json_response(row.to_dict())
 
 
@@ -185,33 +214,43 @@ async def post_job_action(request: web.Request) -> web.Response:
     manager = request.app[BRIDGE_KEY].jobs
     verb = request.path.rsplit("/", 1)[1]
     action = {"pause": manager.pause, "resume": manager.resume, "cancel": manager.cancel}[verb]
-    row = await asyncio.to_thread(action, _job_id(request))
+    job_id = await _job_id(request)
+    row = await asyncio.to_thread(action, job_id)
     return web.json_response(row.to_dict())
 
 
 async def get_job_events(request: web.Request) -> web.StreamResponse:
-    """Live progress as server-sent events: ``progress`` events with the engine's snapshot fields, then ``end``."""
+    """Live progress as server-sent events: ``progress`` events with the engine's snapshot fields, then ``end``.
+    A client that goes away (or stops reading for ``SEND_TIMEOUT_S``) just ends its stream."""
     manager = request.app[BRIDGE_KEY].jobs
-    job_id = _job_id(request)
+    job_id = await _job_id(request)
     event, active = await asyncio.to_thread(manager.events_state, job_id)  # 404 before the stream starts
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await response.prepare(request)
+
+    async def send(chunk: bytes) -> None:
+        await asyncio.wait_for(response.write(chunk), SEND_TIMEOUT_S)
+
     last, quiet = None, 0.0
-    while True:
-        text = json.dumps(event.to_dict())
-        if text != last:
-            await response.write(f"event: progress\ndata: {text}\n\n".encode())
-            last, quiet = text, 0.0
-        elif quiet >= KEEPALIVE_S:
-            await response.write(b": keep-alive\n\n")
-            quiet = 0.0
-        if not active:
-            await response.write(f"event: end\ndata: {text}\n\n".encode())
-            break
-        await asyncio.sleep(EVENT_INTERVAL_S)
-        quiet += EVENT_INTERVAL_S
-        event, active = manager.events_state(job_id)
-    await response.write_eof()
+    try:
+        while True:
+            text = json.dumps(event.to_dict())
+            if text != last:
+                await send(f"event: progress\ndata: {text}\n\n".encode())
+                last, quiet = text, 0.0
+            elif quiet >= KEEPALIVE_S:
+                await send(b": keep-alive\n\n")
+                quiet = 0.0
+            if not active:
+                await send(f"event: end\ndata: {text}\n\n".encode())
+                break
+            await asyncio.sleep(EVENT_INTERVAL_S)
+            quiet += EVENT_INTERVAL_S
+            event, active = manager.events_state(job_id)
+        await response.write_eof()
+    except (TimeoutError, ConnectionError):  # the client left or stopped reading: nothing to report
+        if request.transport is not None:
+            request.transport.abort()
     return response
 
 
@@ -232,6 +271,13 @@ async def get_store_stats(request: web.Request) -> web.Response:
     return web.json_response(await asyncio.to_thread(store_stats, bridge.store_root, request.match_info["name"]))
 
 
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition`` value naming ``filename`` (RFC 6266): an ASCII ``filename`` for old clients
+    (other characters, quotes and backslashes as ``_``) and the exact name as UTF-8 in ``filename*``."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 async def get_store_file(request: web.Request) -> web.StreamResponse:
     """The store as one MBTiles file: a consistent copy taken with SQLite's online backup, streamed."""
     bridge = request.app[BRIDGE_KEY]
@@ -245,7 +291,7 @@ async def get_store_file(request: web.Request) -> web.StreamResponse:
         size = os.fstat(handle.fileno()).st_size
         response = web.StreamResponse(headers={
             "Content-Type": "application/vnd.sqlite3", "Content-Length": str(size),
-            "Content-Disposition": f'attachment; filename="{name}.mbtiles"'})
+            "Content-Disposition": attachment(f"{name}.mbtiles")})
         await response.prepare(request)
         while chunk := await asyncio.to_thread(handle.read, _STREAM_CHUNK):
             await response.write(chunk)

@@ -20,6 +20,11 @@ class BridgeConfig:
     before the lockout; lockout_s: seconds pairing stays locked afterwards. flush_interval_s and batch_size:
     the engine's buffer limits for jobs run here (seconds, tiles): a flush every half second keeps what a
     killed service loses below a second of work (``benchmarks/bench_bridge.py`` measures it).
+    max_cover_rows: most row crossings (a region edge meeting a tile row) the cover of one zoom may take to
+    compute, up to about 250 bytes each (see :mod:`android_bridge.coverlimit`). head_timeout_s: seconds a new
+    connection has to send its first request head; body_timeout_s: seconds a request body has to arrive;
+    keepalive_s: seconds an idle connection stays open between requests. max_connections: open connections
+    the API holds at most; max_connections_per_peer: of those, at most this many from one address.
     """
 
     root: Path
@@ -34,6 +39,12 @@ class BridgeConfig:
     lockout_s: float = 300.0
     flush_interval_s: float = 0.5
     batch_size: int = 200
+    max_cover_rows: int = 500_000
+    head_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
+    keepalive_s: float = 15.0
+    max_connections: int = 64
+    max_connections_per_peer: int = 16
 
     @property
     def bind_host(self) -> str:
@@ -42,7 +53,7 @@ class BridgeConfig:
 
     @property
     def state_dir(self) -> Path:
-        """``root/bridge``: tokens, device id, the virtual device's screen and settings."""
+        """``root/bridge``: tokens, device id, the virtual device's screen and settings (a 0700 folder)."""
         path = Path(self.root) / "bridge"
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
         return path

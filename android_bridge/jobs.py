@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from android_bridge.errors import JobStateConflict, UnknownJob
+from android_bridge.errors import BadRequest, JobStateConflict, UnknownJob
 from android_bridge.foreground import ForegroundService
 from android_bridge.recovery_link import RecoveryLink
 from fmtc_nb.engine import Download, DownloadJob, ProgressSnapshot
@@ -32,6 +32,7 @@ class ActiveJob:
     job: DownloadJob
     download: Download
     prior_done: int = 0
+    cover_total: int = 0  # tiles in the job, counted once before it starts
     snapshot: ProgressSnapshot = field(default_factory=ProgressSnapshot)
     thread: threading.Thread | None = None
     stopping: bool = False  # the service stops: end as "paused" (resumable), not "cancelled"
@@ -49,7 +50,7 @@ class ActiveJob:
     @property
     def total(self) -> int:
         """Tiles in the job."""
-        return self.snapshot.max_tiles or self.job.cover().total
+        return self.snapshot.max_tiles or self.cover_total
 
     @property
     def tiles_done(self) -> int:
@@ -166,7 +167,9 @@ class JobManager:
     def _run(self, job_id: str, job: DownloadJob, checkpointer: Any) -> ActiveJob:
         download = Download(job, self.link.root)
         previous = getattr(checkpointer, "checkpoint", None)  # tiles done by earlier runs of a resumed job
-        active = ActiveJob(job_id, job, download, prior_done=previous.tiles_done if previous is not None else 0)
+        total = job.cover().total  # outside the lock: other calls go on meanwhile
+        active = ActiveJob(job_id, job, download, prior_done=previous.tiles_done if previous is not None else 0,
+                           cover_total=total)
         download.checkpointer = _BridgeCheckpointer(checkpointer, active)
         download.on_progress = lambda snap: self._progress(active, snap)
         bind = getattr(checkpointer, "bind", None)
@@ -175,7 +178,7 @@ class JobManager:
         with self._lock:
             self._active[job_id] = active
             self._last_final.pop(job_id, None)
-            active.snapshot = ProgressSnapshot(max_tiles=job.cover().total, status="running")
+            active.snapshot = ProgressSnapshot(max_tiles=total, status="running")
             self._refresh()
         active.thread = threading.Thread(target=self._thread, args=(active,), name=f"job-{job_id}", daemon=True)
         active.thread.start()
@@ -214,6 +217,20 @@ class JobManager:
     def _refresh(self) -> None:
         jobs = list(self._active.values())
         self.foreground.refresh([j.progress() for j in jobs], any(not j.paused for j in jobs))
+
+    def resolve(self, job_id: str) -> str:
+        """The full id of the job ``job_id`` names: its exact id, else the one job whose id starts with it (as
+        ``fmtc-nb recovery`` takes ids); UnknownJob if none does, BadRequest if several do."""
+        with self._lock:
+            if job_id in self._active or job_id in self._starting:
+                return job_id
+            here = {j for j in (*self._active, *self._starting) if j.startswith(job_id)}
+        matches = here | set(self.link.ids_starting_with(job_id))
+        if job_id in matches or len(matches) == 1:
+            return job_id if job_id in matches else matches.pop()
+        if not matches:
+            raise UnknownJob(f"No job {job_id} on this device.")
+        raise BadRequest(f"The job id prefix {job_id!r} matches several jobs; give more of it.")
 
     def is_active(self, job_id: str) -> bool:
         """Whether ``job_id`` runs (or is paused) in this process: recovery's liveness answer for this device."""
@@ -288,11 +305,13 @@ class JobManager:
         return self.row(job_id)
 
     def cancel(self, job_id: str) -> JobRow:
-        """Cancel a job: an active one stops soon (status ``cancelling``; its stored tiles stay); a stopped one
-        is marked cancelled (RecoveryError if it completed, JobConflict if another runner holds it)."""
+        """Cancel a job: an active one stops soon (status ``cancelling``; its stored tiles stay) and is never
+        resumed, even if the service is killed before it ended; a stopped one is marked cancelled
+        (RecoveryError if it completed, JobConflict if another runner holds it)."""
         with self._lock:
             active = self._active.get(job_id)
             if active is not None:
+                self.link.cancelling(job_id)  # durable before the answer
                 active.download.cancel()
         if active is not None:
             return replace(active.row(self.link.record(job_id)), status="cancelling")

@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 
 from android_bridge.config import BridgeConfig
+from android_bridge.coverlimit import bounded_total
 from android_bridge.errors import BadRequest, BeyondDeviceLimits
 from fmtc_nb.engine.job import DownloadJob, DownloadOptions
 from fmtc_nb.errors import FmtcError
@@ -83,14 +84,11 @@ def parse_job(body: object, config: BridgeConfig) -> DownloadJob:
     try:
         job = DownloadJob.from_dict({**body, "zooms": sorted(set(zooms)), "options": options.to_dict()})
         job.source.check_bulk_allowed()
-        total = job.cover().total
+        total = bounded_total(job.region, job.zooms, config)  # refused before any large cover is counted
     except FmtcError:  # a RegionError is a ValueError too: it keeps its own sentence
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise BadRequest(f"The job is malformed ({type(exc).__name__}: {exc}).") from None
-    if total > config.max_tiles:
-        raise BeyondDeviceLimits(f"The job covers {total:,} tiles, beyond this device's limit of "
-                                 f"{config.max_tiles:,}.")
     if total == 0:
         raise BeyondDeviceLimits("The region covers no tiles at these zooms.")
     return device_buffers(job, config)

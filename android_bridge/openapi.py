@@ -21,8 +21,9 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _errors(*statuses: int) -> dict[str, Any]:
     text = {400: "Malformed request", 401: "Missing or wrong token (nothing else is revealed)",
-            403: "Wrong or expired pairing code", 404: "Unknown job or store", 409: "Conflicting job state",
-            413: "Request body too large", 422: "Beyond the device's limits", 429: "Pairing locked"}
+            403: "Wrong or expired pairing code", 404: "Unknown job or store", 408: "Request body did not arrive in time",
+            409: "Conflicting job state", 413: "Request body too large", 422: "Beyond the device's limits",
+            429: "Pairing locked"}
     return {str(s): _json(_ref("Error"), text[s]) for s in statuses}
 
 
@@ -130,7 +131,8 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
-_JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"},
+           "description": "the job's id or a unique prefix of it (a prefix matching several jobs is a 400)"}
 _STORE = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -138,7 +140,7 @@ def _action(verb: str) -> dict[str, Any]:
     return {"post": {"operationId": f"{verb}Job", "summary": f"{verb.capitalize()} a job",
                      "parameters": [_JOB_ID],
                      "responses": {"200": _json(_ref("JobRow"), "The job after the action"),
-                                   **_errors(401, 404, 409)}}}
+                                   **_errors(400, 401, 404, 409)}}}
 
 
 #: Where a started job's id leads (OpenAPI links, used by stateful API testing).
@@ -155,7 +157,7 @@ PATHS: dict[str, Any] = {
         "post": {"operationId": "pair", "summary": "Trade the one-time code the device shows for a token",
                  "security": [],
                  "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PairRequest")}}},
-                 "responses": {"201": _json(_ref("PairResponse"), "Paired"), **_errors(400, 403, 413, 429)}},
+                 "responses": {"201": _json(_ref("PairResponse"), "Paired"), **_errors(400, 403, 408, 413, 429)}},
         "delete": {"operationId": "unpair", "summary": "Revoke the caller's token",
                    "responses": {"200": _json(_ref("Revoked"), "Revoked"), **_errors(401)}},
     },
@@ -165,11 +167,11 @@ PATHS: dict[str, Any] = {
         "post": {"operationId": "dispatchJob", "summary": "Start a download job on the device",
                  "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("JobSpec")}}},
                  "responses": {"201": {**_json(_ref("JobRow"), "Started"), "links": _JOB_LINKS},
-                               **_errors(400, 401, 409, 413, 422)}},
+                               **_errors(400, 401, 408, 409, 413, 422)}},
     },
     "/api/v1/jobs/{job_id}": {"get": {"operationId": "getJob", "summary": "One job", "parameters": [_JOB_ID],
                                       "responses": {"200": _json(_ref("JobRow"), "The job"),
-                                                    **_errors(401, 404)}}},
+                                                    **_errors(400, 401, 404)}}},
     "/api/v1/jobs/{job_id}/events": {"get": {
         "operationId": "jobEvents", "summary": "Live progress as server-sent events",
         "description": "Events named 'progress' carry Snapshot fields plus job_id and tiles_done (JSON in "
@@ -179,7 +181,7 @@ PATHS: dict[str, Any] = {
             "type": "object", "description": "one server-sent event", "required": ["event", "data"],
             "properties": {"event": {"type": "string", "enum": ["progress", "end"]},
                            "data": {"type": "string", "contentMediaType": "application/json"}}}}}},
-                      **_errors(401, 404)}}},
+                      **_errors(400, 401, 404)}}},
     "/api/v1/jobs/{job_id}/pause": _action("pause"),
     "/api/v1/jobs/{job_id}/resume": _action("resume"),
     "/api/v1/jobs/{job_id}/cancel": _action("cancel"),

@@ -3,7 +3,9 @@
 The phone shows the current code; a notebook trades it for a bearer token (see :mod:`android_bridge.tokens`).
 A code works once. Wrong tries are counted for the code, whoever sends them, so guessing has at most
 ``tries`` chances in a million per code; after that pairing is locked for ``lockout_s`` seconds and a new code
-is shown when the lockout ends.
+is shown when the lockout ends. The code that expired last is still recognised, so a late user is told it
+expired (not that it is wrong, which would count as a try). The bridge calls :meth:`PairingCodes.current` at
+:meth:`PairingCodes.next_change_at`, so a new code appears on the screen when the old one expires.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class PairingCodes:
         self._clock = clock
         self._lock = threading.Lock()
         self._code: PairingCode | None = None
+        self._expired: str | None = None  # the code that expired last
         self._wrong = 0
         self._locked_until = 0.0
         self.rotate()
@@ -62,6 +65,14 @@ class PairingCodes:
             if self._code is None or now >= self._code.expires_at:
                 self._issue(now)
             return self._code
+
+    def next_change_at(self) -> float:
+        """When (wall clock, epoch seconds) the code shown changes by itself: the current code expires or the
+        lockout ends."""
+        with self._lock:
+            if self._clock() < self._locked_until or self._code is None:
+                return self._locked_until
+            return self._code.expires_at
 
     def rotate(self) -> PairingCode:
         """Show a new code now (the old one stops working)."""
@@ -80,7 +91,8 @@ class PairingCodes:
                 raise PairingRefused("The pairing code must be the six digits the device shows.", 400)
             current = self._code
             if current is None or now >= current.expires_at:
-                self._issue(now)
+                current = self._issue(now)
+            if self._expired is not None and hmac.compare_digest(code.encode(), self._expired.encode()):
                 raise PairingRefused("The pairing code has expired; use the new code the device shows.", 403)
             if not hmac.compare_digest(code.encode(), current.code.encode()):
                 self._wrong += 1
@@ -93,6 +105,8 @@ class PairingCodes:
             self._issue(now)
 
     def _issue(self, now: float) -> PairingCode:
+        old = self._code
+        self._expired = old.code if old is not None and now >= old.expires_at else None
         self._code, self._wrong = PairingCode(new_code(), now + self.ttl_s), 0
         self._announce()
         return self._code

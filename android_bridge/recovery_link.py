@@ -4,11 +4,14 @@ The registry (``fmtc_nb.recovery``) asks the bridge whether a job owned by this 
 is exact (the job is active in this process or it is not), so a running background job is never reported
 failed and a job that died with a killed service is known dead at once. A small ledger,
 ``root/bridge/intended_jobs.json``, lists the jobs the bridge means to be running; on start, the ones listed
-there but not running are the ones to resume.
+there but not running are the ones to resume. A cancel is noted in the ledger before it is answered, so a
+job cancelled by the user is never resumed, even if the service is killed before the job's thread ended;
+the next start records it as cancelled.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -69,6 +72,14 @@ class RecoveryLink:
             ledger[job_id] = {"paused": paused}
             self._write(ledger)
 
+    def cancelling(self, job_id: str) -> None:
+        """Note that the user cancelled ``job_id``: whatever happens to this process, it is not resumed."""
+        with self._lock:
+            ledger = self._read()
+            if job_id in ledger:
+                ledger[job_id] = {**ledger[job_id], "cancelled": True}
+                self._write(ledger)
+
     def done_with(self, job_id: str) -> None:
         """The job ended for good (completed, failed, cancelled): never resume it on start."""
         with self._lock:
@@ -94,16 +105,26 @@ class RecoveryLink:
             except RecoveryError:
                 self.done_with(job_id)
                 continue
-            if info.status in ("completed", "cancelled") or info.owner != self.owner:
+            if state.get("cancelled") and not info.live:  # cancelled, then killed before the job ended
+                self._cancel_quietly(job_id)
+            if state.get("cancelled") or info.status in ("completed", "cancelled") or info.owner != self.owner:
                 self.done_with(job_id)
                 continue
             out.append((job_id, bool(state.get("paused"))))
         return out
 
+    def _cancel_quietly(self, job_id: str) -> None:
+        with contextlib.suppress(RecoveryError):  # completed meanwhile: nothing to cancel
+            self.registry.cancel(job_id)
+
     # -- reading and acting ----------------------------------------------------------------------------------
     def records(self) -> list[JobRow]:
         """Every job of the registry as a row (what ``fmtc-nb recovery list --json`` prints)."""
         return [info.row() for info in self.registry.jobs()]
+
+    def ids_starting_with(self, prefix: str) -> list[str]:
+        """Ids of the registry's jobs that start with ``prefix`` (the exact id included)."""
+        return [info.id for info in self.registry.jobs() if info.id.startswith(prefix)]
 
     def record(self, job_id: str) -> JobRow | None:
         """One job's row, or None if the registry does not know it."""

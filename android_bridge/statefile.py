@@ -1,9 +1,11 @@
 """The bridge's small JSON state files (tokens, device id, the ledger of jobs, the virtual screen).
 
-Reading: a damaged file never keeps the service from starting: it is moved aside as ``<name>.damaged`` (kept
-for inspection), a warning is logged, and the caller starts from its default (for tokens: nobody paired,
-which refuses every token, so damage never lets anyone in). Writing: the file is replaced atomically, so a
-reader (or a process killed mid-write) never sees half a file."""
+Privacy: the files hold pairing codes, token hashes and job specifications (with their request headers), so
+they are written 0600 in a 0700 folder (:func:`make_private_dir`), and a folder left more open by an older
+version is closed at start. Reading: a damaged file never keeps the service from starting: it is moved aside
+as ``<name>.damaged`` (kept for inspection), a warning is logged, and the caller starts from its default (for
+tokens: nobody paired, which refuses every token, so damage never lets anyone in). Writing: the file is
+replaced atomically, so a reader (or a process killed mid-write) never sees half a file."""
 
 from __future__ import annotations
 
@@ -16,6 +18,23 @@ from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: Mode of every state file: read and written by the device's own user only.
+PRIVATE_FILE = 0o600
+#: Mode of the folders holding them.
+PRIVATE_DIR = 0o700
+
+
+def make_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) if needed and make it, and the files directly in it, private to this user
+    (folder 0700, files 0600); returns ``path``."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    os.chmod(path, PRIVATE_DIR)
+    for entry in os.scandir(path):
+        if entry.is_file(follow_symlinks=False):
+            os.chmod(entry.path, PRIVATE_FILE)
+        elif entry.is_dir(follow_symlinks=False):
+            os.chmod(entry.path, PRIVATE_DIR)
+    return path
 
 
 def read_state(path: Path, parse: Callable[[Any], T], default: Callable[[], T]) -> T:
@@ -31,13 +50,13 @@ def read_state(path: Path, parse: Callable[[Any], T], default: Callable[[], T]) 
         return default()
 
 
-def write_json_atomically(path: Path, data: Any, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` as JSON so a reader never sees half a file; ``mode`` (e.g. ``0o600``)
-    sets the file's permissions, else the umask decides."""
+def write_json_atomically(path: Path, data: Any, mode: int = PRIVATE_FILE) -> None:
+    """Replace ``path`` with ``data`` as JSON so a reader never sees half a file; the file gets ``mode``
+    (private unless asked otherwise) from its first byte on."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        if mode is not None and hasattr(os, "fchmod"):  # Windows (before Python 3.13) has no fchmod and no
-            os.fchmod(f.fileno(), mode)  # POSIX modes; there, also when a leftover file had wider permissions
+        if hasattr(os, "fchmod"):  # Windows (before Python 3.13) has no fchmod and no POSIX modes; elsewhere
+            os.fchmod(f.fileno(), mode)  # also when a leftover temporary file had wider permissions
         json.dump(data, f, indent=1)
     os.replace(tmp, path)

@@ -75,4 +75,4 @@ class TokenStore:
             return list(self._clients)
 
     def _save(self) -> None:
-        write_json_atomically(self.path, {"clients": [asdict(c) for c in self._clients]}, mode=0o600)
+        write_json_atomically(self.path, {"clients": [asdict(c) for c in self._clients]})

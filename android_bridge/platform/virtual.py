@@ -2,8 +2,8 @@
 
 What the phone would show is written to ``screen.json`` in the bridge's state directory (the foreground
 state, the progress notification, the wake lock, the pairing code), replaced atomically on every change so a
-notebook can read it at any time. Device facts and the battery-optimisation exemption are settings in
-``virtual_settings.json``. The service is "killed" by killing the process (SIGKILL, as a vendor's power
+notebook of the same user can read it at any time (mode 0600 in a 0700 folder: other local users cannot).
+Device facts and the battery-optimisation exemption are settings in ``virtual_settings.json``. The service is "killed" by killing the process (SIGKILL, as a vendor's power
 manager would) and "restarted" by starting ``python -m android_bridge --virtual`` again on the same root.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from android_bridge.platform.base import DeviceInfo, Notification
-from android_bridge.statefile import write_json_atomically
+from android_bridge.statefile import make_private_dir, write_json_atomically
 from fmtc_nb.android.screen import SCREEN_FILE, read_screen
 
 __all__ = ["SCREEN_FILE", "SETTINGS_FILE", "VirtualPlatform", "VirtualSettings", "change_settings", "read_screen",
@@ -68,8 +68,7 @@ class VirtualPlatform:
     name = "virtual"
 
     def __init__(self, state_dir: str | os.PathLike[str]) -> None:
-        self.state_dir = Path(state_dir)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.state_dir = make_private_dir(Path(state_dir))
         self._lock = threading.Lock()
         self._screen: dict[str, Any] = {"foreground": False, "wake_lock": False, "notification": None,
                                         "notification_updates": 0, "pairing_code": None,

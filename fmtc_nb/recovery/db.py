@@ -1,7 +1,14 @@
-"""The registry's SQLite file ``<root>/recovery.sqlite``: schema and connections (WAL, several processes)."""
+"""The registry's SQLite file ``<root>/recovery.sqlite``: schema and connections (WAL, several processes).
+
+The registry keeps every job's specification, request headers included (an ``Authorization`` header for a
+tile provider, say), so the file is private to its user (mode 0600; SQLite gives its ``-wal`` and ``-shm``
+files the database file's mode), and one left readable by an older version is made private when opened.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +17,8 @@ from fmtc_nb.sqlitefiles import connect_immutable, disk_full, immutable_is_safe,
 
 FILE_NAME = "recovery.sqlite"
 SCHEMA_VERSION = 1
+#: Mode of the registry and its -wal and -shm files.
+PRIVATE_FILE = 0o600
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -44,6 +53,7 @@ def connect(root_dir: Path) -> sqlite3.Connection:
     root_dir.mkdir(parents=True, exist_ok=True)
     path = root_dir / FILE_NAME
     try:
+        _make_private(path)
         return _open(path)
     except sqlite3.OperationalError as exc:  # a full disk or read-only medium: reading may still be possible
         if path.is_file() and immutable_is_safe(path):
@@ -63,6 +73,17 @@ def _read_only(path: Path) -> sqlite3.Connection:
     db = connect_immutable(path)
     db.row_factory = sqlite3.Row
     return db
+
+
+def _make_private(path: Path) -> None:
+    """Create the registry file 0600 before SQLite does (SQLite would follow the umask), and make an existing
+    one and its -wal/-shm files 0600. Where that is not possible (read-only media, another user's file) the
+    files are left as they are, and SQLite says what it can or cannot do with them."""
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            os.chmod(name, PRIVATE_FILE)
 
 
 def _open(path: Path) -> sqlite3.Connection:

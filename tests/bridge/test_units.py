@@ -62,6 +62,26 @@ def test_wrong_tries_then_lockout_then_new_code():
     codes.redeem(fresh.code)
 
 
+def test_the_code_changes_by_itself_when_it_expires_and_a_late_user_is_told_so():
+    clock, shown = Clock(), []
+    codes = PairingCodes(ttl_s=300, tries=2, lockout_s=60, on_new_code=shown.append, clock=clock)
+    first = codes.current()
+    assert codes.next_change_at() == first.expires_at == 1300.0
+    clock.now = 1300.0
+    second = codes.current()  # what the bridge's timer calls at next_change_at()
+    assert second != first and shown[-1] == second and codes.next_change_at() == 1600.0
+    for _ in range(3):  # the expired code is recognised, and never counts as a wrong try
+        with pytest.raises(PairingRefused, match="expired") as exc:
+            codes.redeem(first.code)
+        assert exc.value.status == 403
+    codes.redeem(second.code)
+    right = codes.current().code
+    for _ in range(2):
+        with pytest.raises(PairingRefused):
+            codes.redeem(f"{(int(right) + 1) % 10**6:06d}")
+    assert codes.current() is None and codes.next_change_at() == 1360.0, "locked: the next code comes with its end"
+
+
 def test_tokens_are_stored_as_hashes_and_checked_across_instances(tmp_path):
     store = TokenStore(tmp_path / "tokens.json")
     client, token = store.issue("nb")
