@@ -223,6 +223,7 @@ class _Mapped:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.map: mmap.mmap | None = None
 
     def __enter__(self) -> Callable[[int, int], bytes]:
         self.file = self.path.open("rb")
