@@ -35,8 +35,10 @@ print("map tiles from", server.url_template)
 # ## Draw a region
 # Use the toolbar on the left of the map: a **rectangle**, a **circle**, a **polygon** (click the corners, click the
 # first one again to close it) or a **line** (a road or river: every tile within *line radius* metres of it
-# counts). You can draw several shapes, move their corners (edit) and delete them. The table beside the map and
-# the orange tile outlines (the tiles of *show zoom*) follow every change.
+# counts). You can draw several shapes, move their corners (edit), drag and erase them. The table beside the map
+# and the orange strips over the map (the tiles of *show zoom*, one strip per row of tiles) follow every change.
+# A shape that is no region (a polygon whose edges cross, like a bow-tie) is outlined in red and named beside the
+# map; it is left out, and the other shapes keep counting until you edit or erase it.
 #
 # So that this notebook also runs unattended, the next cell puts three shapes on the map from code: Lake Geneva
 # (rectangle), the city of Bern (circle, 12 km) and a 2 km corridor along the Rhône valley. Draw more on top.

@@ -20,7 +20,7 @@ from fmtc_nb.cover import TileCover
 from fmtc_nb.errors import FmtcError
 from fmtc_nb.regions import Region
 from fmtc_nb.tilemath import lat_to_unit, unit_to_lat
-from fmtc_nb.widgets.shapes import features_to_region, regions_to_features
+from fmtc_nb.widgets.shapes import BadShape, regions_to_features, sort_features, union
 from fmtc_nb.widgets.tiles_layer import tiles_geojson
 from fmtc_nb.zooms import parse_zooms
 
@@ -28,7 +28,16 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_ATTRIBUTION = "Made with Natural Earth (public domain), rendered by fmtc-nb"
-TILE_STYLE = {"color": "#d9480f", "weight": 1, "fillOpacity": 0.08}
+#: The tile rows of the shown zoom: thin orange strips, never clickable (clicks reach the shapes below them).
+TILE_STYLE = {"color": "#d9480f", "weight": 1, "fillOpacity": 0.08, "interactive": False}
+#: Shapes that are no region: a red dashed outline over them, never clickable (Geoman's remove still reaches them).
+BAD_STYLE = {"color": "#e03131", "weight": 4, "dashArray": "6 4", "fill": False, "interactive": False}
+#: Map panes (Leaflet's overlay pane, where the shapes live, is at z-index 400): the tile rows below the shapes,
+#: the red outlines above them, neither taking pointer events.
+PANES = {"fmtc-tiles": {"zIndex": 350, "pointerEvents": "none"},
+         "fmtc-bad": {"zIndex": 450, "pointerEvents": "none"}}
+#: Height of the message box beside the map in pixels (fixed: a long message scrolls, the map keeps its size).
+MESSAGE_HEIGHT_PX = 420
 MAX_MAP_ZOOM = 22
 FIT_WIDTH_PX, FIT_HEIGHT_PX = 640, 420
 
@@ -63,17 +72,21 @@ class RegionPicker:
         self.region: Region | None = None
         self.cover: TileCover | None = None
         self.error: str | None = None
+        self.bad_shapes: list[BadShape] = []
         self.basemap = ipyleaflet.TileLayer(url=url_template, attribution=attribution, max_zoom=MAX_MAP_ZOOM,
                                             name="basemap")
         self.map = ipyleaflet.Map(center=center, zoom=zoom, basemap=self.basemap, scroll_wheel_zoom=True,
-                                  max_zoom=MAX_MAP_ZOOM, layout=w.Layout(height=height))
+                                  max_zoom=MAX_MAP_ZOOM, panes=PANES, layout=w.Layout(height=height))
         self.draw = ipyleaflet.GeomanDrawControl(
             rectangle={"pathOptions": {"color": "#3388ff"}}, circle={"pathOptions": {"color": "#3388ff"}},
             polygon={"pathOptions": {"color": "#3388ff"}}, polyline={"pathOptions": {"color": "#3388ff"}},
             marker={}, circlemarker={}, edit=True, remove=True, drag=True, cut=False, rotate=False)
         self.tiles_layer = ipyleaflet.GeoJSON(data={"type": "FeatureCollection", "features": []},
-                                              style=TILE_STYLE, name="tiles")
+                                              style=TILE_STYLE, name="tiles", pane="fmtc-tiles")
+        self.bad_layer = ipyleaflet.GeoJSON(data={"type": "FeatureCollection", "features": []},
+                                            style=BAD_STYLE, name="shapes that are no region", pane="fmtc-bad")
         self.map.add(self.tiles_layer)
+        self.map.add(self.bad_layer)
         self.map.add(self.draw)
         self.zoom_range = w.IntRangeSlider(value=(levels[0], levels[-1]), min=0, max=MAX_MAP_ZOOM,
                                            description="zooms", continuous_update=False)
@@ -82,14 +95,15 @@ class RegionPicker:
         self.radius_input = w.BoundedFloatText(value=corridor_radius_m, min=1, max=1e6, step=100,
                                                description="line radius (m)",
                                                style={"description_width": "initial"})
-        self.summary = w.HTML(layout=w.Layout(min_width="260px"))
+        self.summary = w.HTML(layout=w.Layout(width="280px", min_width="280px", max_width="280px",
+                                              height=f"{MESSAGE_HEIGHT_PX}px", overflow="auto"))
         self.summary.add_class("fmtc-region-summary")
         self.draw.observe(self._on_shapes, names="data")
         for control in (self.zoom_range, self.tile_zoom_slider, self.radius_input):
             control.observe(self._on_shapes, names="value")
         self.widget = w.VBox([
             w.HBox([self.zoom_range, self.tile_zoom_slider, self.radius_input]),
-            w.HBox([w.Box([self.map], layout=w.Layout(flex="1 1 auto")), self.summary]),
+            w.HBox([w.Box([self.map], layout=w.Layout(flex="1 1 auto", min_width="0")), self.summary]),
         ])
         self._refresh()
 
@@ -185,24 +199,48 @@ class RegionPicker:
             callback(self)
 
     def _refresh(self) -> None:
+        """Count the usable shapes; outline the others in red and name them (they are left out of the region)."""
+        good, self.bad_shapes = sort_features(self.draw.data, float(self.radius_input.value))
+        self.error = " ".join(f"Shape {b.number}: {b.reason}" for b in self.bad_shapes) or None
         try:
-            self.region = features_to_region(self.draw.data, float(self.radius_input.value))
+            self.region = union(good)
             self.cover = TileCover(self.region, self.zooms) if self.region is not None else None
-            self.error = None
-        except (FmtcError, TypeError, IndexError, KeyError, ValueError) as exc:
+        except FmtcError as exc:  # e.g. a union too large to count
             self.region, self.cover = None, None
-            self.error = str(exc) if isinstance(exc, FmtcError) else f"The drawn shape is not usable ({exc})."
+            self.error = " ".join(filter(None, [self.error, str(exc)]))
+        self.bad_layer.data = {"type": "FeatureCollection",
+                               "features": [{"type": "Feature", "properties": {"number": b.number},
+                                             "geometry": b.feature.get("geometry")} for b in self.bad_shapes
+                                            if isinstance(b.feature.get("geometry"), dict)]}
         data, note = tiles_geojson(self.cover, self.tile_zoom)
         self.tiles_layer.data = data
         self.summary.value = self._summary_html(note)
 
+    def _problems_html(self) -> str:
+        """One short line per bad shape (the full sentence as its tooltip)."""
+        if not self.bad_shapes:
+            return ""
+        items = "".join(f"<li title='{html.escape(b.reason)}'>shape {b.number}: {html.escape(short_reason(b.reason))}</li>"
+                        for b in self.bad_shapes)
+        return ("<div class='fmtc-error' style='color:#c92a2a;font-size:12px'><b>Left out (outlined in red on the "
+                f"map):</b><ul style='margin:2px 0;padding-left:1.2em'>{items}</ul>Edit or erase them; the other "
+                "shapes keep counting.</div>")
+
     def _summary_html(self, note: str) -> str:
-        if self.error:
-            return f'<div class="fmtc-error" style="color:#c92a2a"><b>Region problem:</b> {html.escape(self.error)}</div>'
+        problems = self._problems_html()
         if self.region is None:
-            return "<div><b>Draw a region</b> with the tools on the map (rectangle, circle, polygon or line).</div>"
-        shapes = len(self.draw.data)
+            return (problems or "") + ("<div><b>Draw a region</b> with the tools on the map (rectangle, circle, "
+                                       "polygon or line).</div>")
+        shapes = len(self.draw.data) - len(self.bad_shapes)
         rows = "".join(f"<tr><td>{z}</td><td style='text-align:right'>{n:,}</td></tr>" for z, n in self.counts.items())
-        return (f"<div class='fmtc-counts'><b>{shapes} shape{'s' if shapes != 1 else ''}, {self.total:,} tiles</b>"
-                f"<table><tr><th>zoom</th><th>tiles</th></tr>{rows}</table>"
+        return (f"{problems}<div class='fmtc-counts'><b>{shapes} shape{'s' if shapes != 1 else ''}, "
+                f"{self.total:,} tiles</b><table><tr><th>zoom</th><th>tiles</th></tr>{rows}</table>"
                 f"<div style='color:#555'>{html.escape(note)}</div></div>")
+
+
+def short_reason(reason: str) -> str:
+    """The first clause of a sentence (up to its first colon or full stop), whole words only."""
+    for mark in (": ", ". "):
+        if mark in reason:
+            reason = reason.split(mark, 1)[0] + "."
+    return reason

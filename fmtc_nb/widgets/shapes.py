@@ -9,9 +9,10 @@ carry ``properties.fmtc_kind`` so a rectangle stays a rectangle after the map ec
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from fmtc_nb.errors import RegionError
+from fmtc_nb.errors import FmtcError, RegionError
 from fmtc_nb.regions import (
     Circle,
     Corridor,
@@ -58,12 +59,41 @@ def feature_to_region(feature: dict[str, Any], corridor_radius_m: float) -> Regi
     return region_from_geojson({"type": "Feature", "properties": props, "geometry": geometry})
 
 
-def features_to_region(features: Sequence[dict[str, Any]], corridor_radius_m: float) -> Region | None:
-    """The union of the drawn features (None when nothing is drawn)."""
-    regions = [feature_to_region(f, corridor_radius_m) for f in features]
+def union(regions: Sequence[Region]) -> Region | None:
+    """One region covering ``regions`` (None for none)."""
     if not regions:
         return None
-    return regions[0] if len(regions) == 1 else MultiRegion(regions)
+    return regions[0] if len(regions) == 1 else MultiRegion(list(regions))
+
+
+def features_to_region(features: Sequence[dict[str, Any]], corridor_radius_m: float) -> Region | None:
+    """The union of the drawn features (None when nothing is drawn); a bad feature raises ``RegionError``."""
+    return union([feature_to_region(f, corridor_radius_m) for f in features])
+
+
+@dataclass(frozen=True)
+class BadShape:
+    """A drawn feature that is no region: its place among the drawn shapes (1-based), the feature, and why."""
+
+    number: int
+    feature: dict[str, Any]
+    reason: str
+
+
+def sort_features(features: Sequence[dict[str, Any]],
+                  corridor_radius_m: float) -> tuple[list[Region], list[BadShape]]:
+    """The regions of the usable features and the bad ones with one sentence each, so one wrong shape never
+    hides the others."""
+    good: list[Region] = []
+    bad: list[BadShape] = []
+    for number, feature in enumerate(features, start=1):
+        try:
+            good.append(feature_to_region(feature, corridor_radius_m))
+        except FmtcError as exc:
+            bad.append(BadShape(number, feature, str(exc)))
+        except (TypeError, IndexError, KeyError, ValueError, AttributeError):
+            bad.append(BadShape(number, feature, "its coordinates are not a shape fmtc-nb can read."))
+    return good, bad
 
 
 def flatten(region: Region) -> list[Region]:

@@ -36,4 +36,5 @@ def tiles_geojson(cover: TileCover | None, z: int, max_spans: int = MAX_SPANS) -
     features = span_features(cover, z, max_spans)
     if features is None:
         return empty, f"Zoom {z} has too many tile rows to draw ({cover.spans(z)[0].size:,} spans); choose a lower zoom."
-    return {"type": "FeatureCollection", "features": features}, f"Showing the {cover.counts[z]:,} tiles of zoom {z}."
+    return {"type": "FeatureCollection", "features": features}, (f"Orange strips: the {cover.counts[z]:,} tiles of zoom {z}, "
+                                                                 "one strip per row of tiles.")

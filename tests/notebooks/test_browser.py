@@ -135,13 +135,13 @@ def test_notebook1_draws_local_tiles_and_region_in_chromium(jupyterlab: tuple[st
     assert found, server_line
     tile_server = found.group(0)  # the notebook's own tile server
     assert sources and all(re.match(re.escape(tile_server) + r"\d+/\d+/\d+\.png$", s or "") for s in sources)
-    assert shapes >= 3  # rectangle, circle and corridor line, plus the orange tile outlines
+    assert shapes >= 3  # rectangle, circle and corridor line, (the orange strips are not interactive)
     expected = TileCover(MultiRegion([Rectangle(6.15, 46.2, 6.95, 46.55), Circle(7.44, 46.95, 12),
                                       Corridor([(6.95, 46.3), (7.35, 46.23), (7.6, 46.3)], 2000)]), range(0, 15))
     assert f"3 shapes, {expected.total:,} tiles" in counts_text  # the same exact counts Python computes
     for z, n in expected.counts.items():
         assert re.search(rf"^{z}\s+{n:,}$", counts_text, re.M), (z, n)
-    assert "zoom" in counts_text and "Showing the" in counts_text
+    assert "zoom" in counts_text and "Orange strips: the" in counts_text
     assert toolbar >= 1  # Geoman's drawing tools are on the map
     assert SCREENSHOT.stat().st_size > 10_000
     # drawing in the browser reaches Python: a fourth shape, and more tiles than the three shapes had

@@ -294,3 +294,22 @@ def test_notebook_sessions_get_fresh_folders_inside_fmtc_nb_root(tmp_path: Path,
         session.close()
     assert first.root != second.root
     assert NotebookSession("plan", root=tmp_path / "given").root == tmp_path / "given"
+
+
+def test_a_bowtie_is_left_out_and_the_other_shapes_keep_counting() -> None:
+    picker = RegionPicker("http://127.0.0.1:9/{z}/{x}/{y}.png", zooms="0-12")
+    picker.set_regions(SHAPES[:2], fit=False)
+    before = picker.counts
+    bowtie = [[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]
+    bad = {"type": "Feature", "properties": {"type": "polygon"},
+           "geometry": {"type": "Polygon", "coordinates": [bowtie]}}
+    picker.draw.data = [*picker.draw.data, bad]
+    assert picker.counts == before and picker.region is not None  # the valid shapes still count
+    assert [b.number for b in picker.bad_shapes] == [3] and "intersects itself" in picker.error
+    assert picker.bad_layer.data["features"][0]["geometry"] == bad["geometry"]  # outlined in red on the map
+    assert "2 shapes," in picker.summary.value and "intersects itself.</li>" in picker.summary.value
+    assert picker.summary.layout.height == "420px" and picker.summary.layout.overflow == "auto"  # never grows
+    assert picker.tiles_layer.style["interactive"] is False and picker.tiles_layer.pane == "fmtc-tiles"
+    assert picker.map.panes["fmtc-tiles"]["zIndex"] < 400 and picker.bad_layer.style["interactive"] is False
+    picker.draw.data = picker.draw.data[:2]  # the bow-tie erased
+    assert picker.bad_shapes == [] and picker.error is None and picker.bad_layer.data["features"] == []
