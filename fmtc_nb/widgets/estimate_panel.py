@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
@@ -18,6 +18,9 @@ from fmtc_nb.estimate import Estimate, Interval, Plan, estimate
 from fmtc_nb.regions import Region
 from fmtc_nb.units import human_bytes
 from fmtc_nb.zooms import parse_zooms
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _interval(iv: Interval, fmt: Any) -> str:
@@ -28,6 +31,26 @@ def _interval(iv: Interval, fmt: Any) -> str:
 
 def _seconds(s: float) -> str:
     return f"{s:,.0f} s" if s < 120 else f"{s / 60:,.1f} min" if s < 7200 else f"{s / 3600:,.1f} h"
+
+
+def _bytes_range(estimate_b: float, low: float, high: float) -> str:
+    return f"{human_bytes(estimate_b)} ({human_bytes(low)} – {human_bytes(high) if math.isfinite(high) else 'no upper bound'})"
+
+
+def per_zoom_readable(per_zoom: pd.DataFrame) -> pd.DataFrame:
+    """The per-zoom estimate (``Estimate.per_zoom``, raw numbers) as text for people: thousands separators,
+    sizes in kB/MB with their range, response times in ms."""
+    import pandas as pd
+
+    rows = {z: {"tiles": f"{int(r.tiles):,}", "sampled": f"{int(r.sampled):,}",
+                "mean tile": human_bytes(float(r.mean_bytes)),
+                "download": _bytes_range(r.bytes, r.bytes_low, r.bytes_high),
+                "storage": _bytes_range(r.storage_bytes, r.storage_bytes_low, r.storage_bytes_high),
+                "mean response": f"{1000 * float(r.mean_response_s):,.0f} ms"}
+            for z, r in per_zoom.iterrows()}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "zoom"
+    return frame
 
 
 def estimate_html(est: Estimate, plan: Plan | None) -> str:
@@ -61,6 +84,8 @@ class EstimatePanel:
         self.url_template = url_template
         self.samples, self.seed, self.parallel, self.rate_limit = samples, seed, parallel, rate_limit
         levels = parse_zooms(zooms) if zooms is not None else getattr(region, "zooms", list(range(0, 13)))
+        #: True when the zooms follow the picker's zoom slider (a picker given and no ``zooms=``).
+        self.follows_picker = zooms is None and hasattr(region, "on_change")
         self.estimate: Estimate | None = None
         self.plan: Plan | None = None
         self.error: str | None = None
@@ -72,7 +97,12 @@ class EstimatePanel:
         self.result = w.HTML("<i>Press Estimate: a sample of the tiles is fetched to measure sizes and speed.</i>")
         self.result.add_class("fmtc-estimate-result")
         self.table = w.Output()
-        self.widget = w.VBox([w.HBox([self.zoom_range, self.budget, self.button]), self.result, self.table])
+        self.link_note = w.HTML(self._link_text())
+        self.widget = w.VBox([w.HBox([self.zoom_range, self.budget, self.button]), self.link_note, self.result,
+                              self.table])
+        if self.follows_picker:
+            region.on_change(self._on_picker)
+        self._estimated_for: tuple[Region | None, list[int]] | None = None
 
     @property
     def region(self) -> Region | None:
@@ -89,6 +119,7 @@ class EstimatePanel:
         """Estimate now (blocking: a few seconds on the embedded server) and show the result."""
         self.error, self.estimate, self.plan = None, None, None
         region = self.region
+        self.link_note.value = self._link_text()
         if region is None:
             self.error = "There is no region yet: draw one on the map first."
         else:
@@ -111,9 +142,33 @@ class EstimatePanel:
             with self.table:
                 from IPython.display import display
 
-                display(self.estimate.per_zoom[["tiles", "sampled", "bytes", "bytes_low", "bytes_high",
-                                                "storage_bytes", "mean_response_s"]])
+                display(per_zoom_readable(self.estimate.per_zoom))
+            self._estimated_for = (region, self.zooms)
         return self.estimate
+
+    @property
+    def stale(self) -> bool:
+        """True when the region or the zooms changed since the figures shown were estimated."""
+        return self._estimated_for is not None and self._estimated_for != (self.region, self.zooms)
+
+    def _link_text(self) -> str:
+        if self.follows_picker:
+            return "<div style='color:#555'>Zooms and region follow the map's picker.</div>"
+        if hasattr(self.source, "on_change"):
+            return ("<div style='color:#555'>Zooms set here (they do not follow the picker's slider); "
+                    "the region follows the picker.</div>")
+        return ""
+
+    def _on_picker(self, picker: Any) -> None:
+        """The picker changed: take its zooms and say when the figures shown no longer match."""
+        levels = picker.zooms
+        self.zoom_range.value = (levels[0], levels[-1])
+        if self.stale:
+            self.link_note.value = ("<div class='fmtc-stale' style='color:#e8590c'><b>The region or zooms changed "
+                                    f"(now zoom {levels[0]}–{levels[-1]}):</b> the figures below are for the "
+                                    "previous ones; press Estimate again.</div>")
+        else:
+            self.link_note.value = self._link_text()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

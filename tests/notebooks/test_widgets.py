@@ -313,3 +313,27 @@ def test_a_bowtie_is_left_out_and_the_other_shapes_keep_counting() -> None:
     assert picker.map.panes["fmtc-tiles"]["zIndex"] < 400 and picker.bad_layer.style["interactive"] is False
     picker.draw.data = picker.draw.data[:2]  # the bow-tie erased
     assert picker.bad_shapes == [] and picker.error is None and picker.bad_layer.data["features"] == []
+
+
+def test_estimate_panel_follows_the_pickers_zooms_and_formats_per_zoom(server: object) -> None:
+    from fmtc_nb.widgets.estimate_panel import per_zoom_readable
+
+    picker = RegionPicker(server.url_template, zooms="0-10")
+    picker.set_regions([SHAPES[0]], fit=False)
+    panel = EstimatePanel(picker, server.url_template, budget="", seed=3, samples=40)
+    assert panel.follows_picker and panel.zooms == list(range(0, 11)) and "follow the map" in panel.link_note.value
+    est = panel.run()
+    assert est.tiles == picker.total and not panel.stale
+    picker.zooms = "0-12"  # the picker's slider moves: the panel takes the new zooms and says its figures are old
+    assert panel.zooms == list(range(0, 13)) and panel.stale and "press Estimate again" in panel.link_note.value
+    assert panel.run().tiles == picker.total and not panel.stale and "follow the map" in panel.link_note.value
+    fixed = EstimatePanel(picker, server.url_template, zooms="0-5")
+    picker.zooms = "0-8"
+    assert fixed.zooms == list(range(0, 6)) and "do not follow" in fixed.link_note.value
+    readable = per_zoom_readable(est.per_zoom)
+    raw = est.per_zoom
+    z = int(raw.index[-1])
+    assert readable.loc[z, "tiles"] == f"{int(raw.loc[z, 'tiles']):,}"
+    assert readable.loc[z, "download"].split(" (")[0].endswith(("B", "kB", "MB"))
+    assert readable.loc[z, "mean response"].endswith(" ms") and "." not in readable.loc[z, "tiles"]
+    assert raw["bytes"].dtype.kind == "f"  # the raw numbers stay in Estimate.per_zoom
