@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
 from fmtc_nb.states import FINAL_OUTCOMES, TileOutcome
+from fmtc_nb.units import human_bytes, human_count, human_duration
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -124,12 +125,19 @@ def throughput_frame(recorder: ProgressRecorder) -> pd.DataFrame:
     return frame
 
 
-def summary(recorder: ProgressRecorder) -> dict[str, Any]:
-    """Totals of the last snapshot: tiles attempted, cached, skipped, failed, bytes, seconds and tiles/s."""
-    last = recorder.last or {}
-    keep = ("status", "max_tiles", "attempted", "cached", "skipped", "failed", "cached_bytes", "elapsed_s",
-            "tiles_per_s")
-    return {k: last.get(k) for k in keep} | {"retries": recorder.retries}
+def summary(recorder: ProgressRecorder) -> dict[str, str]:
+    """The last snapshot's totals as text for people (``"8.0 s"``, ``"412 kB"``, ``"134.8 tiles/s"``, thousands
+    separators); the raw numbers are in :func:`throughput_frame` and :attr:`ProgressRecorder.last`."""
+    last = recorder.last
+    if last is None:
+        return {"status": "no progress recorded yet"}
+    return {"status": str(last["status"]),
+            "tiles": f"{last['attempted']:,} of {last['max_tiles']:,}",
+            "stored / skipped / failed": f"{last['cached']:,} / {last['skipped']:,} / {last['failed']:,}",
+            "bytes stored": human_bytes(float(last["cached_bytes"])),
+            "elapsed": human_duration(last["elapsed_s"]),
+            "speed": human_count(round(float(last["tiles_per_s"]), 1), "tiles/s"),
+            "retries": f"{recorder.retries:,}"}
 
 
 def store_zoom_frame(stats: Any) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from fmtc_nb.regions import Circle
 from fmtc_nb.reports import completion_by_zoom, plot_progress, plot_tiles_per_zoom, throughput_frame
 from fmtc_nb.source import TileSource
 from fmtc_nb.store import Root
+from fmtc_nb.units import human_bytes, human_duration
 from fmtc_nb.widgets import DownloadPanel
 from fmtc_nb.widgets.session import NotebookSession
 
@@ -45,26 +46,31 @@ print(f"{job.cover().total:,} tiles to fetch")
 
 # %% [markdown]
 # ## Download with live progress
-# `start()` runs the download in the background, so the buttons stay usable. The next cell also pauses it for a
-# moment from code and then waits for the end, so the notebook runs unattended; when you work by hand, just use
-# the buttons.
+# `start()` runs the download in the background, so the buttons stay usable. `pause_at(400)` asks the panel to
+# pause by itself once 400 tiles are done: a pause from code that works however long you take between cells
+# (a `pause()` in a later cell would find nothing to pause if the download had already finished). When you work
+# by hand, just use the buttons.
 
 # %%
-panel = DownloadPanel(job, root).start()
+panel = DownloadPanel(job, root)
+panel.pause_at(400)
+panel.start()
 panel
+
+# %% [markdown]
+# The next cell waits for that pause, shows that nothing more is fetched while paused (only requests already in
+# flight finish), then resumes and waits for the end.
 
 # %%
 import time
 
+paused = panel.wait_paused()
 time.sleep(1.0)
-panel.pause()
-paused_at = panel.snapshot.attempted
-time.sleep(1.0)                      # only requests already in flight finish while paused
-print("paused at", paused_at, "tiles; one second later:", panel.snapshot.attempted)
+print(f"{panel.status}: {paused.attempted:,} tiles when it paused, {panel.snapshot.attempted:,} one second later")
 panel.resume()
 final = panel.wait()
-print(f"{final.status}: {final.cached:,} tiles stored, {final.failed} failed, "
-      f"{final.cached_bytes / 1e3:,.0f} kB in {final.elapsed_s:.1f} s")
+print(f"{final.status}: {final.cached:,} tiles stored, {final.failed:,} failed, "
+      f"{human_bytes(final.cached_bytes)} in {human_duration(final.elapsed_s)}")
 
 # %% [markdown]
 # ## What happened, per zoom and over time

@@ -16,7 +16,7 @@ import ipywidgets as w
 from fmtc_nb.errors import FmtcError
 from fmtc_nb.estimate import Estimate, Interval, Plan, estimate
 from fmtc_nb.regions import Region
-from fmtc_nb.units import human_bytes
+from fmtc_nb.units import human_bytes, human_duration
 from fmtc_nb.zooms import parse_zooms
 
 if TYPE_CHECKING:
@@ -27,10 +27,6 @@ def _interval(iv: Interval, fmt: Any) -> str:
     """``estimate (low – high)``; an unbounded high (a zoom nothing is known about) reads 'no upper bound'."""
     high = fmt(iv.high) if math.isfinite(iv.high) else "no upper bound"
     return f"{fmt(iv.estimate)} <span style='color:#555'>({fmt(iv.low)} – {high})</span>"
-
-
-def _seconds(s: float) -> str:
-    return f"{s:,.0f} s" if s < 120 else f"{s / 60:,.1f} min" if s < 7200 else f"{s / 3600:,.1f} h"
 
 
 def _bytes_range(estimate_b: float, low: float, high: float) -> str:
@@ -59,7 +55,7 @@ def estimate_html(est: Estimate, plan: Plan | None) -> str:
     rows = [("tiles", f"{est.tiles:,} (exact)"),
             ("download", _interval(est.bytes, human_bytes)),
             ("storage", _interval(est.storage_bytes, human_bytes)),
-            ("time", _interval(est.duration_s, _seconds)),
+            ("time", _interval(est.duration_s, human_duration)),
             ("sample", f"{est.requests:,} requests")]
     body = "".join(f"<tr><td style='padding-right:1em'>{k}</td><td>{v}</td></tr>" for k, v in rows)
     text = f"<table class='fmtc-estimate'>{body}</table><div style='color:#555'>ranges: {pct} intervals</div>"

@@ -8,30 +8,31 @@ import html
 import ipywidgets as w
 
 from fmtc_nb.engine.progress import ProgressSnapshot
-from fmtc_nb.units import human_bytes
+from fmtc_nb.units import human_bytes, human_count, human_duration
 
 BAR_STYLES = {"completed": "success", "cancelled": "warning", "failed": "danger", "paused": "info"}
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "unknown"
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}h {seconds // 60 % 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m {seconds % 60:02d}s"
+#: Words for the statuses a person reads in the panels' headers.
+STATUS_WORDS = {"pending": "Waiting to start", "running": "Downloading", "paused": "Paused",
+                "completed": "Completed", "cancelled": "Cancelled", "failed": "Stopped (failed)"}
 
 
-def figures_html(snapshot: ProgressSnapshot | None) -> str:
-    """The live figures of a snapshot as a small HTML table (None: before the first one)."""
+def figures_html(snapshot: ProgressSnapshot | None, status: str | None = None) -> str:
+    """The figures of a snapshot as a small HTML table (None: before the first one). ``status`` overrides the
+    snapshot's (the panel's one state, e.g. "failed" after the device's service was killed). Speed and time
+    left are only shown while tiles are being fetched: paused or ended, they read "none"."""
     snap = snapshot or ProgressSnapshot(status="pending")
-    live = snap.remaining and snap.status in ("running", "paused")
+    status = status or (snap.status if snapshot is not None else "pending")
+    moving = status == "running" and snapshot is not None
     rows = [
-        ("status", html.escape(snap.status if snapshot is not None else "")),
+        ("status", html.escape(status)),
         ("tiles", f"{snap.attempted:,} of {snap.max_tiles:,} ({snap.percentage if snapshot is not None else 0.0:.1f}%)"),
         ("stored / skipped / failed", f"{snap.cached:,} / {snap.skipped:,} / {snap.failed:,}"),
         ("bytes stored", human_bytes(float(snap.cached_bytes))),
-        ("speed", f"{snap.tiles_per_s:,.1f} tiles/s"),
-        ("elapsed", _duration(snap.elapsed_s)),
-        ("time left", _duration(snap.estimated_remaining_s) if live else "none"),
+        ("speed", human_count(round(snap.tiles_per_s, 1), "tiles/s") if moving else "none"),
+        ("elapsed", human_duration(snap.elapsed_s)),
+        ("time left", human_duration(snap.estimated_remaining_s) if moving and snap.remaining else "none"),
     ]
     body = "".join(f"<tr><td style='padding-right:1em'>{k}</td><td>{v}</td></tr>" for k, v in rows)
     return f"<table class='fmtc-figures'>{body}</table>"
@@ -47,8 +48,9 @@ class ProgressView:
         self.figures.add_class("fmtc-progress")
         self.widget = w.VBox([self.bar, self.figures])
 
-    def update(self, snapshot: ProgressSnapshot) -> None:
-        """Show ``snapshot``."""
+    def update(self, snapshot: ProgressSnapshot, status: str | None = None) -> None:
+        """Show ``snapshot`` (``status``: the panel's state when it differs from the snapshot's)."""
+        status = status or snapshot.status
         self.bar.value = snapshot.percentage
-        self.bar.bar_style = BAR_STYLES.get(snapshot.status, "")
-        self.figures.value = figures_html(snapshot)
+        self.bar.bar_style = BAR_STYLES.get(status, "")
+        self.figures.value = figures_html(snapshot, status)

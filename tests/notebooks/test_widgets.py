@@ -337,3 +337,62 @@ def test_estimate_panel_follows_the_pickers_zooms_and_formats_per_zoom(server: o
     assert readable.loc[z, "download"].split(" (")[0].endswith(("B", "kB", "MB"))
     assert readable.loc[z, "mean response"].endswith(" ms") and "." not in readable.loc[z, "tiles"]
     assert raw["bytes"].dtype.kind == "f"  # the raw numbers stay in Estimate.per_zoom
+
+
+def _buttons(panel: DownloadPanel) -> tuple[bool, bool, bool]:
+    """(pause, resume, cancel) usable."""
+    return (not panel.pause_button.disabled, not panel.resume_button.disabled, not panel.cancel_button.disabled)
+
+
+def test_download_panel_state_rules_pause_at_paused_figures_and_end(server: object, tmp_path: Path) -> None:
+    job = DownloadJob(Circle(6.63, 46.52, 15), list(range(0, 15)), TileSource(server.url_template), "lsn",
+                      DownloadOptions(parallel=4, rate_limit=400))
+    panel = DownloadPanel(job, tmp_path)
+    assert _buttons(panel) == (False, False, False) and "Waiting to start" in panel.header.value
+    panel.pause_at(120)  # a pause from code that does not depend on how fast cells are run
+    panel.start()
+    paused = panel.wait_paused(30)
+    assert panel.status == "paused" and 120 <= paused.attempted < job.cover().total
+    assert _buttons(panel) == (False, True, True) and "<b class='fmtc-download-header'>Paused" in panel.header.value
+    figures = panel.view.figures.value
+    assert "speed</td><td>none</td>" in figures and "time left</td><td>none</td>" in figures
+    time.sleep(0.5)  # speed does not decay nor time left grow while paused: neither is shown
+    figures = panel.view.figures.value
+    assert "speed</td><td>none</td>" in figures and "time left</td><td>none</td>" in figures
+    panel.resume()
+    assert panel.status == "running" and _buttons(panel) == (True, False, True)
+    final = panel.wait(60)
+    assert final.status == "completed" and _buttons(panel) == (False, False, False)
+    assert "Completed: " in panel.header.value and "Downloading" not in panel.header.value
+    assert f"{final.attempted:,} of {final.attempted:,} (100.0%)" in panel.view.figures.value
+    panel.pause()  # nothing to pause once it ended: the state stays
+    assert panel.status == "completed" and _buttons(panel) == (False, False, False)
+
+
+def test_a_resumed_panel_counts_the_earlier_runs_tiles(server: object, tmp_path: Path) -> None:
+    from fmtc_nb.recovery import RecoveryRegistry
+
+    job = DownloadJob(Circle(6.63, 46.52, 15), list(range(0, 15)), TileSource(server.url_template), "resumed",
+                      DownloadOptions(parallel=4, rate_limit=300))
+    registry = RecoveryRegistry(tmp_path)
+    try:
+        first = DownloadPanel(job, tmp_path, checkpointer=registry.start(job))
+        first.pause_at(200)
+        first.start()
+        first.wait_paused(30)
+        first.cancel()
+        cut = first.wait(30)
+        assert cut.status == "cancelled" and cut.attempted < job.cover().total
+        (info,) = registry.jobs()
+        again, tracker = registry.resume(info.id)
+        panel = DownloadPanel(again, tmp_path, checkpointer=tracker)
+        assert sum(panel.earlier.values()) == tracker.checkpoint.tiles_done > 0
+        final = panel.run()
+    finally:
+        registry.close()
+    total = job.cover().total
+    assert final.status == "completed" and final.attempted < total  # this run fetched only the missing tiles
+    assert f"{total:,} of {total:,} (100.0%)" in panel.view.figures.value
+    assert all(label.value == f"{n:,} / {n:,}" for label, n in zip(panel.zoom_labels.values(),
+                                                                     panel.planned.values(), strict=True))
+    assert all(bar.bar_style == "success" for bar in panel.zoom_bars.values())
