@@ -89,7 +89,9 @@ class DevicePanel:
         self.client: DeviceClient | None = None
         self.info: dict[str, Any] = {}
         self.job: JobRow | None = None
-        self.notification: dict[str, Any] | None = None
+        self.notification: dict[str, Any] | None = None  # the card drawn (from the panel's state)
+        self.phone_notification: dict[str, Any] | None = None  # what the phone's screen last showed
+        self.lost = False
         self.recorder = ProgressRecorder()
         self.error: str | None = None
         self._thread: threading.Thread | None = None
@@ -125,6 +127,7 @@ class DevicePanel:
         name = name or self.name_input.value
         self.client = pair(self.url_input.value, str(code), name, self.config_dir)
         self.code_input.value = ""
+        self.name_input.value = name  # the name the device was paired as
         self.refresh_info()
         return self.client
 
@@ -151,13 +154,15 @@ class DevicePanel:
         if self.tile_url is None:
             raise DeviceError("The panel needs tile_url= (the tile source the device downloads from).")
         job = self._client().dispatch(region, zooms, self.tile_url, store or self.store_input.value, **options)
-        self.job, self.recorder, self._last_event = job, ProgressRecorder(), None
+        self.job, self.recorder, self._last_event, self.lost = job, ProgressRecorder(), None, False
         self.message.value = f"Job <code>{html.escape(job.id)}</code> runs on the device."
+        self._show()
         return job
 
     def watch(self, job_id: str | None = None) -> None:
         """Follow the job live in the background (the panel and the notification view update); see :meth:`wait`."""
         job_id = job_id or self._job_id()
+        self.lost, self.error = False, None
         self._thread = threading.Thread(target=self._follow, args=(job_id,), name="fmtc-nb-device-watch",
                                         daemon=True)
         self._thread.start()
@@ -185,8 +190,8 @@ class DevicePanel:
         if self.screen is None:
             return None
         shown = self.screen()
-        self.notification = shown.get("notification")
-        self.notification_view.value = notification_html(self.notification)
+        self.phone_notification = shown.get("notification")
+        self._show()
         return shown
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -207,6 +212,7 @@ class DevicePanel:
         job: JobRow = getattr(self._client(), action)(self._job_id())
         self.job = job
         self.message.value = f"Job {html.escape(action)}: now <b>{html.escape(job.status)}</b>."
+        self._show()
         return job
 
     def _dispatch_and_watch(self) -> None:
@@ -220,56 +226,96 @@ class DevicePanel:
             self.message.value = f"<span style='color:#c92a2a'>{html.escape(str(exc))}</span>"
 
     def _follow(self, job_id: str) -> None:
-        client, self.error = self._client(), None
+        client = self._client()
         try:
             job = client.watch(job_id, on_progress=self._on_progress)
             self.job = job
-            self.progress.update(self._final_shown(job))
             self.message.value = f"Job ended on the device: <b>{html.escape(job.status)}</b>."
         except FmtcError as exc:
-            self.error = str(exc)
+            self.error, self.lost = str(exc), True
             self.message.value = (f"<span style='color:#c92a2a'>Lost the device: {html.escape(self.error)}</span> "
-                                  "If its service was killed, it resumes the job when it starts again; "
-                                  "then watch again.")
-        self._keep_notification()
+                                  "The job stopped there. If its service was killed, it resumes the job when it "
+                                  "starts again; then watch again.")
+        self._poll_device()
+        self._show()
 
     def _on_progress(self, event: JobEvent) -> None:
-        """One progress event of the watched job: the figures, the recorder and (now and then) the notification."""
+        """One progress event of the watched job: it becomes the panel's state; the device's facts and screen
+        are read again now and then."""
         self._last_event = event
-        shown = event.overall
-        self.recorder.on_progress(shown)
-        self.progress.update(shown)
+        self.recorder.on_progress(event.overall)
         if time.monotonic() - self._last_screen >= SCREEN_POLL_S:
             self._last_screen = time.monotonic()
-            self._keep_notification()
+            self._poll_device()
+        self._show()
 
-    def _keep_notification(self) -> None:
-        """Show the phone's notification; once it is gone, keep showing the last one seen, marked as such.
-        Without a screen function (a real phone) it is drawn from the job's progress as the phone builds it."""
-        if self.screen is None:
-            current = self._notification_from_progress()
-        else:
+    def _poll_device(self) -> None:
+        """Read the device's facts (foreground service, active jobs) and what its screen shows; a device that
+        does not answer keeps its last facts, marked as such."""
+        try:
+            self.info = self._client().info()
+            self.info_view.value = info_html(self.info, vendor_advice(str(self.info.get("vendor", ""))))
+        except FmtcError:
+            self.info_view.value = (info_html(self.info) + "<div style='font-size:11px;color:#c92a2a'>(last "
+                                    "read; the device does not answer now)</div>")
+        if self.screen is not None:
             try:
-                current = self.screen().get("notification")
+                self.phone_notification = self.screen().get("notification")
             except (OSError, ValueError):
-                return
-        if current:
-            self.notification = current
-            self.notification_view.value = notification_html(current)
-        elif self.notification:
-            self.notification_view.value = (notification_html(self.notification)
-                                            + "<div style='font-size:11px;color:#777'>(last shown; the service "
-                                              "has left the foreground)</div>")
+                self.phone_notification = None
 
-    def _notification_from_progress(self) -> dict[str, Any] | None:
-        """The notification a phone shows for the watched job, rebuilt from its last progress event with the
-        app's own builder (None before any event, and once the job has ended, when the phone removes it)."""
-        if self._last_event is None or (self.job is not None and self.job.status in END_STATUSES):
+    @property
+    def status(self) -> str:
+        """The panel's one state: the job's status from its last event or row; ``stopped`` once the device was
+        lost while the job ran (its service was killed); ``pending`` before any job."""
+        if self.job is None:
+            return "pending"
+        if self.job.status in END_STATUSES:
+            return self.job.status
+        if self.lost:
+            return "stopped"
+        return self._last_event.overall.status if self._last_event is not None else self.job.status
+
+    @property
+    def shown(self) -> ProgressSnapshot | None:
+        """The figures the panel, the card and the reports show: the ended job's row split by the last event,
+        else the last event (earlier runs included), else the dispatched row's."""
+        if self.job is None:
             return None
-        shown = self._last_event.overall
-        built = progress_notification([(shown.attempted, shown.max_tiles)], downloading=shown.status != "paused")
-        return dataclasses.asdict(built)
+        if self.job.status in END_STATUSES or self._last_event is None:
+            return self._final_shown(self.job)
+        return self._last_event.overall
+
+    def _show(self) -> None:
+        """Draw figures, buttons and the notification card from the one state."""
+        status, shown = self.status, self.shown
+        if shown is not None:
+            self.progress.update(shown, status)
+        pause, resume, cancel = self.job_buttons
+        pause.disabled = status != "running"
+        resume.disabled = status not in ("paused", "stopped")
+        cancel.disabled = status not in ("running", "paused", "stopped")
+        self.notification = card_of(status, shown)
+        self.notification_view.value = notification_html(self.notification)
 
     def _final_shown(self, job: JobRow) -> ProgressSnapshot:
         """The figures at the end, from the job's row (every run) split by the last progress event."""
         return job.progress(self._last_event.snapshot if self._last_event is not None else None)
+
+
+#: The card's title once the job is no longer downloading.
+CARD_TITLES = {"paused": "Offline map download paused", "completed": "Offline map download completed",
+               "cancelled": "Offline map download cancelled", "failed": "Offline map download failed",
+               "stopped": "Offline map download stopped (the app was closed)"}
+
+
+def card_of(status: str, shown: ProgressSnapshot | None) -> dict[str, Any] | None:
+    """The notification card for the panel's state, with the panel's figures: the app's own progress
+    notification while the job downloads, a dismissable card naming the state once it paused, stopped or ended
+    (None before any job)."""
+    if shown is None:
+        return None
+    built = dataclasses.asdict(progress_notification([(shown.attempted, shown.max_tiles)], downloading=True))
+    if status in CARD_TITLES:
+        built.update(title=CARD_TITLES[status], ongoing=False)
+    return built

@@ -252,7 +252,7 @@ def test_device_panel_final_figures_add_up_over_all_runs() -> None:
 
 def test_device_panel_without_a_screen_draws_the_notification_from_progress(server: object, tmp_path: Path) -> None:
     """A real phone's screen cannot be read: the panel rebuilds its notification from the job's live progress
-    with the app's own builder, and marks it as the last one shown once the job has ended."""
+    with the app's own builder, and shows the ended state once the job has ended."""
     from fmtc_nb.device.launcher import VirtualDeviceProcess
     from fmtc_nb.widgets import DevicePanel
 
@@ -278,7 +278,9 @@ def test_device_panel_without_a_screen_draws_the_notification_from_progress(serv
     assert all(n["max_tiles"] == job["tiles_total"] and 0 <= n["attempted"] <= n["max_tiles"] for n in seen)
     assert f"/ {job['tiles_total']:,} tiles" in first["text"]
     assert max(n["attempted"] for n in seen) > 0  # it followed the progress
-    assert "last shown" in panel.notification_view.value
+    card = panel.notification  # the card ends in the final state, with the panel's figures
+    assert card["title"] == "Offline map download completed" and card["ongoing"] is False
+    assert card["attempted"] == card["max_tiles"] == job["tiles_total"] == panel.shown.attempted
 
 
 def test_notebook_sessions_get_fresh_folders_inside_fmtc_nb_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -396,3 +398,52 @@ def test_a_resumed_panel_counts_the_earlier_runs_tiles(server: object, tmp_path:
     assert all(label.value == f"{n:,} / {n:,}" for label, n in zip(panel.zoom_labels.values(),
                                                                      panel.planned.values(), strict=True))
     assert all(bar.bar_style == "success" for bar in panel.zoom_bars.values())
+
+
+def test_device_panel_one_state_through_a_kill_and_a_resume(server: object, tmp_path: Path) -> None:
+    """Status, figures, card, buttons and the device's facts agree while the job runs, after its service is
+    killed (stopped, no time left) and after the phone resumes it (N of N, 100%, all buttons off)."""
+    from fmtc_nb.device.launcher import VirtualDeviceProcess
+    from fmtc_nb.widgets import DevicePanel
+
+    device = VirtualDeviceProcess(tmp_path / "phone").start()
+    try:
+        panel = DevicePanel(device.url, tile_url=server.url_template, config_dir=tmp_path / "config",
+                            screen=device.screen, store="bern")
+        panel.pair(device.code, name="classroom phone")
+        assert panel.name_input.value == "classroom phone"
+        job = panel.dispatch(Circle(7.44, 46.95, 20), "0-15", rate_limit=150)
+        panel.watch()
+        deadline = time.monotonic() + 30
+        while not (panel._last_event and panel._last_event.overall.attempted > 100) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(SCREEN_POLL)  # the device's facts are read again while the job runs
+        assert panel.status == "running"
+        assert "foreground service</td><td>running" in panel.info_view.value
+        assert "active jobs</td><td>1" in panel.info_view.value
+        shown, card = panel.shown, panel.notification
+        assert card["ongoing"] and card["attempted"] == shown.attempted and f"{shown.attempted:,} of" in \
+            panel.progress.figures.value
+        assert [b.disabled for b in panel.job_buttons] == [False, True, False]
+        device.kill()
+        panel.wait(timeout=20)
+        assert panel.status == "stopped" and "Lost the device" in panel.message.value
+        figures = panel.progress.figures.value
+        assert "stopped" in figures and "time left</td><td>none" in figures and "running" not in figures
+        card = panel.notification
+        assert card["ongoing"] is False and "stopped" in card["title"]
+        assert card["attempted"] == panel.shown.attempted == panel.recorder.last["attempted"]
+        assert [b.disabled for b in panel.job_buttons] == [True, False, False]
+        device.restart()
+        panel.watch(job.id)
+        final = panel.wait(timeout=120)
+    finally:
+        device.stop()
+    total = job.tiles_total
+    assert final.status == "completed" and panel.status == "completed"
+    assert f"{total:,} of {total:,} (100.0%)" in panel.progress.figures.value
+    assert panel.notification["title"] == "Offline map download completed" and panel.notification["attempted"] == total
+    assert all(b.disabled for b in panel.job_buttons)
+
+
+SCREEN_POLL = 0.6
