@@ -146,16 +146,15 @@ store.close()
 # %% [markdown]
 # ## Browse the store offline
 # A store can also feed a map by itself. The *caching proxy* serves tiles from the store on a local address; in
-# `cache-only` mode it never touches the network, so this map shows exactly what you downloaded (zoom in past
-# 15 and it runs out of tiles). In the default `cache-first` mode it would fetch and store missing tiles as you
-# browse.
+# `cache-only` mode it never touches the network, so this map shows exactly what you downloaded: a browse-only
+# map with the region's outline. Past zoom 15, the deepest stored, it enlarges the zoom-15 tiles and says so
+# under the map. In the default `cache-first` mode the proxy would fetch and store missing tiles as you browse.
 
 # %%
-from fmtc_nb.widgets import RegionPicker
+from fmtc_nb.widgets import StoreMap
 
 proxy = session.store_proxy("lausanne", mode="cache-only")
-browse = RegionPicker(proxy.url_template, zooms="0-15", tile_zoom=13, center=(46.52, 6.63), zoom=11)
-browse.set_regions([region], fit=False)
+browse = StoreMap(proxy.url_template, panel.planned, region=region)
 browse
 
 # %%

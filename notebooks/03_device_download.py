@@ -23,6 +23,7 @@
 from fmtc_nb.regions import Circle
 from fmtc_nb.reports import plot_progress, store_zoom_frame
 from fmtc_nb.store import Root
+from fmtc_nb.units import human_bytes, human_count
 from fmtc_nb.widgets import DevicePanel, RegionPicker
 from fmtc_nb.widgets.session import NotebookSession
 
@@ -81,7 +82,8 @@ panel
 # ## Dispatch and watch
 # **Dispatch region** sends the job; the phone answers at once and works on its own from then on. The progress
 # below comes live from the phone (server-sent events), and the card on the right is the notification the phone
-# shows while it works. The next cell presses the button for you and waits for the end.
+# shows while it works, drawn with the app's own builder from the same figures; when the job ends it names the
+# final state. The next cell presses the button for you and waits for the end.
 
 # %%
 job = panel.dispatch(rate_limit=300)   # DownloadOptions fields: rate_limit, parallel, retries ...
@@ -90,8 +92,9 @@ print("job", job["id"], "with", job["tiles_total"], "tiles sent to the phone")
 
 # %%
 final = panel.wait(timeout=90)
-print(final["status"], "-", final["tiles_done"], "tiles,", final["bytes"], "bytes,", final["tiles_per_s"], "tiles/s")
-panel.notification   # the last notification seen (the phone removes it when the job ends)
+print(f"{final.status}: {final.tiles_done:,} tiles, {human_bytes(final.bytes)}, "
+      f"{human_count(round(final.tiles_per_s, 1), 'tiles/s')}")
+panel.notification_view   # the card, in its final state
 
 # %%
 plot_progress(panel.recorder);

@@ -22,6 +22,8 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
+
 from fmtc_nb.recovery import RecoveryRegistry
 from fmtc_nb.reports import (
     completion_by_zoom,
@@ -35,6 +37,8 @@ from fmtc_nb.reports import (
 from fmtc_nb.store import Root
 from fmtc_nb.widgets import DownloadPanel
 from fmtc_nb.widgets.session import NotebookSession
+
+pd.set_option("display.max_colwidth", None)   # show sentences (reasons) whole, never cut mid-word
 
 session = NotebookSession("recovery")
 # 2% of requests fail (errors, broken images, HTML pages) so that retries show up in the reports

@@ -23,11 +23,15 @@
 # %%
 import time
 
+import pandas as pd
+
 from android_bridge.platform.virtual import VirtualPlatform
 from android_bridge.vendors import ATTRIBUTION, vendor_advice, vendor_frame
 from fmtc_nb.regions import Circle
 from fmtc_nb.widgets import DevicePanel
 from fmtc_nb.widgets.session import NotebookSession
+
+pd.set_option("display.max_colwidth", None)   # show sentences (reasons) whole, never cut mid-word
 
 session = NotebookSession("limits")
 server = session.tile_server(latency_s=0.01)
@@ -53,7 +57,8 @@ print("after: ", "exempt" if info["battery_optimisation_ignored"] else "optimise
 # %% [markdown]
 # ## 2 · The notification
 # While a job runs the app is a foreground service with an *ongoing* notification (it cannot be swiped away).
-# Start a job and look at the card: it is drawn from what the virtual phone shows, updated as tiles arrive.
+# Start a job and look at the card below: the notification, drawn with the app's own builder from the same
+# figures as the panel, updated as tiles arrive. The print shows what the virtual phone's own screen says.
 
 # %%
 region = Circle(7.44, 46.95, 20)      # Bern, 20 km
@@ -61,8 +66,9 @@ job = panel.dispatch(region, "0-15", rate_limit=250)
 panel.watch()
 time.sleep(2.0)
 screen = panel.refresh_screen()
-print("foreground service:", screen["foreground"], "| wake lock:", screen["wake_lock"])
-screen["notification"]
+print("foreground service:", screen["foreground"], "| wake lock:", screen["wake_lock"],
+      "| the phone shows:", (screen["notification"] or {}).get("text"))
+panel.notification_view   # the card
 
 # %% [markdown]
 # ## 3 · The service is killed
@@ -75,8 +81,9 @@ screen["notification"]
 phone.kill()
 panel.wait(timeout=15)
 print(panel.error)     # the panel shows it in red, with what to do next
-done_before = panel.recorder.last["attempted"]
-print(f"about {done_before:,} of {job['tiles_total']:,} tiles were done when the service died")
+done_before = panel.shown.attempted   # the figures the panel and the card show
+print(f"{panel.status}: {done_before:,} of {job.tiles_total:,} tiles had an outcome when the service died")
+panel.notification_view   # the card: stopped, no longer ongoing
 
 # %% [markdown]
 # ## 4 · Recovery
@@ -89,7 +96,8 @@ phone.restart()
 print("resumed on start:", phone.info["resumed"])
 panel.watch(job["id"])
 final = panel.wait(timeout=90)
-print(final["status"], "after", final["runs"], "runs:", final["tiles_done"], "of", final["tiles_total"], "tiles")
+print(f"{final.status} after {final.runs} runs: {final.tiles_done:,} of {final.tiles_total:,} tiles")
+panel.notification_view   # the card ends in the final state
 
 # %%
 panel.client.recovery_frame()[["store", "status", "tiles_done", "tiles_total", "runs", "duration_s"]]

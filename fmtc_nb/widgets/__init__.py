@@ -1,4 +1,5 @@
-"""Jupyter widgets of fmtc-nb: region picker, estimate, download and device panels.
+"""Jupyter widgets of fmtc-nb: region picker, estimate, download and device panels, a
+browse-only store map.
 
 Jupyter-only (ipywidgets, ipyleaflet): nothing in the core imports this package, and the panels are imported
 on first use, so ``import fmtc_nb.widgets`` is cheap and works where ipyleaflet is missing until a panel is
@@ -18,6 +19,7 @@ _PANELS = {
     "EstimatePanel": "fmtc_nb.widgets.estimate_panel",
     "DownloadPanel": "fmtc_nb.widgets.download_panel",
     "DevicePanel": "fmtc_nb.widgets.device_panel",
+    "StoreMap": "fmtc_nb.widgets.store_map",
 }
 
 __all__ = sorted(_PANELS)

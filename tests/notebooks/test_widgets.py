@@ -14,7 +14,7 @@ import pytest
 
 from fmtc_nb.cover import TileCover
 from fmtc_nb.engine import DownloadJob, DownloadOptions
-from fmtc_nb.errors import RegionError
+from fmtc_nb.errors import RegionError, StoreError
 from fmtc_nb.regions import Circle, Corridor, MultiRegion, Polygon, Rectangle, example_region
 from fmtc_nb.reports import (
     FINAL_OUTCOMES,
@@ -447,3 +447,21 @@ def test_device_panel_one_state_through_a_kill_and_a_resume(server: object, tmp_
 
 
 SCREEN_POLL = 0.6
+
+
+def test_store_map_is_browse_only_and_says_when_past_the_stored_zooms() -> None:
+    from fmtc_nb.widgets import StoreMap
+    from fmtc_nb.widgets.store_map import zoom_note
+
+    region = Circle(6.63, 46.52, 15)
+    browse = StoreMap("http://127.0.0.1:9/{z}/{x}/{y}", {z: 1 for z in range(0, 16)}, region=region)
+    controls = [type(c).__name__ for c in browse.map.controls]
+    assert not any("Draw" in name for name in controls)  # no drawing tools
+    (outline,) = [layer for layer in browse.map.layers if isinstance(layer, __import__("ipyleaflet").GeoJSON)]
+    assert outline.style["fill"] is False and outline.style["interactive"] is False  # the map stays visible
+    assert browse.layer.max_native_zoom == 15 and browse.layer.max_zoom > 15  # enlarged past 15, not grey 404s
+    browse.map.zoom = 17
+    assert "holds zooms 0–15" in browse.note.value and "zoom-15 tiles enlarged (4×)" in browse.note.value
+    assert zoom_note(12, 0, 15) == "Zoom 12: tiles from the store (it holds zooms 0–15)."
+    with pytest.raises(StoreError, match="nothing to browse"):
+        StoreMap("http://127.0.0.1:9/{z}/{x}/{y}", [])
