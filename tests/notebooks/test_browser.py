@@ -91,6 +91,36 @@ def draw_rectangle(page: Any) -> str:
     return counts.inner_text()
 
 
+def open_notebook1(page: Any, url: str, token: str) -> None:
+    """Open notebook 1, run all its cells and wait for the map, its tiles and the counts."""
+    try:
+        page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
+        page.wait_for_selector(".jp-Notebook", timeout=90_000)
+        # the status bar says "Idle" once the kernel is connected (slow on a busy machine)
+        page.wait_for_selector(".jp-StatusBar-TextItem:has-text('Idle')", timeout=120_000)
+        page.locator(".jp-Cell .jp-InputArea-prompt").first.click()
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+        page.wait_for_selector(".leaflet-container", timeout=150_000)
+        page.locator(".leaflet-container img.leaflet-tile-loaded").first.wait_for(timeout=60_000)
+        page.wait_for_selector(".fmtc-counts", timeout=60_000)
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "notebook1_failure.png"))
+        raise
+    news = page.locator(".jp-toast-button:text-is('No')")  # JupyterLab's "get notified about news?" toast
+    if news.count():
+        news.first.click()
+    page.locator(".leaflet-container").first.scroll_into_view_if_needed()
+
+
+def total_tiles(text: str) -> tuple[int, int]:
+    """(shapes, tiles) from the counts' headline."""
+    found = re.search(r"(\d+) shapes?, ([\d,]+) tiles", text)
+    assert found, text
+    return int(found.group(1)), int(found.group(2).replace(",", ""))
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 def test_notebook1_draws_local_tiles_and_region_in_chromium(jupyterlab: tuple[str, str], notebook_env: Path) -> None:
     from playwright.sync_api import sync_playwright
@@ -100,27 +130,9 @@ def test_notebook1_draws_local_tiles_and_region_in_chromium(jupyterlab: tuple[st
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            try:
-                page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
-                page.wait_for_selector(".jp-Notebook", timeout=90_000)
-                # the status bar says "Idle" once the kernel is connected (slow on a busy machine)
-                page.wait_for_selector(".jp-StatusBar-TextItem:has-text('Idle')", timeout=120_000)
-                page.locator(".jp-Cell .jp-InputArea-prompt").first.click()
-                page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-                page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-                page.wait_for_selector(".leaflet-container", timeout=150_000)
-                tiles = page.locator(".leaflet-container img.leaflet-tile-loaded")
-                tiles.first.wait_for(timeout=60_000)
-                page.wait_for_selector(".fmtc-counts", timeout=60_000)
-            except Exception:
-                ARTIFACTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / "notebook1_failure.png"))
-                raise
-            news = page.locator(".jp-toast-button:text-is('No')")  # JupyterLab's "get notified about news?" toast
-            if news.count():
-                news.first.click()
+            open_notebook1(page, url, token)
+            tiles = page.locator(".leaflet-container img.leaflet-tile-loaded")
             server_line = page.locator(".jp-OutputArea-output").filter(has_text="map tiles from").first.text_content() or ""
-            page.locator(".leaflet-container").first.scroll_into_view_if_needed()
             page.wait_for_timeout(1500)  # let the remaining tiles arrive before the screenshot
             sources = [tiles.nth(i).get_attribute("src") for i in range(tiles.count())]
             shapes = page.locator(".leaflet-container path.leaflet-interactive").count()
@@ -147,3 +159,79 @@ def test_notebook1_draws_local_tiles_and_region_in_chromium(jupyterlab: tuple[st
     # drawing in the browser reaches Python: a fourth shape, and more tiles than the three shapes had
     before, after = (int(re.search(r"shapes, ([\d,]+) tiles", t).group(1).replace(",", "")) for t in (counts_text, drawn_text))
     assert after > before
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_a_bowtie_keeps_the_map_and_the_other_shapes_and_shapes_drag_and_erase(
+        jupyterlab: tuple[str, str], notebook_env: Path) -> None:
+    """Draw a self-intersecting polygon by hand: the map keeps its size, the bad shape is outlined in red and
+    named, the three other shapes keep counting; erase it with Geoman's remove tool (the tile strips do not take
+    the click); draw a rectangle, drag it (the counts follow) and erase it (back to the three shapes)."""
+    from playwright.sync_api import sync_playwright
+
+    url, token = jupyterlab
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            open_notebook1(page, url, token)
+            counts = page.locator(".fmtc-counts").first
+            summary = page.locator(".fmtc-region-summary").first
+            before_text = counts.inner_text()
+            mapbox = page.locator(".leaflet-container").first
+            box_before = mapbox.bounding_box()
+            assert box_before is not None
+
+            def at(fx: float, fy: float) -> tuple[float, float]:
+                return box_before["x"] + box_before["width"] * fx, box_before["y"] + box_before["height"] * fy
+
+            page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-polygon").first.click()
+            for fx, fy in ((0.08, 0.08), (0.28, 0.28), (0.28, 0.08), (0.08, 0.28), (0.08, 0.08)):  # a bow-tie
+                page.mouse.click(*at(fx, fy))
+                page.wait_for_timeout(150)
+            page.locator(".fmtc-region-summary .fmtc-error").first.wait_for(timeout=30_000)
+            page.wait_for_timeout(800)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "notebook1_bowtie.png"))
+            error_text = page.locator(".fmtc-region-summary .fmtc-error").first.inner_text()
+            with_bowtie = counts.inner_text()
+            box_bowtie = mapbox.bounding_box()
+            summary_box = summary.bounding_box()
+            red = page.locator(".leaflet-fmtc-bad-pane path").count()
+            # erase it: Geoman's remove tool, a click inside the bow-tie's left lobe
+            page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-delete").first.click()
+            page.mouse.click(*at(0.11, 0.18))
+            page.wait_for_function("!document.querySelector('.fmtc-region-summary .fmtc-error')", timeout=30_000)
+            after_erase = counts.inner_text()
+            page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-delete").first.click()  # leave remove mode
+            # a rectangle, dragged, then erased
+            page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-rectangle").first.click()
+            page.mouse.click(*at(0.10, 0.10))
+            page.mouse.click(*at(0.22, 0.22))
+            counts.filter(has_text="4 shapes").wait_for(timeout=30_000)
+            drawn = counts.inner_text()
+            page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-drag").first.click()
+            page.mouse.move(*at(0.16, 0.16))
+            page.mouse.down()
+            for step in range(1, 11):
+                page.mouse.move(*at(0.16 + 0.015 * step, 0.16 + 0.01 * step))
+            page.mouse.up()
+            page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-drag").first.click()  # leave drag mode
+            page.wait_for_function(f"!document.querySelector('.fmtc-counts').innerText.includes({drawn.splitlines()[0]!r})",
+                                   timeout=30_000)
+            dragged = counts.inner_text()
+            page.screenshot(path=str(ARTIFACTS / "notebook1_dragged.png"))
+            page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-delete").first.click()
+            page.mouse.click(*at(0.31, 0.26))
+            counts.filter(has_text="3 shapes").wait_for(timeout=30_000)
+            erased = counts.inner_text()
+        finally:
+            browser.close()
+    assert box_bowtie == box_before  # the map keeps its size
+    assert summary_box is not None and summary_box["height"] <= 430
+    assert "intersects itself" in error_text and "shape 4" in error_text
+    assert red >= 1  # outlined in red on the map
+    assert total_tiles(with_bowtie) == total_tiles(before_text) == total_tiles(after_erase)  # the others count on
+    assert total_tiles(drawn)[0] == 4 and total_tiles(drawn)[1] > total_tiles(before_text)[1]
+    assert total_tiles(dragged)[0] == 4 and dragged != drawn  # the drag reached Python
+    assert total_tiles(erased) == total_tiles(before_text)
