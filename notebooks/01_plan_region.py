@@ -74,10 +74,13 @@ plot_tiles_per_zoom(picker.counts_frame);
 import json
 
 path = session.root / "my_region.geojson"
-path.write_text(json.dumps(picker.geojson))
-again = parse_region(str(path))                         # the command line takes the same file
-assert TileCover(again, picker.zooms).counts == picker.counts         # same tiles after the round trip
-print("saved", path.name, "-", again.kind, "region with", len(again.regions), "parts")
+if picker.region is None:                               # every shape erased, or none of them a region
+    print("There is no region on the map yet: draw one (or run the cell that sets three shapes) first.")
+else:
+    path.write_text(json.dumps(picker.geojson))
+    again = parse_region(str(path))                     # the command line takes the same file
+    assert TileCover(again, picker.zooms).counts == picker.counts     # same tiles after the round trip
+    print("saved", path.name, "-", again.kind, "region with", len(getattr(again, "regions", [again])), "part(s)")
 print("example region tiles per zoom:", TileCover(example_region(), range(0, 11)).counts)
 
 # %% [markdown]
