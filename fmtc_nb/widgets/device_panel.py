@@ -304,16 +304,16 @@ class DevicePanel:
 
 
 #: The card's title once the job is no longer downloading.
-CARD_TITLES = {"paused": "Offline map download paused", "completed": "Offline map download completed",
+CARD_TITLES = {"completed": "Offline map download completed",
                "cancelled": "Offline map download cancelled", "failed": "Offline map download failed",
                "stopped": "Offline map download stopped (the app was closed)"}
 
 
 def card_of(status: str, shown: ProgressSnapshot | None) -> dict[str, Any] | None:
     """The notification card for the panel's state, with the panel's figures: the app's own progress
-    notification while the job downloads, a dismissable card naming the state once it paused, stopped or ended
-    (None before any job)."""
-    if shown is None:
+    notification while the job downloads, a dismissable card naming the state once it stopped or ended (None
+    before any job, and while paused: the app leaves the foreground and removes its notification)."""
+    if shown is None or status == "paused":
         return None
     built = dataclasses.asdict(progress_notification([(shown.attempted, shown.max_tiles)], downloading=True))
     if status in CARD_TITLES:

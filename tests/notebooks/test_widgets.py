@@ -465,3 +465,16 @@ def test_store_map_is_browse_only_and_says_when_past_the_stored_zooms() -> None:
     assert zoom_note(12, 0, 15) == "Zoom 12: tiles from the store (it holds zooms 0–15)."
     with pytest.raises(StoreError, match="nothing to browse"):
         StoreMap("http://127.0.0.1:9/{z}/{x}/{y}", [])
+
+
+def test_the_device_card_follows_the_panels_state() -> None:
+    from fmtc_nb.engine import ProgressSnapshot
+    from fmtc_nb.widgets.device_panel import card_of
+
+    shown = ProgressSnapshot(max_tiles=2000, successful=1234, cached=1234)
+    running = card_of("running", shown)
+    assert running["ongoing"] and running["text"] == "62% · 1,234 / 2,000 tiles" and running["attempted"] == 1234
+    assert card_of("paused", shown) is None and card_of("running", None) is None  # paused: out of the foreground
+    for status in ("stopped", "completed", "cancelled", "failed"):
+        card = card_of(status, shown)
+        assert card["ongoing"] is False and status in card["title"] and "1,234 / 2,000" in card["text"]
