@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 import tracemalloc
 
 import pytest
@@ -64,33 +63,32 @@ def test_a_zoom_never_covers_fewer_tiles_than_a_shallower_one(seed):
 def peak_bytes(call):
     tracemalloc.start()
     try:
-        started = time.perf_counter()
         try:
             call()
         except BeyondDeviceLimits as exc:
             error = exc
         else:
             error = None
-        return tracemalloc.get_traced_memory()[1], time.perf_counter() - started, error
+        return tracemalloc.get_traced_memory()[1], error
     finally:
         tracemalloc.stop()
 
 
 def test_a_job_far_beyond_the_limit_is_refused_after_counting_shallow_zooms(tmp_path):
     region = comb(20)  # the 40-vertex polygon; at zoom 19 alone its cover takes gigabytes to count
-    peak, took, error = peak_bytes(lambda: bounded_total(region, [19], BridgeConfig(tmp_path)))
+    peak, error = peak_bytes(lambda: bounded_total(region, [19], BridgeConfig(tmp_path)))
     assert error is not None
     assert "covers at least" in str(error) and "limit of 2,000,000" in str(error)
-    assert peak < 60e6 and took < 1.0, (peak, took)
+    assert peak < 60e6, peak  # (its time is measured in benchmarks/bench_coverlimit.py)
 
 
 def test_a_region_too_detailed_to_count_is_refused_before_counting(tmp_path):
     thin = comb(200, west=10.0, width=0.0005)  # 400 edges in one tile column: few tiles, gigabytes to count
     assert row_crossings(thin, 16) > 20_000_000
     config = BridgeConfig(tmp_path, max_cover_rows=100_000)
-    peak, took, error = peak_bytes(lambda: bounded_total(thin, [16], config))
+    peak, error = peak_bytes(lambda: bounded_total(thin, [16], config))
     assert error is not None and "too detailed for this device at zoom" in str(error)
-    assert peak < 100_000 * 300 and took < 1.0, (peak, took)
+    assert peak < 100_000 * 300, peak
     assert bounded_total(thin, [8], config) == TileCover(thin, [8]).total
 
 
