@@ -243,14 +243,18 @@ class RecoveryRegistry:
         status, reason = derive_status(row, alive, now, self.lease_s)
         if status == "failed" and row["held"]:
             checkpoint = self.checkpoint(row["id"], row["store"])
-            with contextlib.suppress(RecoveryError), self._writing():  # unwritable: said again next time
-                self._db.execute(
-                    "UPDATE jobs SET held = 0, status = 'failed', reason = ?, finished_at = heartbeat_at, "
-                    "tiles_done = coalesce(?, tiles_done), tiles_failed = coalesce(?, tiles_failed) "
-                    "WHERE id = ? AND claim = ? AND held = 1",
-                    (reason, checkpoint and checkpoint.tiles_done, checkpoint and checkpoint.tiles_failed,
-                     row["id"], row["claim"]))
-                row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (row["id"],)).fetchone()
+            counts = {"tiles_done": checkpoint.tiles_done, "tiles_failed": checkpoint.tiles_failed} if checkpoint else {}
+            try:
+                with self._writing():
+                    self._db.execute(
+                        "UPDATE jobs SET held = 0, status = 'failed', reason = ?, finished_at = heartbeat_at, "
+                        "tiles_done = coalesce(?, tiles_done), tiles_failed = coalesce(?, tiles_failed) "
+                        "WHERE id = ? AND claim = ? AND held = 1",
+                        (reason, counts.get("tiles_done"), counts.get("tiles_failed"), row["id"], row["claim"]))
+                    row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (row["id"],)).fetchone()
+            except RecoveryError:  # not writable now (a full disk): shown as recorded next time it can be
+                row = dict(zip(row.keys(), row, strict=True)) | counts | {
+                    "held": 0, "status": "failed", "reason": reason, "finished_at": row["heartbeat_at"]}
             status, reason = derive_status(row, alive, now, self.lease_s)
         return info_from_row(row, status, reason, now)
 

@@ -25,7 +25,7 @@ def check_name(name: object) -> str:
         raise StoreError("A store name must be a non-empty string.")
     if any("\ud800" <= c <= "\udfff" for c in name):
         raise StoreError(f"The store name {name!r} is not valid UTF-8 (it came from bytes that are not text, "
-                         "such as a file name in another encoding); give a name in plain text (--as NAME).")
+                         "such as a file name in another encoding); give a name in plain text (an import takes --as NAME).")
     if ".." in name:
         raise StoreError(f"The store name {name!r} contains '..'; names may not point outside the root.")
     bad = _FORBIDDEN.search(name)
