@@ -267,7 +267,9 @@ class DevicePanel:
         if self._last_event is None or (self.job is not None and self.job.status in END_STATUSES):
             return None
         shown = self._last_event.overall
-        built = progress_notification([(shown.attempted, shown.max_tiles)], downloading=shown.status != "paused")
+        if shown.status == "paused":  # the phone leaves the foreground while nothing downloads
+            return None
+        built = progress_notification([(shown.attempted, shown.max_tiles)])
         return dataclasses.asdict(built)
 
     def _final_shown(self, job: JobRow) -> ProgressSnapshot:
