@@ -64,6 +64,17 @@ public final class AndroidSystem {
         return INSTANCE;
     }
 
+    /** A system-made object (Android's system services have no public constructors). */
+    public static <T> T create(Class<T> type) {
+        try {
+            java.lang.reflect.Constructor<T> constructor = type.getDeclaredConstructor();
+            constructor.setAccessible(true);
+            return constructor.newInstance();
+        } catch (ReflectiveOperationException error) {
+            throw new IllegalStateException(error);
+        }
+    }
+
     private static boolean rule(String id, int firstApi) {
         return Build.VERSION.SDK_INT >= Integer.getInteger("stub.rule." + id, firstApi);
     }

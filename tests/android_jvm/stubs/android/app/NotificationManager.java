@@ -10,6 +10,8 @@ public class NotificationManager {
     public static final int IMPORTANCE_LOW = 2;
     public static final int IMPORTANCE_DEFAULT = 3;
 
+    private NotificationManager() {}
+
     public void createNotificationChannel(NotificationChannel channel) {
         Calls.record("NotificationManager.createNotificationChannel " + channel);
     }

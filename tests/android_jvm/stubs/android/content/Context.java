@@ -14,8 +14,8 @@ public class Context {
     public static final String NOTIFICATION_SERVICE = "notification";
     public static final String POWER_SERVICE = "power";
 
-    private static final NotificationManager NOTIFICATIONS = new NotificationManager();
-    private static final PowerManager POWER = new PowerManager();
+    private static final NotificationManager NOTIFICATIONS = AndroidSystem.create(NotificationManager.class);
+    private static final PowerManager POWER = AndroidSystem.create(PowerManager.class);
 
     public Context() {}
 
@@ -47,7 +47,7 @@ public class Context {
     }
 
     public Resources getResources() {
-        return new Resources();
+        return AndroidSystem.create(Resources.class);
     }
 
     public int checkSelfPermission(String permission) {

@@ -7,6 +7,8 @@ import fmtcstub.Calls;
 public final class PowerManager {
     public static final int PARTIAL_WAKE_LOCK = 1;
 
+    private PowerManager() {}
+
     public WakeLock newWakeLock(int levelAndFlags, String tag) {
         Calls.record("PowerManager.newWakeLock level=" + levelAndFlags + " tag=" + tag);
         return new WakeLock();
@@ -20,6 +22,8 @@ public final class PowerManager {
     /** Stub of android.os.PowerManager.WakeLock. */
     public final class WakeLock {
         private boolean held;
+
+        private WakeLock() {}
 
         public void setReferenceCounted(boolean value) {
             Calls.record("WakeLock.setReferenceCounted " + value);
