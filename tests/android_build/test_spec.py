@@ -116,3 +116,28 @@ def test_staged_folder_builds_the_app_layout(tmp_path):
     subprocess.run([sys.executable, "-c", check], cwd=out / "app", check=True, capture_output=True)
     assert "android_main import main" in (out / "app" / "main.py").read_text()
     assert "android_service import main" in (out / "app" / "service.py").read_text()
+
+
+def test_the_docs_table_is_the_rules_table():
+    """docs/android.md shows every rule of android_bridge.lifecycle_rules with its API level and source."""
+    from android_bridge.lifecycle_rules import RULES
+
+    docs = (REPO / "docs" / "android.md").read_text()
+    for item in RULES:
+        row = next((line for line in docs.splitlines() if line.startswith(f"| `{item.id}` |")), None)
+        assert row is not None, f"{item.id} is not in docs/android.md's table"
+        assert f"| {item.min_api if item.min_api > 1 else 'all'} |" in row
+        assert item.source in docs
+
+
+def test_the_apk_workflow_builds_the_staged_folder_with_the_extensions_off():
+    import yaml
+
+    from android_bridge.android_service import PURE_PYTHON_SWITCHES
+
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "apk.yml").read_text())
+    steps = workflow["jobs"]["debug-apk"]["steps"]
+    script = "\n".join(step.get("run", "") for step in steps)
+    assert "python -m android_bridge.stage_apk build/apk" in script
+    assert "kivy/buildozer" in script and "android debug" in script
+    assert all(f"-e {name}=1" in script for name in PURE_PYTHON_SWITCHES)
