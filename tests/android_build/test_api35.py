@@ -24,14 +24,6 @@ def api() -> api35.ApiIndex:
     return api35.ApiIndex(api35.fetch_stubs())
 
 
-@pytest.fixture(scope="module")
-def spec():
-    return p4a.read_spec()
-
-
-@pytest.fixture(scope="module")
-def tool(spec):
-    return p4a.fetch_p4a(p4a.pinned_version(spec))
 
 
 @pytest.fixture(scope="module")

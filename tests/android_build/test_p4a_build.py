@@ -20,14 +20,6 @@ from tests.android_jvm.conftest import STUBS
 ANDROID = "{http://schemas.android.com/apk/res/android}"
 
 
-@pytest.fixture(scope="module")
-def spec():
-    return p4a.read_spec()
-
-
-@pytest.fixture(scope="module")
-def tool(spec):
-    return p4a.fetch_p4a(p4a.pinned_version(spec))
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,8 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from android_bridge.stage_apk import stage
-from tests.android_build.p4a import REPO, SPEC, listed, pinned_version, read_spec
+from tests.android_build.p4a import REPO, SPEC, listed, pinned_version
 
 #: Requirements python-for-android builds from its own recipes (compiled parts included).
 RECIPES = {"python3", "sqlite3", "openssl", "pyjnius", "numpy"}
@@ -19,11 +17,6 @@ LOCAL_RECIPES = {"aiohttp"}
 PURE_FALLBACK = {"aiohttp", "multidict", "yarl", "frozenlist", "propcache"}
 #: Import name -> distribution name where they differ.
 DIST_OF_MODULE = {"attr": "attrs", "jnius": "pyjnius"}
-
-
-@pytest.fixture(scope="module")
-def spec():
-    return read_spec()
 
 
 def names(requirements: list[str]) -> set[str]:

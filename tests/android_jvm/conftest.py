@@ -22,6 +22,7 @@ import pytest
 
 from android_bridge.lifecycle_rules import RULES, TIMEOUT_GRACE_S, rule
 from tests.android_build import p4a
+from tests.phone.conftest import tile_server  # noqa: F401 - the lifecycle scenarios' tile server
 
 HERE = Path(__file__).parent
 REPO = HERE.parent.parent

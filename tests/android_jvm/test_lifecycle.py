@@ -32,15 +32,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def tile_server():
-    from fmtc_nb.tileserver import start_server
-
-    server = start_server(latency_s=0.005)
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def phone(tmp_path, tile_server):
     """The scenario environment: the phone's root, its port, the notebook's config, the job."""

@@ -19,15 +19,6 @@ from fmtc_nb.zooms import parse_zooms
 REGION, ZOOMS = "rect:8.0,46.5,9.0,47.2", "0-9"
 
 
-@pytest.fixture(scope="module")
-def tile_server():
-    from fmtc_nb.tileserver import start_server
-
-    server = start_server(latency_s=0.005)
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def device(tmp_path, monkeypatch):
     monkeypatch.setenv("FMTC_NB_CONFIG", str(tmp_path / "config"))
