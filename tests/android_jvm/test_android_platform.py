@@ -248,6 +248,6 @@ def test_app_status_page_shows_the_code_and_only_the_app_reaches_its_controls(ru
     assert "Activity.requestPermissions android.permission.POST_NOTIFICATIONS code=7301" in notifications
     started = between(calls, "POST /s/k3y/start-lan", "POST /s/k3y/stop")
     assert "Context.startService org.fmtcnb.bridge.ServiceBridge" in started
-    stopped = between(calls, "POST /s/k3y/stop", "POST /s/k3y/nothing")
+    stopped = after(calls, "POST /s/k3y/stop")  # Android destroys the service a moment later
     assert stopped.index("Context.stopService org.fmtcnb.bridge.ServiceBridge") < stopped.index(
         "System: onDestroy ServiceBridge (stopService)")
