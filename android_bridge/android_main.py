@@ -24,7 +24,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from android_bridge.android_service import PAIRING_FILE, SETTINGS_FILE
 from android_bridge.config import DEFAULT_PORT
@@ -134,7 +134,8 @@ class StatusPage(BaseHTTPRequestHandler):
         action = self._action()
         if action != "":
             if self.path == "/" and self.show_keyed_page is not None:
-                self.show_keyed_page(f"http://127.0.0.1:{self.server.server_address[1]}/s/{self.key}/")
+                port = cast(ThreadingHTTPServer, self.server).server_port
+                self.show_keyed_page(f"http://127.0.0.1:{port}/s/{self.key}/")
             self._send(200, PLAIN_PAGE)
             return
         info = self.platform.device_info()

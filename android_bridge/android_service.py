@@ -100,12 +100,17 @@ async def run_service(platform: Any, root: Path, argument: str = "") -> None:
     """Serve the bridge until Android ends the service (timeout or destroy) or the process is killed."""
     from android_bridge.bridge import Bridge
     from android_bridge.config import BridgeConfig
+    from android_bridge.pairing import PairingCode
     from android_bridge.platform.android import ServiceEvents
 
     state_dir = BridgeConfig(root=root).state_dir
     settings = remembered_settings(state_dir, argument)
+
+    def show_code(code: PairingCode | None) -> None:  # for the app's status page
+        write_pairing(state_dir, code.code if code else None, code.expires_at if code else None)
+
     bridge = Bridge(BridgeConfig(root=root, port=settings["port"], lan=settings["lan"]), platform,
-                    on_pairing_code=lambda c: write_pairing(state_dir, c and c.code, c and c.expires_at))
+                    on_pairing_code=show_code)
     await bridge.start()
     loop = asyncio.get_running_loop()
     ended = asyncio.Event()

@@ -80,9 +80,9 @@ class ServiceEvents:
     the process ends next: checkpoint now (on Android's main thread, so briefly).
     """
 
-    on_timeout: Callable[[], None]
-    on_started_again: Callable[[], None]
-    on_stopping: Callable[[], None]
+    on_timeout: Callable[[], object]
+    on_started_again: Callable[[], object]
+    on_stopping: Callable[[], object]
 
 
 def progress_bar(attempted: int, max_tiles: int) -> tuple[int, int]:
@@ -374,7 +374,7 @@ class AndroidPlatform:
 
         platform = self
 
-        def in_thread(target: Callable[[], None], name: str) -> None:
+        def in_thread(target: Callable[[], object], name: str) -> None:
             threading.Thread(target=target, name=name, daemon=True).start()
 
         class Listener(PythonJavaClass):
@@ -404,7 +404,7 @@ class AndroidPlatform:
         """Set once a foreground timeout has been checkpointed and the service stopped."""
         return self._timeout_done
 
-    def _handle_timeout(self, checkpoint: Callable[[], None]) -> None:
+    def _handle_timeout(self, checkpoint: Callable[[], object]) -> None:
         try:
             checkpoint()
         finally:
