@@ -1,16 +1,18 @@
-"""python-for-android entry point of the bridge's foreground service (``services = Bridge:...`` in buildozer.spec).
+"""python-for-android entry point of the bridge's service (``services = Bridge:service.py:sticky:...``).
 
 The service process runs the same :class:`android_bridge.bridge.Bridge` as the virtual device, with the
 :class:`~android_bridge.platform.android.AndroidPlatform`. Its argument (``PYTHON_SERVICE_ARGUMENT``, set by
-the app when it starts the service) is JSON: ``{"port": 8765, "lan": false}``. The device's fmtc-nb root is
-``$ANDROID_PRIVATE/fmtc-nb`` (app-private storage).
+the app when it starts the service) is JSON: ``{"port": 8765, "lan": false}``; an empty argument (Android
+recreating the sticky service after a kill) means the settings of the last start. The device's fmtc-nb root
+is ``$ANDROID_PRIVATE/fmtc-nb`` (app-private storage).
 
-The service enters the foreground at once with a "ready" notification (replacing python-for-android's own); the
-bridge then shows job progress and leaves the foreground when no job is left.
-
-When Android 15 ends the dataSync time (``onTimeout``), the jobs are stopped the way a clean shutdown stops
-them: the engine flushes its buffer and checkpoints, the jobs stay resumable, and the next start of the service
-resumes them through recovery.
+The service model (docs/android.md): the bridge listens while the service runs; it is a dataSync foreground
+service only while a job downloads (the job manager's :class:`~android_bridge.foreground.ForegroundService`),
+so an idle bridge spends none of Android 15's six daily hours. What Android tells the service reaches the
+jobs through :class:`~android_bridge.platform.android.ServiceEvents`: the timeout and the service's end
+checkpoint every job (paused, resumable), and a second start (the user opened the app) starts the jobs
+Android refused to start from the background. The pairing code is also written to the app's private
+``bridge/pairing.json`` for the app's status page, so pairing works with notifications denied.
 """
 
 from __future__ import annotations
@@ -21,10 +23,26 @@ import os
 from pathlib import Path
 from typing import Any
 
-from android_bridge.platform.base import Notification
-
+#: The switches that keep the C extensions of aiohttp and its helpers unused: the phone runs (and the tests
+#: check) their pure-Python code, whatever the build left in site-packages.
+PURE_PYTHON_SWITCHES = ("AIOHTTP_NO_EXTENSIONS", "MULTIDICT_NO_EXTENSIONS", "YARL_NO_EXTENSIONS",
+                        "FROZENLIST_NO_EXTENSIONS", "PROPCACHE_NO_EXTENSIONS")
 #: Seconds the jobs get to flush and checkpoint after ``onTimeout`` (the Java guard stops the service at 3 s).
 TIMEOUT_CHECKPOINT_S = 2.5
+#: Seconds the jobs get to flush and checkpoint in ``onDestroy`` (on Android's main thread).
+STOPPING_CHECKPOINT_S = 2.0
+#: The reasons recorded on the jobs the service pauses when it ends.
+TIMED_OUT = ("Android ended the six hours a day it allows background downloads (Android 15); open the fmtc-nb "
+             "app on the phone to continue the job")
+STOPPED = "the service stopped; open the fmtc-nb app on the phone to continue the job"
+PAIRING_FILE = "pairing.json"
+SETTINGS_FILE = "service_settings.json"
+
+
+def use_pure_python() -> None:
+    """Set :data:`PURE_PYTHON_SWITCHES` (before aiohttp is imported) unless already set."""
+    for name in PURE_PYTHON_SWITCHES:
+        os.environ.setdefault(name, "1")
 
 
 def service_settings(argument: str) -> dict[str, Any]:
@@ -49,16 +67,24 @@ def service_settings(argument: str) -> dict[str, Any]:
     return {"port": port, "lan": given.get("lan") is True}
 
 
-def ready_notification(port: int | None, lan: bool) -> Notification:
-    """What the phone shows while the bridge waits for a job (no progress bar: no tiles yet).
+def remembered_settings(state_dir: Path, argument: str) -> dict[str, Any]:
+    """The settings of this start: from ``argument``, remembered in ``state_dir``; an empty argument (Android
+    recreating the sticky service) gives the remembered ones."""
+    from android_bridge.statefile import read_state, write_json_atomically
 
-    >>> ready_notification(8765, False).text
-    'Listening on 127.0.0.1:8765 (USB: adb forward tcp:8765 tcp:8765)'
-    """
-    where = (
-        f"every network, port {port}" if lan else f"127.0.0.1:{port} (USB: adb forward tcp:{port} tcp:{port})"
-    )
-    return Notification("fmtc-nb bridge ready", f"Listening on {where}", 0.0, 0, 0, ongoing=True)
+    path = state_dir / SETTINGS_FILE
+    if not argument:
+        return service_settings(json.dumps(read_state(path, dict, dict)))
+    settings = service_settings(argument)
+    write_json_atomically(path, settings)
+    return settings
+
+
+def write_pairing(state_dir: Path, code: str | None, expires_at: float | None) -> None:
+    """Record the pairing code the phone shows (None: locked) for the app's status page (app-private)."""
+    from android_bridge.statefile import write_json_atomically
+
+    write_json_atomically(state_dir / PAIRING_FILE, {"code": code, "expires_at": expires_at})
 
 
 def device_root(environ: dict[str, str] | None = None) -> Path:
@@ -71,30 +97,41 @@ def device_root(environ: dict[str, str] | None = None) -> Path:
 
 
 async def run_service(platform: Any, root: Path, argument: str = "") -> None:
-    """Serve the bridge until Android ends the service's foreground time (or the process is killed)."""
+    """Serve the bridge until Android ends the service (timeout or destroy) or the process is killed."""
     from android_bridge.bridge import Bridge
     from android_bridge.config import BridgeConfig
+    from android_bridge.pairing import PairingCode
+    from android_bridge.platform.android import ServiceEvents
 
-    settings = service_settings(argument)
-    bridge = Bridge(BridgeConfig(root=root, port=settings["port"], lan=settings["lan"]), platform)
+    state_dir = BridgeConfig(root=root).state_dir
+    settings = remembered_settings(state_dir, argument)
+
+    def show_code(code: PairingCode | None) -> None:  # for the app's status page
+        write_pairing(state_dir, code.code if code else None, code.expires_at if code else None)
+
+    bridge = Bridge(BridgeConfig(root=root, port=settings["port"], lan=settings["lan"]), platform,
+                    on_pairing_code=show_code)
     await bridge.start()
-    if not bridge.resumed:
-        platform.start_foreground(ready_notification(bridge.port, settings["lan"]))
     loop = asyncio.get_running_loop()
-    timed_out = asyncio.Event()
+    ended = asyncio.Event()
 
-    def checkpoint() -> None:  # on the timeout thread: pause every job so recovery resumes it later
-        bridge.jobs.shutdown(timeout=TIMEOUT_CHECKPOINT_S)
-        loop.call_soon_threadsafe(timed_out.set)
+    def stop_jobs(timeout_s: float, reason: str) -> None:  # pause every job so recovery resumes it later
+        bridge.jobs.shutdown(timeout=timeout_s, reason=reason)
+        loop.call_soon_threadsafe(ended.set)
 
-    platform.on_foreground_timeout(checkpoint)
+    platform.listen(ServiceEvents(
+        on_timeout=lambda: stop_jobs(TIMEOUT_CHECKPOINT_S, TIMED_OUT),
+        on_started_again=bridge.jobs.resume_waiting,
+        on_stopping=lambda: stop_jobs(STOPPING_CHECKPOINT_S, STOPPED),
+    ))
     print(f"fmtc-nb bridge {bridge.device_id} at {bridge.url}; resumed {bridge.resumed}", flush=True)
-    await timed_out.wait()
+    await ended.wait()
     await bridge.stop()
 
 
 def main() -> None:
     """Entry point python-for-android runs in the service process."""
+    use_pure_python()
     from android_bridge.platform.android import AndroidPlatform
 
     asyncio.run(run_service(AndroidPlatform(), device_root(), os.environ.get("PYTHON_SERVICE_ARGUMENT", "")))

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from android_bridge.errors import ApiError, BeyondDeviceLimits, JobStateConflict, UnknownJob
+from android_bridge.errors import ApiError, BeyondDeviceLimits, JobStateConflict, UnknownJob, WaitingForApp
 from android_bridge.jobspec import parse_job
 from android_bridge.openapi import openapi_document
 from android_bridge.pairing import PairingRefused
@@ -46,6 +46,7 @@ STATUS_OF: tuple[tuple[type[FmtcError], int], ...] = (
     (BeyondDeviceLimits, 422),
     (UnknownJob, 404), (StoreNotFound, 404),
     (JobStateConflict, 409), (JobConflict, 409), (RecoveryError, 409),
+    (WaitingForApp, 503),
     (FmtcError, 400),
 )
 

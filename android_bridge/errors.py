@@ -24,6 +24,11 @@ class JobStateConflict(FmtcError):
     """The job's state does not allow the action: starting it twice, pausing a job that does not run."""
 
 
+class WaitingForApp(FmtcError):
+    """Android refused the foreground service (Android 12+ from the background, or Android 15's daily dataSync
+    time used up): the job is kept, paused, and starts when the app is opened."""
+
+
 class ApiError(Exception):
     """Raised by the HTTP layer itself (api.py only): answered as ``{"error": message}`` with ``status``;
     ``headers`` are added to the answer."""

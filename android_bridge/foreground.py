@@ -1,9 +1,11 @@
-"""The foreground-service lifecycle: notification while jobs are active, wake lock only while downloading.
+"""The foreground-service lifecycle: in the foreground, with a wake lock, only while some job downloads.
 
 The job manager reports every progress change here (up to ten times a second per job); this class turns
-that into platform calls: ``start_foreground`` when the first job becomes active, ``update_notification`` at
-most once per ``min_interval_s`` seconds, the wake lock held only while some job downloads (not while all are
-paused) and ``stop_foreground`` once no job is active.
+that into platform calls. Android 15 gives a dataSync foreground service six hours a day, so the bridge spends
+them on downloading only: ``start_foreground`` when the first job starts downloading (before the wake lock is
+taken, so a refused start holds nothing), ``update_notification`` at most once per ``min_interval_s``
+seconds, and ``stop_foreground`` plus the wake lock's release as soon as no job downloads (every job paused,
+finished, or none at all).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ __all__ = ["ForegroundService", "JobProgress", "progress_notification"]
 
 
 class ForegroundService:
-    """Drives a :class:`Platform` from the set of active jobs. Thread-safe."""
+    """Drives a :class:`Platform` from the set of downloading jobs. Thread-safe."""
 
     def __init__(self, platform: Platform, min_interval_s: float = 1.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -31,33 +33,33 @@ class ForegroundService:
         self.wake_lock_held = False
         self._last_update = float("-inf")
 
-    def refresh(self, snapshots: Sequence[JobProgress], downloading: bool) -> None:
-        """Show the active jobs' progress (``snapshots``; empty: idle). The engine keeps reporting while a job
-        is paused, so a pause reaches the notification within ``min_interval_s`` too."""
+    def refresh(self, downloading: Sequence[JobProgress]) -> None:
+        """Show the progress of the jobs that download now (empty: leave the foreground).
+
+        Raises :class:`~android_bridge.platform.base.ForegroundServiceRefused` when Android refuses the
+        foreground; nothing is held then (no foreground, no wake lock).
+        """
         with self._lock:
-            if not snapshots:
-                self._idle()
+            if not downloading:
+                self._leave()
                 return
-            if downloading and not self.wake_lock_held:
-                self.platform.acquire_wake_lock()
-                self.wake_lock_held = True
-            elif not downloading and self.wake_lock_held:
-                self.platform.release_wake_lock()
-                self.wake_lock_held = False
             now = self._clock()
             if not self.in_foreground:
-                self.platform.start_foreground(progress_notification(snapshots, downloading))
+                self.platform.start_foreground(progress_notification(downloading))
                 self.in_foreground, self._last_update = True, now
             elif now - self._last_update >= self.min_interval_s:
-                self.platform.update_notification(progress_notification(snapshots, downloading))
+                self.platform.update_notification(progress_notification(downloading))
                 self._last_update = now
+            if not self.wake_lock_held:
+                self.platform.acquire_wake_lock()
+                self.wake_lock_held = True
 
     def stop(self) -> None:
         """Leave the foreground and release the wake lock (the service is stopping)."""
         with self._lock:
-            self._idle()
+            self._leave()
 
-    def _idle(self) -> None:
+    def _leave(self) -> None:
         if self.wake_lock_held:
             self.platform.release_wake_lock()
             self.wake_lock_held = False

@@ -15,13 +15,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from android_bridge.errors import BadRequest, JobStateConflict, UnknownJob
+from android_bridge.errors import BadRequest, JobStateConflict, UnknownJob, WaitingForApp
 from android_bridge.foreground import ForegroundService
+from android_bridge.platform.base import ForegroundServiceRefused
 from android_bridge.recovery_link import RecoveryLink
 from fmtc_nb.engine import Download, DownloadJob, ProgressSnapshot
 from fmtc_nb.errors import FmtcError
 from fmtc_nb.states import JobStatus
 from fmtc_nb.wire import JobEvent, JobRow
+
+#: Why a job waits, paused, after Android refused the foreground (its row's reason and the API's sentence).
+WAITING_FOR_APP = ("Android did not let the phone start downloading from the background (Android 12 and later, "
+                   "or the day's six hours of background downloading are used up), so job {id} is saved and "
+                   "paused: open the fmtc-nb app on the phone and it starts, or turn battery optimisation off "
+                   "for the app so it can start on its own.")
+#: The reason a job stopped by the service's end is recorded with, unless the stop says why.
+SERVICE_STOPPED = "the service stopped; the job resumes when it starts again"
 
 
 @dataclass
@@ -36,6 +45,8 @@ class ActiveJob:
     snapshot: ProgressSnapshot = field(default_factory=ProgressSnapshot)
     thread: threading.Thread | None = None
     stopping: bool = False  # the service stops: end as "paused" (resumable), not "cancelled"
+    stop_reason: str = SERVICE_STOPPED  # why the service stopped, recorded as the paused job's reason
+    waiting: str | None = None  # Android refused the foreground: paused until the app is opened
 
     @property
     def paused(self) -> bool:
@@ -61,7 +72,7 @@ class ActiveJob:
         """The job as the API lists it: the registry's ``record`` with this run's live figures on top."""
         base = record or JobRow(self.id, self.job.store, "running", region_kind=self.job.region.kind,
                                 zooms=tuple(self.job.zooms))
-        return replace(base, status="paused" if self.paused else "running", reason=None,
+        return replace(base, status="paused" if self.paused else "running", reason=self.waiting,
                        tiles_done=self.tiles_done, tiles_failed=self.snapshot.failed, tiles_total=self.total,
                        heartbeat_age_s=0.0, held=True, running_here=True, snapshot=self.snapshot)
 
@@ -92,7 +103,7 @@ class _BridgeCheckpointer:
 
     def finished(self, snapshot: ProgressSnapshot, status: JobStatus, reason: str | None) -> None:
         if self._active.stopping and status == "cancelled":
-            status, reason = "paused", "the service stopped; the job resumes when it starts again"
+            status, reason = "paused", self._active.stop_reason
         self.ended = True
         self._inner.finished(snapshot, status, reason)
 
@@ -117,9 +128,10 @@ class JobManager:
             self._run(checkpointer.job_id, job, checkpointer)
         return self.row(job.job_id)
 
-    def resume(self, job_id: str) -> JobRow:
-        """Continue a paused job, or resume a stopped one from its checkpoint; a running job is refused
-        (JobStateConflict), one another runner holds too (JobConflict), an unknown one is UnknownJob."""
+    def resume(self, job_id: str, *, paused: bool = False) -> JobRow:
+        """Continue a paused job, or resume a stopped one from its checkpoint (``paused``: claimed but left
+        paused); a running job is refused (JobStateConflict), one another runner holds too (JobConflict), an
+        unknown one is UnknownJob; WaitingForApp when Android refuses the foreground (the job waits, paused)."""
         with self._lock:
             active = self._active.get(job_id)
             if active is not None:
@@ -127,13 +139,14 @@ class JobManager:
                     raise JobStateConflict(f"The job {job_id} is already running on this device; it was not "
                                            "started twice.")
                 active.download.resume()
+                active.waiting = None
                 self.link.intend(job_id, paused=False)
-                self._refresh()
+                self._raise_if_refused(self._refresh())
                 return self.row(job_id)
         self._known(job_id)
         with self._starting_job(job_id):
             job, checkpointer = self.link.resume(job_id)
-            self._run(checkpointer.job_id, job, checkpointer)
+            self._run(checkpointer.job_id, job, checkpointer, paused=paused)
         return self.row(job_id)
 
     @contextmanager
@@ -141,6 +154,9 @@ class JobManager:
         """While a job is claimed but not yet running, recovery must still hear that it is alive (and a
         second start of the same job is refused)."""
         with self._lock:
+            waiting = self._active[job_id].waiting if job_id in self._active else None
+            if waiting:
+                raise JobStateConflict(waiting)
             if job_id in self._starting or job_id in self._active:
                 raise JobStateConflict(f"The job {job_id} is already running or starting on this device; it was "
                                        "not started twice.")
@@ -156,16 +172,29 @@ class JobManager:
         resumed = []
         for job_id, paused in self.link.orphans(exclude=set(self._active)):
             try:
-                self.resume(job_id)
+                self.resume(job_id, paused=paused)
+            except WaitingForApp:
+                pass  # resumed, but waits for the app: Android refused the foreground
             except FmtcError:
                 continue
-            if paused:
-                self.pause(job_id)
             resumed.append(job_id)
         return resumed
 
-    def _run(self, job_id: str, job: DownloadJob, checkpointer: Any) -> ActiveJob:
+    def resume_waiting(self) -> list[str]:
+        """Start the jobs that wait because Android refused the foreground (the app is on screen now, so
+        Android allows it); returns their ids. Still refused: they keep waiting."""
+        with self._lock:
+            waiting = [j for j in self._active.values() if j.waiting]
+            for active in waiting:
+                active.download.resume()
+                active.waiting = None
+            self._refresh()
+            return [j.id for j in waiting if not j.waiting]
+
+    def _run(self, job_id: str, job: DownloadJob, checkpointer: Any, *, paused: bool = False) -> ActiveJob:
         download = Download(job, self.link.root)
+        if paused:
+            download.pause()
         previous = getattr(checkpointer, "checkpoint", None)  # tiles done by earlier runs of a resumed job
         total = job.cover().total  # outside the lock: other calls go on meanwhile
         active = ActiveJob(job_id, job, download, prior_done=previous.tiles_done if previous is not None else 0,
@@ -179,9 +208,10 @@ class JobManager:
             self._active[job_id] = active
             self._last_final.pop(job_id, None)
             active.snapshot = ProgressSnapshot(max_tiles=total, status="running")
-            self._refresh()
+            refused = self._refresh()
         active.thread = threading.Thread(target=self._thread, args=(active,), name=f"job-{job_id}", daemon=True)
         active.thread.start()
+        self._raise_if_refused(refused)
         return active
 
     def _thread(self, active: ActiveJob) -> None:
@@ -214,9 +244,27 @@ class JobManager:
             active.snapshot = snap
             self._refresh()
 
-    def _refresh(self) -> None:
-        jobs = list(self._active.values())
-        self.foreground.refresh([j.progress() for j in jobs], any(not j.paused for j in jobs))
+    def _refresh(self) -> str | None:
+        """Show the downloading jobs in the foreground; if Android refuses, pause them to wait for the app
+        and return the sentence saying so (the caller holds the lock)."""
+        downloading = [j for j in self._active.values() if not j.paused]
+        try:
+            self.foreground.refresh([j.progress() for j in downloading])
+        except ForegroundServiceRefused as exc:
+            for active in downloading:
+                active.download.pause()
+                active.waiting = WAITING_FOR_APP.format(id=active.id)
+                self.link.intend(active.id, paused=False)  # a new start of the service resumes it
+                # recovery hears "paused" now, not at the engine's next heartbeat a second later
+                active.download.checkpointer.heartbeat(replace(active.download.snapshot, status="paused"))
+            return f"{WAITING_FOR_APP.format(id=', '.join(j.id for j in downloading))} ({exc})"
+        return None
+
+    @staticmethod
+    def _raise_if_refused(refused: str | None) -> None:
+        """WaitingForApp with the sentence of a refused foreground (the job is kept, paused, waiting)."""
+        if refused:
+            raise WaitingForApp(refused)
 
     def resolve(self, job_id: str) -> str:
         """The full id of the job ``job_id`` names: its exact id, else the one job whose id starts with it (as
@@ -297,6 +345,7 @@ class JobManager:
             active = self._active.get(job_id)
             if active is not None:
                 active.download.pause()
+                active.waiting = None
                 self.link.intend(job_id, paused=True)
                 self._refresh()
         if active is None:
@@ -325,12 +374,13 @@ class JobManager:
         if active is not None and active.thread is not None:
             active.thread.join(timeout)
 
-    def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop every active job so it stays resumable (status paused), then leave the foreground."""
+    def shutdown(self, timeout: float = 10.0, reason: str = SERVICE_STOPPED) -> None:
+        """Stop every active job so it stays resumable (status paused, ``reason`` recorded), then leave the
+        foreground."""
         with self._lock:
             jobs = list(self._active.values())
             for active in jobs:
-                active.stopping = True
+                active.stopping, active.stop_reason = True, reason
                 active.download.cancel()
         deadline = time.monotonic() + timeout
         for active in jobs:

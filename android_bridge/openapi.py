@@ -23,7 +23,9 @@ def _errors(*statuses: int) -> dict[str, Any]:
     text = {400: "Malformed request", 401: "Missing or wrong token (nothing else is revealed)",
             403: "Wrong or expired pairing code", 404: "Unknown job or store", 408: "Request body did not arrive in time",
             409: "Conflicting job state", 413: "Request body too large", 422: "Beyond the device's limits",
-            429: "Pairing locked"}
+            429: "Pairing locked",
+            503: "Android refused to start downloading from the background: the job is saved, paused, and starts "
+                 "when the app is opened"}
     return {str(s): _json(_ref("Error"), text[s]) for s in statuses}
 
 
@@ -137,10 +139,11 @@ _STORE = {"name": "name", "in": "path", "required": True, "schema": {"type": "st
 
 
 def _action(verb: str) -> dict[str, Any]:
+    refused = (503,) if verb == "resume" else ()
     return {"post": {"operationId": f"{verb}Job", "summary": f"{verb.capitalize()} a job",
                      "parameters": [_JOB_ID],
                      "responses": {"200": _json(_ref("JobRow"), "The job after the action"),
-                                   **_errors(400, 401, 404, 409)}}}
+                                   **_errors(400, 401, 404, 409, *refused)}}}
 
 
 #: Where a started job's id leads (OpenAPI links, used by stateful API testing).
@@ -167,7 +170,7 @@ PATHS: dict[str, Any] = {
         "post": {"operationId": "dispatchJob", "summary": "Start a download job on the device",
                  "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("JobSpec")}}},
                  "responses": {"201": {**_json(_ref("JobRow"), "Started"), "links": _JOB_LINKS},
-                               **_errors(400, 401, 408, 409, 413, 422)}},
+                               **_errors(400, 401, 408, 409, 413, 422, 503)}},
     },
     "/api/v1/jobs/{job_id}": {"get": {"operationId": "getJob", "summary": "One job", "parameters": [_JOB_ID],
                                       "responses": {"200": _json(_ref("JobRow"), "The job"),

@@ -7,7 +7,8 @@ and the Java sources apart, so the repository is not built in place. OUT receive
     app/main.py             runs android_bridge.android_main (the activity)
     app/service.py          runs android_bridge.android_service (the foreground service)
     app/fmtc_nb/, app/android_bridge/   the packages (.py, .csv, .json files only)
-    java/                   android_bridge/java (DataSyncService, ForegroundTimeoutListener)
+    java/                   android_bridge/java (DataSyncService, ServiceEventListener)
+    p4a_recipes/            android_bridge/p4a_recipes (``p4a.local_recipes``: pure-Python aiohttp)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 APP_FILES = ("*.py", "*.csv", "*.json")
-SKIP_DIRS = {"__pycache__", "java", "tests"}
+SKIP_DIRS = {"__pycache__", "java", "p4a_recipes", "tests"}
 MAIN_PY = "from android_bridge.android_main import main\n\nmain()\n"
 SERVICE_PY = "from android_bridge.android_service import main\n\nmain()\n"
 
@@ -43,7 +44,7 @@ def _copy_package(source: Path, target: Path) -> int:
 def stage(out: Path) -> dict[str, int]:
     """Write the build folder ``out`` (replacing its app/ and java/); returns files copied per part."""
     out.mkdir(parents=True, exist_ok=True)
-    for part in ("app", "java"):
+    for part in ("app", "java", "p4a_recipes"):
         shutil.rmtree(out / part, ignore_errors=True)
     app = out / "app"
     counts = {name: _copy_package(REPO_DIR / name, app / name) for name in ("fmtc_nb", "android_bridge")}
@@ -51,6 +52,8 @@ def stage(out: Path) -> dict[str, int]:
     (app / "service.py").write_text(SERVICE_PY)
     shutil.copytree(PACKAGE_DIR / "java", out / "java")
     counts["java"] = sum(1 for _ in (out / "java").rglob("*.java"))
+    shutil.copytree(PACKAGE_DIR / "p4a_recipes", out / "p4a_recipes", ignore=shutil.ignore_patterns("__pycache__"))
+    counts["p4a_recipes"] = sum(1 for _ in (out / "p4a_recipes").glob("*/__init__.py"))
     shutil.copy2(PACKAGE_DIR / "buildozer.spec", out / "buildozer.spec")
     return counts
 

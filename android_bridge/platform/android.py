@@ -22,9 +22,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from android_bridge.platform.base import DeviceInfo, Notification
+from android_bridge.platform.base import DeviceInfo, ForegroundServiceRefused, Notification
+
+__all__ = ["AndroidPlatform", "ForegroundServiceRefused", "ServiceEvents", "progress_bar"]
 
 CHANNEL_ID = "fmtc_nb_downloads"
 CHANNEL_NAME = "Map downloads"
@@ -67,8 +70,19 @@ JAVA_CLASSES = (
 )
 
 
-class ForegroundServiceRefused(RuntimeError):
-    """Android would not let the service enter the foreground (e.g. its daily dataSync time is used up)."""
+@dataclass(frozen=True)
+class ServiceEvents:
+    """What the service does when Android speaks to it (see ``java/.../ServiceEventListener``).
+
+    ``on_timeout``: Android 15 ended the dataSync time: checkpoint and pause every job (runs on a thread of its
+    own; afterwards the wake lock is released and the service stops). ``on_started_again``: the app was opened
+    while the service runs: start what waited (own thread). ``on_stopping``: the service is being destroyed and
+    the process ends next: checkpoint now (on Android's main thread, so briefly).
+    """
+
+    on_timeout: Callable[[], object]
+    on_started_again: Callable[[], object]
+    on_stopping: Callable[[], object]
 
 
 def progress_bar(attempted: int, max_tiles: int) -> tuple[int, int]:
@@ -114,7 +128,7 @@ class AndroidPlatform:
         self._version = self._classes["android.os.Build$VERSION"]
         self._channel_ready = False
         self._wake_lock: Any = None
-        self._timeout_listener: Any = None
+        self._listener: Any = None
         self._timeout_done = threading.Event()
         self._lock = threading.Lock()
         self._data_sync = self._find_data_sync_service()
@@ -246,8 +260,10 @@ class AndroidPlatform:
                     )
                 else:
                     self._service.startForeground(self._notification_id(), built)
-            except Exception as error:  # jnius.JavaException carries the Java class and message
-                raise ForegroundServiceRefused(f"Android refused the foreground service: {error}") from error
+            except Exception as error:  # jnius.JavaException: ForegroundServiceStartNotAllowedException, ...
+                java_class = getattr(error, "classname", None) or type(error).__name__
+                said = getattr(error, "innermessage", None) or str(error).splitlines()[0]
+                raise ForegroundServiceRefused(f"Android refused the foreground service: {java_class}: {said}") from error
 
     def update_notification(self, notification: Notification) -> None:
         """Show ``notification`` in place of the current one (the bridge calls this at most once a second)."""
@@ -343,40 +359,52 @@ class AndroidPlatform:
                 )
             self._notification_manager().notify(PAIRING_NOTIFICATION_ID, self._builder(title, text).build())
 
-    # -- Android 15 dataSync time limit ----------------------------------------------------------------------
-    def on_foreground_timeout(self, checkpoint: Callable[[], None]) -> None:
-        """Run ``checkpoint`` when Android ends the service's foreground time, then stop the service.
+    # -- what Android tells the service: Android 15's timeout, a second start, the end -------------------------
+    def listen(self, events: ServiceEvents) -> None:
+        """Hear the service's events (``DataSyncService.setListener``); see :class:`ServiceEvents`.
 
-        ``checkpoint`` flushes and pauses the jobs so recovery can resume them; it runs on its own thread (the
-        Java callback returns at once) and, whatever it raises, the wake lock is released and the service leaves
-        the foreground and stops. :attr:`timeout_handled` is set when all that is done.
+        After ``on_timeout`` (whatever it raises) the wake lock is released and the service leaves the
+        foreground and stops; :attr:`timeout_handled` is set when all that is done. After ``on_stopping`` the
+        wake lock is released (python-for-android then ends the process).
         """
         service = self._data_sync_service()
         if service is None:
-            raise RuntimeError(f"the running service is not {SERVICE_CLASS}; onTimeout cannot be handled")
+            raise RuntimeError(f"the running service is not {SERVICE_CLASS}; its events cannot be heard")
         from jnius import PythonJavaClass, java_method
 
         platform = self
 
-        class TimeoutListener(PythonJavaClass):
-            __javainterfaces__ = ["org/fmtcnb/bridge/ForegroundTimeoutListener"]
+        def in_thread(target: Callable[[], object], name: str) -> None:
+            threading.Thread(target=target, name=name, daemon=True).start()
+
+        class Listener(PythonJavaClass):
+            __javainterfaces__ = ["org/fmtcnb/bridge/ServiceEventListener"]
             __javacontext__ = "app"
 
             @java_method("(II)V")
             def onForegroundTimeout(self, start_id: int, service_type: int) -> None:  # noqa: N802 - Java name
-                threading.Thread(
-                    target=platform._handle_timeout, args=(checkpoint,), name="fmtc-nb-timeout", daemon=True
-                ).start()
+                in_thread(lambda: platform._handle_timeout(events.on_timeout), "fmtc-nb-timeout")
 
-        self._timeout_listener = TimeoutListener()  # pyjnius needs the Python object kept alive
-        service.setTimeoutListener(self._timeout_listener)  # a static method, reached through the instance
+            @java_method("()V")
+            def onStartedAgain(self) -> None:  # noqa: N802 - Java name
+                in_thread(events.on_started_again, "fmtc-nb-started-again")
+
+            @java_method("()V")
+            def onStopping(self) -> None:  # noqa: N802 - Java name
+                try:
+                    events.on_stopping()
+                finally:
+                    platform.release_wake_lock()
+
+        self._listener = Listener()  # pyjnius needs the Python object kept alive
+        service.setListener(self._listener)  # a static method, reached through the instance
 
     @property
     def timeout_handled(self) -> threading.Event:
         """Set once a foreground timeout has been checkpointed and the service stopped."""
         return self._timeout_done
 
-    def _handle_timeout(self, checkpoint: Callable[[], None]) -> None:
+    def _handle_timeout(self, checkpoint: Callable[[], object]) -> None:
         try:
             checkpoint()
         finally:

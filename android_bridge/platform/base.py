@@ -12,6 +12,11 @@ from typing import Protocol, runtime_checkable
 from fmtc_nb.android.notification import Notification  # the model lives in fmtc_nb; the platforms show it
 
 
+class ForegroundServiceRefused(RuntimeError):
+    """Android would not let the service enter the foreground: from the background on Android 12+ without a
+    battery-optimisation exemption, or once Android 15's six daily hours of dataSync are used up."""
+
+
 @dataclass(frozen=True)
 class DeviceInfo:
     """What ``GET /api/v1/device`` reports about the device."""
@@ -36,7 +41,8 @@ class Platform(Protocol):
         ...
 
     def start_foreground(self, notification: Notification) -> None:
-        """Run as a ``dataSync`` foreground service showing ``notification`` (creates the channel first)."""
+        """Run as a ``dataSync`` foreground service showing ``notification`` (creates the channel first);
+        :class:`ForegroundServiceRefused` when Android says no."""
         ...
 
     def update_notification(self, notification: Notification) -> None:

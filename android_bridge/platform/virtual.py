@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from android_bridge.platform.base import DeviceInfo, Notification
+from android_bridge.lifecycle_rules import rule
+from android_bridge.platform.base import DeviceInfo, ForegroundServiceRefused, Notification
 from android_bridge.statefile import make_private_dir, write_json_atomically
 from fmtc_nb.android.screen import SCREEN_FILE, read_screen
 
@@ -38,6 +39,7 @@ class VirtualSettings:
     battery_optimisation_ignored: bool = False
     notifications_allowed: bool = True
     user_accepts_requests: bool = True  # what the simulated user answers to permission / exemption prompts
+    app_visible: bool = True  # the app is on screen (false: Android 12+ refuses a foreground start)
 
 
 def read_settings(state_dir: str | os.PathLike[str]) -> VirtualSettings:
@@ -93,7 +95,12 @@ class VirtualPlatform:
                           s.battery_optimisation_ignored, s.notifications_allowed or s.sdk_int < 33)
 
     def start_foreground(self, notification: Notification) -> None:
-        """Enter the foreground state showing ``notification``."""
+        """Enter the foreground state showing ``notification``; refused as Android 12+ refuses a start from the
+        background (``app_visible`` false) unless battery optimisation is off for the app."""
+        s = self.settings
+        if rule("fgs_background_start_refused").applies(s.sdk_int) and not (
+                s.app_visible or s.battery_optimisation_ignored):
+            raise ForegroundServiceRefused("ForegroundServiceStartNotAllowedException: the app is in the background")
         self._show(foreground=True, notification=asdict(notification))
 
     def update_notification(self, notification: Notification) -> None:

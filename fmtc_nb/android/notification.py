@@ -1,5 +1,5 @@
 """The progress notification a phone shows while the bridge downloads: its model and how it is built from the
-active jobs' progress (the bridge shows it; a notebook's device panel draws the same one for a real phone,
+downloading jobs' progress (the bridge shows it; a notebook's device panel draws the same one for a real phone,
 whose screen it cannot read)."""
 
 from __future__ import annotations
@@ -23,15 +23,13 @@ class Notification:
     ongoing: bool  # true while the job runs (cannot be swiped away)
 
 
-def progress_notification(snapshots: Sequence[JobProgress], downloading: bool) -> Notification:
-    """One notification summing the active jobs: percentage and attempted / max tiles."""
+def progress_notification(snapshots: Sequence[JobProgress]) -> Notification:
+    """One notification summing the downloading jobs: percentage and attempted / max tiles (the bridge is in the
+    foreground, showing it, only while some job downloads)."""
     attempted = sum(a for a, _ in snapshots)
     max_tiles = sum(m for _, m in snapshots)
     percent = 100.0 * attempted / max_tiles if max_tiles else 0.0
     many = len(snapshots) > 1
-    if downloading:
-        title = f"Downloading {len(snapshots)} offline map regions" if many else "Downloading an offline map region"
-    else:
-        title = f"{len(snapshots)} offline map downloads paused" if many else "Offline map download paused"
+    title = f"Downloading {len(snapshots)} offline map regions" if many else "Downloading an offline map region"
     text = f"{percent:.0f}% · {attempted:,} / {max_tiles:,} tiles"
     return Notification(title, text, round(percent, 1), attempted, max_tiles, ongoing=True)

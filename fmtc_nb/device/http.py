@@ -19,6 +19,11 @@ from fmtc_nb.errors import DeviceError
 USER_AGENT = f"fmtc-nb/{__version__} (device client)"
 #: Seconds to wait for an answer (an event stream sends a keep-alive at least every 10 s).
 DEFAULT_TIMEOUT_S = 30.0
+#: What to do when a phone does not answer: Android stops the bridge while nothing downloads and the app is
+#: not on screen (docs/android.md, "Service model"); opening the app starts it and resumes its jobs.
+OPEN_THE_APP = ("If it is a phone, open the fmtc-nb bridge app on it (Android stops the bridge while the app is "
+                "in the background and nothing downloads; its jobs resume when it starts), check the USB "
+                "forward or Wi-Fi, and try again.")
 
 
 class DeviceHTTPError(DeviceError):
@@ -46,7 +51,7 @@ def open_url(method: str, url: str, body: Any = None, token: str | None = None,
         raise DeviceHTTPError(_error_sentence(exc), exc.code) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise DeviceError(f"The device at {url.split('/api/')[0]} cannot be reached ({reason}).") from None
+        raise DeviceError(f"The device at {url.split('/api/')[0]} cannot be reached ({reason}). {OPEN_THE_APP}") from None
 
 
 def _error_sentence(exc: urllib.error.HTTPError) -> str:

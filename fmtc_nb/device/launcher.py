@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -24,12 +25,19 @@ from fmtc_nb.android.screen import read_screen
 
 
 class VirtualDeviceProcess:
-    """``python -m android_bridge --virtual`` on ``root`` as a child process; ``args`` are extra options."""
+    """``python -m android_bridge --virtual`` on ``root`` as a child process; ``args`` are extra options.
 
-    def __init__(self, root: str | os.PathLike[str], port: int = 0, args: tuple[str, ...] = ()) -> None:
+    ``python`` is the interpreter command (default: ``$FMTC_NB_DEVICE_PYTHON`` split like a shell would, else
+    this interpreter); the phone-conditions tests set it to an interpreter carrying the APK's packages, run
+    with ``-OO``.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], port: int = 0, args: tuple[str, ...] = (),
+                 python: tuple[str, ...] | None = None) -> None:
         self.root = Path(root)
         self.port = port
         self.args = tuple(args)
+        self.python = tuple(python) if python else device_python()
         self.process: subprocess.Popen[str] | None = None
         self.info: dict[str, Any] = {}
 
@@ -56,7 +64,7 @@ class VirtualDeviceProcess:
         """Start the device and wait for its first line (URL, code, resumed jobs); nothing if it runs."""
         if self.process is not None and self.process.poll() is None:
             return self
-        cmd = [sys.executable, "-m", "android_bridge", "--virtual", "--root", str(self.root),
+        cmd = [*self.python, "-m", "android_bridge", "--virtual", "--root", str(self.root),
                "--port", str(self.port), *self.args]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:  # a file, not a pipe: a chatty child never blocks on it
@@ -105,6 +113,12 @@ class VirtualDeviceProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def device_python() -> tuple[str, ...]:
+    """The command that runs a virtual device: ``$FMTC_NB_DEVICE_PYTHON`` (e.g. ``.venv-phone/bin/python -OO``)
+    or this interpreter."""
+    return tuple(shlex.split(os.environ.get("FMTC_NB_DEVICE_PYTHON", ""))) or (sys.executable,)
 
 
 def _terminate(process: subprocess.Popen[str]) -> None:

@@ -29,6 +29,7 @@ from fmtc_nb.states import JobStatus, TileOutcome
 from fmtc_nb.store import TileRecord
 from fmtc_nb.store.scratch import SpaceReserve
 from fmtc_nb.tilemath import tile_at
+from fmtc_nb.tls import client_ssl_context
 from fmtc_nb.units import human_bytes
 
 Tile = tuple[int, int, int, int]  # index, z, x, y
@@ -154,7 +155,7 @@ class Download:
         self._start, self._status = time.monotonic(), "running"
         opts = self.job.options
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=opts.connect_timeout_s, sock_read=opts.read_timeout_s)
-        connector = aiohttp.TCPConnector(limit=opts.parallel, ttl_dns_cache=300)
+        connector = aiohttp.TCPConnector(limit=opts.parallel, ttl_dns_cache=300, ssl=client_ssl_context())
         status: JobStatus = "completed"
         reason: str | None = None
         ticker = asyncio.create_task(self._tick(store))

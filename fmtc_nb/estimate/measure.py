@@ -19,6 +19,7 @@ from fmtc_nb.engine.fetch import fetch_tile
 from fmtc_nb.engine.job import DownloadOptions
 from fmtc_nb.engine.ratelimit import TokenBucket
 from fmtc_nb.source import TileSource, check_bulk_url
+from fmtc_nb.tls import client_ssl_context
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Prober:
     async def __aenter__(self) -> Prober:
         opts = self.options
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=opts.connect_timeout_s, sock_read=opts.read_timeout_s)
-        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=opts.parallel),
+        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=opts.parallel, ssl=client_ssl_context()),
                                               timeout=timeout, headers=self.source.request_headers())
         return self
 

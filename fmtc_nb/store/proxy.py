@@ -32,6 +32,7 @@ from fmtc_nb.store.formats import MIME, sniff_format
 from fmtc_nb.store.modes import DEFAULT_VALID_FOR_DAYS, MODES
 from fmtc_nb.store.records import TileRecord
 from fmtc_nb.store.root import Root
+from fmtc_nb.tls import client_ssl_context
 
 MAX_ZOOM = 30
 
@@ -166,7 +167,8 @@ class CachingProxy:
     async def _startup(self, app: web.Application) -> None:
         if self.source is not None:
             timeout = aiohttp.ClientTimeout(total=30, sock_connect=10)
-            self._session = aiohttp.ClientSession(timeout=timeout, headers=self.source.request_headers())
+            self._session = aiohttp.ClientSession(timeout=timeout, headers=self.source.request_headers(),
+                                                  connector=aiohttp.TCPConnector(ssl=client_ssl_context()))
         self._flusher = asyncio.create_task(self._flush_periodically())
 
     async def _cleanup(self, app: web.Application) -> None:

@@ -315,7 +315,7 @@ def card_of(status: str, shown: ProgressSnapshot | None) -> dict[str, Any] | Non
     before any job, and while paused: the app leaves the foreground and removes its notification)."""
     if shown is None or status == "paused":
         return None
-    built = dataclasses.asdict(progress_notification([(shown.attempted, shown.max_tiles)], downloading=True))
+    built = dataclasses.asdict(progress_notification([(shown.attempted, shown.max_tiles)]))
     if status in CARD_TITLES:
         built.update(title=CARD_TITLES[status], ongoing=False)
     return built

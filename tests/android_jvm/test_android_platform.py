@@ -18,7 +18,7 @@ def lines(answer: dict, prefix: str) -> list[str]:
 
 def test_device_info_reads_build_and_permission_state(run_scenario):
     answer = run_scenario(
-        "device_info", sdk=34, release="14", vendor="samsung", model="SM-S911B", ignoring="true"
+        "device_info", sdk=34, release="14", vendor="samsung", model="SM-S911B", ignoring="true", granted=""
     )
     assert answer["result"] == {
         "platform": "android",
@@ -32,7 +32,7 @@ def test_device_info_reads_build_and_permission_state(run_scenario):
 
 
 def test_device_info_notifications_always_allowed_before_android_13(run_scenario):
-    assert run_scenario("device_info", sdk=32, release="12L")["result"]["notifications_allowed"] is True
+    assert run_scenario("device_info", sdk=32, release="12L", granted="")["result"]["notifications_allowed"] is True
 
 
 def test_device_info_sees_granted_notification_permission(run_scenario):
@@ -78,9 +78,12 @@ def test_before_android_8_no_channel_is_created(run_scenario):
     assert "channel=null" in lines(answer, "Service.startForeground")[0]
 
 
-def test_refused_foreground_start_raises_a_typed_error(run_scenario):
-    answer = run_scenario("refused", refuseForeground="true")
-    assert answer["result"] == "ForegroundServiceRefused"
+def test_refused_foreground_start_raises_a_typed_error_with_one_line(run_scenario):
+    result = run_scenario("refused", sdk=34)["result"]
+    assert result["error"] == "ForegroundServiceRefused"
+    assert result["message"] == (
+        "Android refused the foreground service: android.app.ForegroundServiceStartNotAllowedException: "
+        "startForeground() not allowed due to mAllowStartForeground false")
 
 
 def test_tile_counts_beyond_java_int_are_scaled(run_scenario):
@@ -103,7 +106,7 @@ def test_progress_bar_stays_within_java_int(attempted, max_tiles, expected):
 
 
 def test_partial_wake_lock_is_acquired_and_released_once_each(run_scenario):
-    calls = run_scenario("wake_lock")["calls"]
+    calls = after(run_scenario("wake_lock")["calls"], "scenario: wake lock")
     assert calls == [
         "Context.getSystemService power",
         f"PowerManager.newWakeLock level={PARTIAL_WAKE_LOCK} tag=fmtc-nb:download",
@@ -138,7 +141,7 @@ def test_battery_optimisation_request_needs_a_visible_activity(run_scenario):
 
 
 def test_notification_permission_requested_on_android_13_and_later(run_scenario):
-    answer = run_scenario("notification_permission", sdk=33)
+    answer = run_scenario("notification_permission", sdk=33, granted="")
     assert answer["result"]["granted"] is False
     assert lines(answer, "Activity.requestPermissions") == [
         "Activity.requestPermissions android.permission.POST_NOTIFICATIONS code=7301"
@@ -146,20 +149,20 @@ def test_notification_permission_requested_on_android_13_and_later(run_scenario)
 
 
 def test_notification_permission_not_requested_before_android_13(run_scenario):
-    answer = run_scenario("notification_permission", sdk=32)
+    answer = run_scenario("notification_permission", sdk=32, granted="")
     assert answer["result"] == {"granted": True, "info": True}
     assert lines(answer, "Activity.requestPermissions") == []
 
 
 def test_notification_permission_not_requested_again_once_granted(run_scenario):
-    answer = run_scenario("notification_permission", sdk=35, granted="android.permission.POST_NOTIFICATIONS")
+    answer = run_scenario("notification_permission", sdk=35)
     assert answer["result"]["granted"] is True
     assert lines(answer, "Activity.requestPermissions") == []
 
 
 def test_notification_permission_cannot_be_requested_from_the_service(run_scenario):
-    answer = run_scenario("notification_permission_from_service", sdk=35)
-    assert answer["result"] is False and answer["calls"] == []
+    answer = run_scenario("notification_permission_from_service", sdk=35, granted="")
+    assert answer["result"] is False and after(answer["calls"], "scenario: asking") == []
 
 
 def after(calls: list[str], marker: str) -> list[str]:
@@ -171,8 +174,7 @@ def between(calls: list[str], start: str, end: str) -> list[str]:
 
 
 def test_on_timeout_checkpoints_then_releases_and_stops(run_scenario):
-    answer = run_scenario("timeout")
-    assert answer["result"] == {"handled": True, "timed_out": True}
+    answer = run_scenario("timeout", expect_death=True)
     tail = [line for line in after(answer["calls"], "OS calls onTimeout") if line != "onTimeout returned"]
     assert tail == [
         "python checkpoint begins",
@@ -180,30 +182,28 @@ def test_on_timeout_checkpoints_then_releases_and_stops(run_scenario):
         "WakeLock.release",
         f"Service.stopForeground flags={REMOVE}",
         "Service.stopSelf",
-    ], "checkpoint first, then stop exactly once (the Java guard does not stop a second time)"
+        "System: onDestroy ServiceBridge (stopSelf)",
+        "python stopping",
+        "Process ends (Process.killProcess(myPid))",
+    ], "checkpoint first, then stop exactly once (the Java guard does not stop a second time); p4a ends the process"
 
 
 def test_on_timeout_returns_to_android_before_the_checkpoint_ends(run_scenario):
-    calls = run_scenario("timeout_slow_checkpoint")["calls"]
-    assert calls.index("onTimeout returned") < calls.index("python checkpoint done")
+    calls = after(run_scenario("timeout_slow_checkpoint", expect_death=True)["calls"], "OS calls onTimeout")
+    assert "onTimeout returned" in calls, "the Java callback did not wait for Python's 1.5 s checkpoint"
 
 
 def test_on_timeout_guard_stops_the_service_when_python_is_slow(run_scenario):
-    answer = run_scenario("timeout_slow_checkpoint")
-    calls = answer["calls"]
-    assert calls.index("Service.stopSelf") < calls.index("python checkpoint done")
-    assert calls.count("Service.stopSelf") == 1 and calls.count("WakeLock.release") == 1
-    assert answer["result"]["handled"] is True
+    calls = after(run_scenario("timeout_slow_checkpoint", expect_death=True)["calls"], "OS calls onTimeout")
+    assert "python checkpoint done" not in calls, "the guard stopped the service (and p4a the process) first"
+    assert calls.count("Service.stopSelf") == 1
+    assert calls.index("Service.stopSelf") < calls.index("Process ends (Process.killProcess(myPid))")
 
 
 def test_on_timeout_without_python_listener_stops_at_once(run_scenario):
-    answer = run_scenario("timeout_without_listener")
-    assert after(answer["calls"], "OS calls onTimeout") == [
-        f"Service.stopForeground flags={REMOVE}",
-        "Service.stopSelf",
-        "onTimeout returned",
-    ]
-    assert answer["result"]["timed_out"] is True
+    calls = after(run_scenario("timeout_without_listener", expect_death=True)["calls"], "OS calls onTimeout")
+    assert calls[:2] == [f"Service.stopForeground flags={REMOVE}", "Service.stopSelf"]
+    assert calls[-1] == "Process ends (Process.killProcess(myPid))"
 
 
 def test_pairing_code_shown_in_its_own_notification(run_scenario):
@@ -215,32 +215,39 @@ def test_pairing_code_shown_in_its_own_notification(run_scenario):
     assert "title=Pairing locked" in shown[1]
 
 
-def test_app_status_page_and_its_buttons(run_scenario):
-    answer = run_scenario("app_page", sdk=34, release="14", vendor="Xiaomi", model="2201117TG")
-    page, statuses = answer["result"]["page"], answer["result"]["statuses"]
+def test_app_status_page_shows_the_code_and_only_the_app_reaches_its_controls(run_scenario):
+    answer = run_scenario("app_page", sdk=34, release="14", vendor="Xiaomi", model="2201117TG", granted="",
+                          appProcessOnly="true")
+    page, plain, statuses = answer["result"]["page"], answer["result"]["plain"], answer["result"]["statuses"]
     assert "Xiaomi 2201117TG" in page and "Android 14 (API 34)" in page
-    assert "https://dontkillmyapp.com/xiaomi" in page and "Autostart" in page
+    assert "https://dontkillmyapp.com/xiaomi" in page and "Autostart" in page and 'rel="noreferrer' in page
     assert "dontkillmyapp.com / Urbandroid Team" in page and "CC-BY" in page
     assert "Exempt this app" in page and "Allow notifications" in page
-    assert not any(ch.isdigit() for ch in page.split("pairing code")[-1][:12]), (
-        "the code is never on the page"
-    )
+    assert "Pairing code: <b>042 917</b>" in page, "pairing works with notifications denied"
+    assert "042" not in plain and "<form" not in plain, "another app sees neither the code nor the controls"
     assert statuses == {
-        "/battery": 200,
-        "/notifications": 200,
-        "/start-lan": 200,
-        "/stop": 200,
-        "/nothing": 404,
+        "/stop": 403,
+        "/s/wrong/stop": 403,
+        "/s/k3y/battery": 200,
+        "/s/k3y/notifications": 200,
+        "/s/k3y/start-lan": 200,
+        "/s/k3y/stop": 200,
+        "/s/k3y/nothing": 404,
     }
     calls = answer["calls"]
-    battery = between(calls, "POST /battery", "POST /notifications")
+    assert [c for c in calls if c.startswith("PythonActivity.loadUrl")] == [
+        f"PythonActivity.loadUrl http://127.0.0.1:{answer['result']['port']}/s/k3y/"
+    ], "the webview's first load of / sends it to the keyed page"
+    assert not any(c.startswith("Context.st") for c in between(calls, "POST /stop", "POST /s/k3y/battery"))
+    battery = between(calls, "POST /s/k3y/battery", "POST /s/k3y/notifications")
     assert (
         "Context.startActivity action=android.settings.REQUEST_IGNORE_BATTERY_OPTIMIZATIONS data=package:org.fmtcnb.bridge"
         in battery
     )
-    notifications = between(calls, "POST /notifications", "POST /start-lan")
+    notifications = between(calls, "POST /s/k3y/notifications", "POST /s/k3y/start-lan")
     assert "Activity.requestPermissions android.permission.POST_NOTIFICATIONS code=7301" in notifications
-    started = [c for c in between(calls, "POST /start-lan", "POST /stop") if c.startswith("ServiceBridge")]
-    assert started == ['ServiceBridge.start argument={"port": 8765, "lan": true}']
-    stopped = [c for c in between(calls, "POST /stop", "POST /nothing") if c.startswith("ServiceBridge")]
-    assert stopped == ["ServiceBridge.stop"]
+    started = between(calls, "POST /s/k3y/start-lan", "POST /s/k3y/stop")
+    assert "Context.startService org.fmtcnb.bridge.ServiceBridge" in started
+    stopped = after(calls, "POST /s/k3y/stop")  # Android destroys the service a moment later
+    assert stopped.index("Context.stopService org.fmtcnb.bridge.ServiceBridge") < stopped.index(
+        "System: onDestroy ServiceBridge (stopService)")

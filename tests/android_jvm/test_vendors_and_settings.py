@@ -74,3 +74,15 @@ def test_device_root_is_in_app_private_storage():
     )
     with pytest.raises(RuntimeError):
         device_root({})
+
+
+def test_an_empty_argument_means_the_settings_of_the_last_start(tmp_path):
+    """Android recreates a sticky service with a null intent (p4a passes an empty argument): the bridge comes
+    back on the port and interface of its last start, not on the defaults."""
+    from android_bridge.android_service import remembered_settings
+
+    assert remembered_settings(tmp_path, "") == {"port": 8765, "lan": False}
+    assert remembered_settings(tmp_path, '{"port": 9100, "lan": true}') == {"port": 9100, "lan": True}
+    assert remembered_settings(tmp_path, "") == {"port": 9100, "lan": True}
+    (tmp_path / "service_settings.json").write_text("{damaged")
+    assert remembered_settings(tmp_path, "") == {"port": 8765, "lan": False}

@@ -100,7 +100,7 @@ def test_virtual_platform_is_a_platform_and_shows_what_the_phone_shows(tmp_path)
     assert isinstance(platform, Platform)
     info = platform.device_info()
     assert info.platform == "virtual" and not info.battery_optimisation_ignored and info.notifications_allowed
-    note = progress_notification([(10, 40)], downloading=True)
+    note = progress_notification([(10, 40)])
     platform.start_foreground(note)
     platform.acquire_wake_lock()
     screen = read_screen(tmp_path)
@@ -121,22 +121,34 @@ def test_foreground_updates_at_most_once_a_second_and_wake_lock_only_while_downl
     clock = Clock()
     platform = VirtualPlatform(tmp_path)
     service = ForegroundService(platform, min_interval_s=1.0, clock=clock)
-    service.refresh([(0, 100)], downloading=True)
+    service.refresh([(0, 100)])
     assert platform.screen["foreground"] and platform.screen["wake_lock"]
     for step in range(1, 31):  # ten progress reports a second for three seconds
         clock.now += 0.1
-        service.refresh([(step, 100)], downloading=True)
+        service.refresh([(step, 100)])
     assert platform.screen["notification_updates"] == 3
-    service.refresh([(30, 100)], downloading=False)  # every job paused
-    assert not platform.screen["wake_lock"] and platform.screen["foreground"]
-    clock.now += 1.0
-    service.refresh([(30, 100)], downloading=False)
-    assert platform.screen["notification"]["title"].endswith("paused")
-    service.refresh([(30, 100)], downloading=True)
-    assert platform.screen["wake_lock"]
-    service.refresh([], downloading=False)
-    assert not platform.screen["foreground"] and not platform.screen["wake_lock"]
+    service.refresh([])  # every job paused: no dataSync foreground time spent, no wake lock
+    assert not platform.screen["wake_lock"] and not platform.screen["foreground"]
     assert platform.screen["notification"] is None
+    service.refresh([(30, 100)])
+    assert platform.screen["wake_lock"] and platform.screen["foreground"]
+    service.refresh([])
+    assert not platform.screen["foreground"] and not platform.screen["wake_lock"]
+
+
+def test_refused_foreground_holds_neither_foreground_nor_wake_lock(tmp_path):
+    from android_bridge.platform.base import ForegroundServiceRefused
+
+    platform = VirtualPlatform(tmp_path)
+    platform.change_settings(sdk_int=31, app_visible=False, battery_optimisation_ignored=False)
+    service = ForegroundService(platform)
+    with pytest.raises(ForegroundServiceRefused, match="background"):
+        service.refresh([(0, 100)])
+    assert not service.in_foreground and not service.wake_lock_held
+    assert not platform.screen["foreground"] and not platform.screen["wake_lock"]
+    platform.change_settings(battery_optimisation_ignored=True)  # an exemption from the Android 12 rule
+    service.refresh([(0, 100)])
+    assert platform.screen["foreground"] and platform.screen["wake_lock"]
 
 
 @pytest.mark.parametrize("url", ["notaurl", "ftp://host:1", "http://", "http://[::1", "http://localhost:abc"])

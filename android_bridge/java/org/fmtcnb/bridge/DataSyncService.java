@@ -1,30 +1,37 @@
 package org.fmtcnb.bridge;
 
 import android.app.Service;
+import android.content.Intent;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.kivy.android.PythonService;
 
 /**
- * The bridge's foreground service: python-for-android's PythonService plus Android 15's dataSync time limit.
+ * The bridge's service: python-for-android's PythonService plus what Android tells a service that Python
+ * must hear about. buildozer.spec names this class in {@code android.service_class_name}, so the class p4a
+ * generates for {@code services = Bridge:...} extends it.
  *
- * <p>When the system calls {@link #onTimeout(int, int)} the service has a few seconds to stop. It tells the
- * Python side (which checkpoints and pauses its jobs, so they stay resumable) and, as a guard, stops by itself
- * after a grace period if Python has not done so. buildozer.spec names this class in
- * {@code android.service_class_name}, so the generated service class extends it.
+ * <ul>
+ *   <li>{@link #onTimeout(int, int)} (Android 15, six hours of dataSync a day): Python checkpoints and stops;
+ *       a guard stops the service after a grace period if Python has not.
+ *   <li>{@link #onDestroy()}: Python checkpoints before PythonService.onDestroy ends the process.
+ *   <li>A second {@link #onStartCommand}: the app was opened while the service runs, so jobs that Android
+ *       refused to start from the background may start now.
+ * </ul>
  */
 public class DataSyncService extends PythonService {
-    private static volatile ForegroundTimeoutListener timeoutListener = null;
+    private static volatile ServiceEventListener listener = null;
     private static volatile long graceMillis = 3000;
 
     private final AtomicBoolean stopped = new AtomicBoolean(false);
+    private volatile boolean started = false;
     private volatile boolean timedOut = false;
 
     /** Registers the Python listener (null removes it). */
-    public static void setTimeoutListener(ForegroundTimeoutListener listener) {
-        timeoutListener = listener;
+    public static void setListener(ServiceEventListener eventListener) {
+        listener = eventListener;
     }
 
-    /** How long (milliseconds) the Python side gets to checkpoint before the service stops by itself. */
+    /** How long (milliseconds) Python gets after onTimeout before the service stops by itself. */
     public static void setGraceMillis(long millis) {
         graceMillis = millis;
     }
@@ -40,15 +47,31 @@ public class DataSyncService extends PythonService {
     }
 
     @Override
+    public int onStartCommand(Intent intent, int flags, int startId) {
+        boolean again = started;
+        started = true;
+        int startType = super.onStartCommand(intent, flags, startId);
+        ServiceEventListener current = listener;
+        if (again && current != null) {
+            try {
+                current.onStartedAgain();
+            } catch (RuntimeException error) {
+                System.err.println("fmtc-nb: start listener failed: " + error);
+            }
+        }
+        return startType;
+    }
+
+    @Override
     public void onTimeout(int startId, int foregroundServiceType) {
         timedOut = true;
-        ForegroundTimeoutListener listener = timeoutListener;
-        if (listener == null) {
+        ServiceEventListener current = listener;
+        if (current == null) {
             stopAfterTimeout();
             return;
         }
         try {
-            listener.onForegroundTimeout(startId, foregroundServiceType);
+            current.onForegroundTimeout(startId, foregroundServiceType);
         } catch (RuntimeException error) {
             System.err.println("fmtc-nb: timeout listener failed: " + error);
             stopAfterTimeout();
@@ -57,6 +80,19 @@ public class DataSyncService extends PythonService {
         Thread guard = new Thread(this::stopAfterGrace, "fmtc-nb-timeout-guard");
         guard.setDaemon(true);
         guard.start();
+    }
+
+    @Override
+    public void onDestroy() {
+        ServiceEventListener current = listener;
+        if (current != null) {
+            try {
+                current.onStopping();
+            } catch (RuntimeException error) {
+                System.err.println("fmtc-nb: stop listener failed: " + error);
+            }
+        }
+        super.onDestroy();
     }
 
     /** Leaves the foreground and stops the service; safe to call more than once (only the first acts). */

@@ -1,10 +1,14 @@
 package android.app;
 
-import android.content.Context;
+import android.content.ContextWrapper;
 import fmtcstub.Calls;
 
 /** Stub of android.app.Activity: runtime permission requests. */
-public class Activity extends Context {
+public class Activity extends ContextWrapper {
+    public Activity() {
+        super(null);
+    }
+
     public final void requestPermissions(String[] permissions, int requestCode) {
         Calls.record("Activity.requestPermissions " + String.join(",", permissions) + " code=" + requestCode);
     }

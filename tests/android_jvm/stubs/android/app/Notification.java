@@ -3,17 +3,26 @@ package android.app;
 import android.content.Context;
 import fmtcstub.Calls;
 
-/** Stub of android.app.Notification: the fields a progress notification sets, and its Builder. */
+/** Stub of android.app.Notification and its Builder; what a notification shows is kept privately. */
 public class Notification {
-    public String channelId;
-    public String title;
-    public String text;
-    public int smallIcon;
-    public int progress;
-    public int progressMax;
-    public boolean indeterminate;
-    public boolean ongoing;
-    public boolean onlyAlertOnce;
+    public static final int VISIBILITY_PRIVATE = 0;
+
+    private String channelId;
+    private String title;
+    private String text;
+    private int smallIcon;
+    private int progress;
+    private int progressMax;
+    private boolean indeterminate;
+    private boolean ongoing;
+    private boolean onlyAlertOnce;
+
+    public Notification() {}
+
+    public Notification(int icon, CharSequence tickerText, long when) {
+        this.smallIcon = icon;
+        this.title = tickerText == null ? null : tickerText.toString();
+    }
 
     @Override
     public String toString() {
@@ -63,6 +72,10 @@ public class Notification {
 
         public Builder setOnlyAlertOnce(boolean onlyAlertOnce) {
             notification.onlyAlertOnce = onlyAlertOnce;
+            return this;
+        }
+
+        public Builder setContentIntent(PendingIntent intent) {
             return this;
         }
 

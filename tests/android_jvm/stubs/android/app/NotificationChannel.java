@@ -17,6 +17,10 @@ public class NotificationChannel {
         this.description = description;
     }
 
+    public void setLightColor(int argb) {}
+
+    public void setLockscreenVisibility(int lockscreenVisibility) {}
+
     public String getId() {
         return id;
     }

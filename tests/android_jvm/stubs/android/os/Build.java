@@ -10,4 +10,9 @@ public class Build {
         public static final int SDK_INT = Integer.getInteger("stub.sdk", 35);
         public static final String RELEASE = System.getProperty("stub.release", "15");
     }
+
+    /** Stub of android.os.Build.VERSION_CODES (values as on Android). */
+    public static class VERSION_CODES {
+        public static final int O = 26;
+    }
 }

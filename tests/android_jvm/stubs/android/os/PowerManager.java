@@ -1,10 +1,13 @@
 package android.os;
 
+import fmtcstub.AndroidSystem;
 import fmtcstub.Calls;
 
 /** Stub of android.os.PowerManager: wake locks and the battery-optimisation exemption (-Dstub.ignoring). */
-public class PowerManager {
+public final class PowerManager {
     public static final int PARTIAL_WAKE_LOCK = 1;
+
+    private PowerManager() {}
 
     public WakeLock newWakeLock(int levelAndFlags, String tag) {
         Calls.record("PowerManager.newWakeLock level=" + levelAndFlags + " tag=" + tag);
@@ -13,27 +16,23 @@ public class PowerManager {
 
     public boolean isIgnoringBatteryOptimizations(String packageName) {
         Calls.record("PowerManager.isIgnoringBatteryOptimizations " + packageName);
-        return Boolean.getBoolean("stub.ignoring");
+        return AndroidSystem.get().isBatteryExempt();
     }
 
     /** Stub of android.os.PowerManager.WakeLock. */
-    public static class WakeLock {
+    public final class WakeLock {
         private boolean held;
-        private boolean referenceCounted = true;
+
+        private WakeLock() {}
 
         public void setReferenceCounted(boolean value) {
-            referenceCounted = value;
             Calls.record("WakeLock.setReferenceCounted " + value);
         }
 
         public void acquire() {
             held = true;
+            AndroidSystem.get().wakeLockHeld(this, true);
             Calls.record("WakeLock.acquire");
-        }
-
-        public void acquire(long timeoutMillis) {
-            held = true;
-            Calls.record("WakeLock.acquire timeout=" + timeoutMillis);
         }
 
         public void release() {
@@ -41,6 +40,7 @@ public class PowerManager {
                 throw new RuntimeException("WakeLock under-locked");
             }
             held = false;
+            AndroidSystem.get().wakeLockHeld(this, false);
             Calls.record("WakeLock.release");
         }
 

@@ -1,0 +1,4 @@
+package android.os;
+
+/** Stub of android.os.IBinder. */
+public interface IBinder {}
