@@ -6,6 +6,7 @@ from a :class:`TileSource`, so the User-Agent, extra headers and usage-policy ch
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -14,15 +15,16 @@ import yarl
 
 from fmtc_nb import __version__
 from fmtc_nb.errors import PolicyError, SourceError
+from fmtc_nb.sources.catalogue import bulk_forbidden_hosts
+from fmtc_nb.sources.templates import API_KEY, expand, placeholders, template_problem
 
 PROJECT_URL = "https://github.com/fmtc-nb/fmtc-nb"
-_PLACEHOLDER = re.compile(r"\{([a-z-]+)\}")
-_KNOWN = {"z", "x", "y", "-y", "s", "r"}
+#: Environment variable an API key is read from when a template needs one and none is given.
+API_KEY_ENV = "FMTC_NB_API_KEY"
 _GENERIC_AGENTS = re.compile(r"^(python-requests|python-httpx|aiohttp|python-urllib|curl|wget|mozilla|okhttp|dart)\b", re.I)
-#: Hosts whose usage policy forbids bulk and offline downloading, with the policy to point users at.
-BULK_FORBIDDEN = {
-    "tile.openstreetmap.org": "https://operations.osmfoundation.org/policies/tiles/",
-}
+#: Hosts whose usage policy forbids bulk and offline downloading, with the policy to point users at: the
+#: provider catalogue's entries marked "forbidden" (fmtc_nb/data/providers.json).
+BULK_FORBIDDEN = bulk_forbidden_hosts()
 #: Query parameters that carry credentials (compared case-insensitively): the generic names and those of the
 #: common tile providers (MapTiler/Google ``key``, Thunderforest ``apikey``, Stadia ``api_key``, Mapbox
 #: ``access_token``, HERE/Geoapify ``apiKey``, Esri ``token``, Jawg ``access-token``, OpenWeatherMap ``appid``).
@@ -111,9 +113,14 @@ def default_user_agent(contact: str | None = None) -> str:
 class TileSource:
     """Where tiles come from and how to ask for them.
 
-    ``url_template`` uses ``{z}``, ``{x}``, ``{y}`` (or ``{-y}`` for TMS rows), optional ``{s}`` (one of
-    ``subdomains``, chosen per tile) and ``{r}`` (empty; retina suffix). ``headers`` are sent with every
-    request; a User-Agent in them must name fmtc-nb or the app built on it, never a generic HTTP library.
+    ``url_template`` uses ``{z}``, ``{x}``, ``{y}`` (or ``{-y}`` for TMS rows), or ``{q}`` (quadkey), or
+    ``{bbox-epsg-3857}`` (see :mod:`fmtc_nb.sources.templates`), optional ``{s}`` (one of ``subdomains``, chosen
+    per tile), ``{r}`` (empty; retina suffix) and ``{api_key}``. ``headers`` are sent with every request; a
+    User-Agent in them must name fmtc-nb or the app built on it, never a generic HTTP library.
+
+    ``api_key`` fills ``{api_key}`` only in the URLs requested (default: ``$FMTC_NB_API_KEY``); it is never part
+    of the template, its repr, or what jobs, stores and exports record. ``attribution``, ``min_zoom`` and
+    ``max_zoom`` describe the source when it says so (TileJSON, WMTS, the provider catalogue); None: unknown.
     """
 
     url_template: str
@@ -121,19 +128,31 @@ class TileSource:
     contact: str | None = None
     subdomains: tuple[str, ...] = ("a", "b", "c")
     tile_format: str | None = None  # "png", "jpg", "webp", "pbf"; None: learned from the answers
+    api_key: str | None = field(default=None, repr=False)
+    attribution: str | None = None
+    min_zoom: int | None = None
+    max_zoom: int | None = None
+    _names: frozenset[str] = field(init=False, repr=False, compare=False, default=frozenset())
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url_template)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise SourceError(f"The tile URL {self.url_template!r} is not an http(s) URL template.")
-        names = set(_PLACEHOLDER.findall(self.url_template))
-        unknown = names - _KNOWN
-        if unknown:
-            raise SourceError(f"The tile URL template has unknown placeholder(s) {sorted(unknown)}; use {{z}}, {{x}}, {{y}}, {{-y}}, {{s}}.")
-        if "z" not in names or "x" not in names or not names & {"y", "-y"}:
-            raise SourceError(f"The tile URL template {self.url_template!r} must contain {{z}}, {{x}} and {{y}}.")
-        if any(c in t for t in (*self.headers, *self.headers.values(), self.contact or "") for c in "\r\n\0"):
-            raise SourceError("A request header or the contact contains a line break or NUL, which HTTP forbids.")
+        problem = template_problem(self.url_template)
+        if problem:
+            raise SourceError(problem)
+        object.__setattr__(self, "_names", placeholders(self.url_template))
+        if API_KEY in self.url_template and self.api_key is None:
+            object.__setattr__(self, "api_key", os.environ.get(API_KEY_ENV) or None)
+            if self.api_key is None:
+                raise SourceError(f"The tile URL needs an API key ({API_KEY}): give --api-key or set {API_KEY_ENV} "
+                                  "(fmtc-nb never stores it).")
+        elif self.api_key is not None and API_KEY not in self.url_template:
+            raise SourceError(f"An API key was given but the tile URL has no {API_KEY} placeholder to put it in.")
+        secrets = (self.api_key or "", self.contact or "", *self.headers, *self.headers.values())
+        if any(c in t for t in secrets for c in "\r\n\0"):
+            raise SourceError("A request header, the contact or the API key contains a line break or NUL, "
+                              "which HTTP forbids.")
         agent = self.user_agent
         if _GENERIC_AGENTS.match(agent) or "fmtc-nb" not in agent.lower() and len(agent) < 8:
             raise SourceError(f"The User-Agent {agent!r} is generic; name your application (fmtc-nb adds its own by default).")
@@ -173,16 +192,9 @@ class TileSource:
         return merged
 
     def url(self, z: int, x: int, y: int) -> str:
-        """The URL of tile ``z/x/y`` (XYZ rows)."""
+        """The URL of tile ``z/x/y`` (XYZ rows), API key included: for the request only, never to be recorded."""
         sub = self.subdomains[(x + y) % len(self.subdomains)] if self.subdomains else ""
-        return (
-            self.url_template.replace("{z}", str(z))
-            .replace("{x}", str(x))
-            .replace("{-y}", str((1 << z) - 1 - y))
-            .replace("{y}", str(y))
-            .replace("{s}", sub)
-            .replace("{r}", "")
-        )
+        return expand(self.url_template, self._names, z, x, y, sub, self.api_key)
 
     def check_bulk_allowed(self) -> None:
         """Raise :class:`PolicyError` if any host the template reaches (every ``{s}`` subdomain) forbids bulk

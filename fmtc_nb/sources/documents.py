@@ -1,0 +1,64 @@
+"""Fetch a service's description (WMS/WMTS capabilities, a TileJSON) politely and within bounds.
+
+Standard library only (``urllib``), so resolving a source needs no event loop and works in a notebook cell, the
+CLI and on the phone alike. The request names fmtc-nb in its User-Agent, a 429/503 is retried once after the
+server's Retry-After (at most :data:`MAX_RETRY_AFTER_S`), and the body is capped at :data:`MAX_DOCUMENT_BYTES`.
+Every failure is a :class:`~fmtc_nb.errors.SourceError` sentence that shows the URL without its API key.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+
+from fmtc_nb.errors import SourceError
+
+MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+"""Largest description read, in bytes (national WMS capabilities run to a few MB)."""
+TIMEOUT_S = 30.0
+MAX_RETRY_AFTER_S = 60.0
+
+
+def fetch_document(url: str, *, what: str, shown_url: str, headers: Mapping[str, str]) -> bytes:
+    """GET ``url`` and return its body. ``what`` names the document in sentences ("WMS capabilities"),
+    ``shown_url`` is the URL as it may be shown (API key redacted), ``headers`` include the User-Agent."""
+    for attempt in (1, 2):
+        request = urllib.request.Request(url, headers=dict(headers))
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310 - http(s) checked
+                body: bytes = response.read(MAX_DOCUMENT_BYTES + 1)
+        except urllib.error.HTTPError as exc:
+            wait = _retry_after(exc.headers.get("Retry-After")) if exc.code in (429, 503) else None
+            if attempt == 1 and wait is not None and wait <= MAX_RETRY_AFTER_S:
+                time.sleep(wait)
+                continue
+            raise SourceError(f"The {what} at {shown_url} answered HTTP {exc.code} ({exc.reason}).") from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise SourceError(f"The {what} at {shown_url} could not be fetched ({reason}).") from None
+        if len(body) > MAX_DOCUMENT_BYTES:
+            raise SourceError(f"The {what} at {shown_url} is larger than {MAX_DOCUMENT_BYTES // 2**20} MiB, "
+                              "more than any service description needs.")
+        return body
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header given in seconds (an HTTP date or nothing: 1 s)."""
+    if value is None:
+        return 1.0
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return 1.0
+
+
+def check_http_url(url: str, what: str) -> None:
+    """Refuse anything but an absolute http(s) URL (urllib would also open ``file:`` and ``ftp:``)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SourceError(f"The {what} address {url!r} is not an http(s) URL.")
