@@ -1,5 +1,6 @@
-"""Export a store: a plain MBTiles file, a PMTiles v3 archive (written by the ``pmtiles`` package), or a
-``z/x/y.ext`` directory. Every export is written beside its target and moved into place when complete."""
+"""Export a store: a plain MBTiles file, a PMTiles v3 archive (written by the ``pmtiles`` package), a
+``z/x/y.ext`` directory, or a field app's format (GeoPackage: :mod:`fmtc_nb.store.gpkg`; OsmAnd/Locus sqlitedb:
+:mod:`fmtc_nb.store.sqlitedb`). Every export is written beside its target and moved into place when complete."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from fmtc_nb.store.metadata import SOURCE_KEY
 from fmtc_nb.store.schema import MBTILES_APPLICATION_ID
 from fmtc_nb.store.store import Store, tms_row
 
-FORMATS = ("mbtiles", "pmtiles", "dir")
+FORMATS = ("mbtiles", "pmtiles", "dir", "gpkg", "sqlitedb")
 
 
 def archive_bytes(fmt: str | None, data: bytes) -> bytes:
@@ -103,13 +104,17 @@ def shared_metadata(store: Store) -> dict[str, str]:
 
 
 def export_store(store: Store, fmt: str, out: str | os.PathLike[str], *, overwrite: bool = False) -> int:
-    """Write every tile of ``store`` to ``out`` in format ``fmt`` (mbtiles, pmtiles or dir); returns tiles written."""
+    """Write every tile of ``store`` to ``out`` in format ``fmt`` (one of :data:`FORMATS`); returns tiles written."""
     if fmt not in FORMATS:
         raise StoreError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
     if store.stats().tiles == 0 and fmt == "pmtiles":
         raise StoreError(f"The store {store.name!r} holds no tiles, and a PMTiles archive needs at least one.")
     _refuse_stores_dir(store, Path(out))
-    writer = {"mbtiles": _to_mbtiles, "pmtiles": _to_pmtiles, "dir": _to_dir}[fmt]
+    from fmtc_nb.store.gpkg import write_gpkg
+    from fmtc_nb.store.sqlitedb import write_sqlitedb
+
+    writer = {"mbtiles": _to_mbtiles, "pmtiles": _to_pmtiles, "dir": _to_dir, "gpkg": write_gpkg,
+              "sqlitedb": write_sqlitedb}[fmt]
     with _replacing(Path(out), fmt, overwrite) as tmp:
         return writer(store, tmp)
 

@@ -1,4 +1,5 @@
-"""Import MBTiles and PMTiles files made by any tool into a store, with a conflict strategy.
+"""Import MBTiles, PMTiles, GeoPackage and OsmAnd/Locus sqlitedb files made by any tool into a store, with a
+conflict strategy (the field formats are read by :mod:`fmtc_nb.store.gpkg` and :mod:`fmtc_nb.store.sqlitedb`).
 
 The file is checked completely before anything in the root changes; a new or replacing store is built in a
 hidden scratch file and moved into place only when every tile is in, so a failed import loses nothing (and
@@ -18,6 +19,7 @@ from fmtc_nb.errors import StoreError, StoreExists
 from fmtc_nb.files import move_unless_exists
 from fmtc_nb.source import redact_url
 from fmtc_nb.store.connection import database_error
+from fmtc_nb.store.fieldfile import FieldArchive
 from fmtc_nb.store.formats import PMTILES_MAGIC, SQLITE_MAGIC
 from fmtc_nb.store.mbtiles_read import MBTilesFile
 from fmtc_nb.store.metadata import SOURCE_KEY
@@ -44,13 +46,15 @@ class ImportResult:
 
 
 class TileArchive:
-    """A checked MBTiles or PMTiles file: its metadata and a stream of its tiles (XYZ). Nothing in the file
-    is trusted (see ``mbtiles_read`` and ``pmtiles_read``); bad input is one ``StoreError`` sentence."""
+    """A checked MBTiles, PMTiles, GeoPackage or sqlitedb file: its metadata and a stream of its tiles (XYZ).
+    Nothing in the file is trusted (see ``mbtiles_read``, ``pmtiles_read``, ``gpkg``, ``sqlitedb``); bad input is
+    one ``StoreError`` sentence."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.field: FieldArchive | None = None
         if path.is_dir():
-            raise StoreError(f"{path} is a directory; import takes one MBTiles or PMTiles file.")
+            raise StoreError(f"{path} is a directory; import takes one MBTiles, PMTiles, GeoPackage or sqlitedb file.")
         if not path.is_file():
             raise StoreError(f"There is no file {path} to import.")
         try:
@@ -59,8 +63,11 @@ class TileArchive:
             self.fetched_at = path.stat().st_mtime
         except OSError as exc:
             raise StoreError(f"The file {path} cannot be read ({exc.strerror or exc}).") from None
-        self.reader: MBTilesFile | PMTilesFile
-        if head.startswith(SQLITE_MAGIC):
+        self.reader: MBTilesFile | PMTilesFile | FieldArchive
+        if head.startswith(SQLITE_MAGIC) and (field := _field_archive(path)) is not None:
+            self.reader = field  # a GeoPackage or an OsmAnd/Locus sqlitedb
+            self.metadata = field.metadata
+        elif head.startswith(SQLITE_MAGIC):
             self.reader = MBTilesFile(path)
             self.metadata = self.reader.metadata
         elif head.startswith(PMTILES_MAGIC):
@@ -103,6 +110,13 @@ def check_imported_limit(path: Path, value: str | None) -> None:
     if int(text) <= 0:
         raise StoreError(f"The file {path} sets fmtc_max_tiles to {text}, but a tile limit must be positive "
                          "(0 would evict every tile); remove that metadata entry or fix it.")
+
+
+def _field_archive(path: Path) -> FieldArchive | None:
+    """The GeoPackage or sqlitedb at ``path``, checked, or None for another SQLite file (MBTiles)."""
+    from fmtc_nb.store import gpkg, sqlitedb
+
+    return gpkg.open_archive(path) or sqlitedb.open_archive(path)
 
 
 def import_file(root: Root, file: str | os.PathLike[str], *, name: str | None = None,
