@@ -24,7 +24,10 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("download", help="download a region's tiles into a store")
     p.add_argument("region", help="GeoJSON file or spec (rect:W,S,E,N, circle:LON,LAT,KM, line:...)")
     p.add_argument("--zoom", required=True, help="zoom or range, e.g. 0-12")
-    p.add_argument("--url", required=True, help="tile URL template with {z} {x} {y}")
+    p.add_argument("--source", "--url", dest="url", required=True, metavar="SOURCE",
+                   help="URL template ({z} {x} {y}, {-y}, {q}, {bbox-epsg-3857}), wms:URL?layers=..., "
+                        "wmts:URL#layer, a TileJSON URL or a catalogue id ('fmtc-nb sources list')")
+    p.add_argument("--api-key", default=None, help="API key for the source's {api_key} (never stored)")
     p.add_argument("--store", required=True, help="store name")
     add_engine_options(p)
     p.add_argument("--header", action="append", default=[], metavar="K:V", help="extra request header (repeatable)")
@@ -143,20 +146,22 @@ def run_with_bar(download: Any, json_out: bool) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``fmtc-nb download``."""
+    from fmtc_nb.cli.sources import source_from_args
     from fmtc_nb.cover import TileCover  # noqa: F401  (fail early if the cover module is missing)
     from fmtc_nb.engine import Download, DownloadJob
     from fmtc_nb.paths import resolve_root
     from fmtc_nb.regions import parse_region
-    from fmtc_nb.source import TileSource
     from fmtc_nb.store import Root
     from fmtc_nb.zooms import parse_zooms
 
-    source = TileSource(args.url, headers=_headers(args.header), contact=args.contact, tile_format=args.tile_format)
+    source, zooms = source_from_args(args, parse_zooms(args.zoom))
     source.check_bulk_allowed()
-    job = DownloadJob(parse_region(args.region), parse_zooms(args.zoom), source, args.store, options_from_args(args))
+    job = DownloadJob(parse_region(args.region), zooms, source, args.store, options_from_args(args))
     root = Root(resolve_root(args.root))
     # a bad store name, or a store of another source, is refused before recovery records a job for it
-    root.open_or_create(job.store, source.url_template).close()
+    with root.open_or_create(job.store, source.url_template) as store:
+        if source.attribution and not store.metadata().get("attribution"):
+            store.set_metadata(attribution=source.attribution)
     checkpointer = _checkpointer(root, job, args.no_recovery)
     download = Download(job, root, checkpointer=checkpointer)
     if hasattr(checkpointer, "bind"):  # lets `fmtc-nb recovery cancel` stop this run

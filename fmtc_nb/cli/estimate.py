@@ -1,4 +1,4 @@
-"""``fmtc-nb estimate REGION --zoom A-B --url TEMPLATE``: size, storage and time with a 95% interval, and
+"""``fmtc-nb estimate REGION --zoom A-B --source SOURCE``: size, storage and time with a 95% interval, and
 with ``--budget`` the deepest max zoom that fits."""
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("estimate", help="estimate download size and time from a sample of tiles")
     p.add_argument("region", help="GeoJSON file, rect:W,S,E,N, circle:LON,LAT,RADIUS_KM or line:RADIUS_M:LON,LAT,...")
     p.add_argument("--zoom", default="0-12", help="zoom level or range, e.g. 0-14 (default 0-12)")
-    p.add_argument("--url", required=True, help="tile URL template with {z}, {x}, {y}")
+    p.add_argument("--source", "--url", dest="url", required=True, metavar="SOURCE",
+                   help="URL template, wms:URL?layers=..., wmts:URL#layer, TileJSON URL or catalogue id")
+    p.add_argument("--api-key", default=None, help="API key for the source's {api_key} (never stored)")
     p.add_argument("--samples", type=int, default=None,
                    help="requests to spend (default about 1%% of the tiles, within 200-2000)")
     p.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable sample")
@@ -30,12 +32,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Estimate, print, return the exit code."""
+    from fmtc_nb.cli.sources import source_from_args
     from fmtc_nb.estimate import estimate, parse_budget
     from fmtc_nb.regions import parse_region
+    from fmtc_nb.zooms import parse_zooms
 
     budget = parse_budget(args.budget) if args.budget is not None else None
     options = options_from_args(args, ESTIMATE_OPTIONS)
-    result = estimate(parse_region(args.region), args.zoom, args.url, samples=args.samples, seed=args.seed,
+    source, zooms = source_from_args(args, parse_zooms(args.zoom))
+    result = estimate(parse_region(args.region), zooms, source, samples=args.samples, seed=args.seed,
                       parallel=options.parallel, rate_limit=options.rate_limit)
     plan = result.plan(budget) if budget is not None else None
     if args.json:
