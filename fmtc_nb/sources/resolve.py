@@ -130,6 +130,13 @@ def _from_catalogue(entry: catalogue.Provider, api_key: str | None, headers: Map
     return inner
 
 
+def _keep_key(template: str, key: str | None, param: str | None) -> tuple[str, str | None]:
+    """A tile template built from a service's description, with the key out of it and ``param={api_key}``
+    added when the description's own URLs do not carry the key the service was asked with."""
+    template, key, _ = lift_api_key(template, key)
+    return with_key_param(template, param), key
+
+
 def _document(url: str, key: str | None, what: str, headers: Mapping[str, str]) -> bytes:
     check_http_url(url, what)
     return fetch_document(fill_key(url, key), what=what, shown_url=url, headers=headers)
@@ -144,7 +151,7 @@ def _wms(rest: str, api_key: str | None, headers: Mapping[str, str]) -> Resolved
         name: {"title": layer.title, "web_mercator": any(is_web_mercator(c) for c in layer.crs)}
         for name, layer in caps.layers.items()}}
     template, fmt, attribution = wms.getmap_template(spec, caps, caps_url)
-    template, key, _ = lift_api_key(with_key_param(template, param), key)
+    template, key = _keep_key(template, key, param)
     return Resolved(f"WMS {caps.version}", template, key, fmt, attribution,
                     facts={**facts, "tile_size": spec.tile_size})
 
@@ -155,7 +162,7 @@ def _wmts(rest: str, api_key: str | None, headers: Mapping[str, str]) -> Resolve
     caps_url = wmts.capabilities_url(spec)
     caps = wmts.read_capabilities(_document(caps_url, key, "WMTS capabilities", headers), caps_url)
     template, fmt, low, high, size, set_name, style = wmts.tile_template(spec, caps, caps_url)
-    template, key, _ = lift_api_key(with_key_param(template, param), key)
+    template, key = _keep_key(template, key, param)
     facts = {"service": caps.title, "layers": {name: {"title": layer.title, "tile_matrix_sets": list(layer.sets)}
                                                for name, layer in caps.layers.items()},
              "tile_matrix_set": set_name, "style": style, "tile_size": size}
@@ -165,7 +172,7 @@ def _wmts(rest: str, api_key: str | None, headers: Mapping[str, str]) -> Resolve
 def _tilejson(url: str, api_key: str | None, headers: Mapping[str, str]) -> Resolved:
     lifted, key, param = lift_api_key(url, api_key)
     doc = tilejson.read_tilejson(_document(lifted, key, "TileJSON", headers), fill_key(lifted, key), lifted)
-    template, key, _ = lift_api_key(with_key_param(doc.template, param), key)
+    template, key = _keep_key(doc.template, key, param)
     facts = {"name": doc.name, "bounds": list(doc.bounds), "other_tile_urls": doc.alternates}
     return Resolved("TileJSON", template, key, doc.tile_format, doc.attribution, doc.min_zoom, doc.max_zoom,
                     facts=facts)

@@ -85,14 +85,15 @@ def tile_of_bbox_3857(bbox: tuple[float, float, float, float], max_zoom: int = 3
     width, height = maxx - minx, maxy - miny
     if not (width > 0 and height > 0 and all(math.isfinite(v) for v in bbox)):
         return None
-    n = round(2 * WORLD_HALF_M / width)
-    if n < 1 or n & (n - 1) or abs(2 * WORLD_HALF_M / width - n) > tolerance * n:
+    ratio = 2 * WORLD_HALF_M / width  # tiles across the world
+    z = round(math.log2(ratio))
+    if not 0 <= z <= max_zoom or abs(ratio / (1 << z) - 1) > tolerance:
         return None
-    z = n.bit_length() - 1
+    n = 1 << z
     edge = 2 * WORLD_HALF_M / n
     fx, fy = (minx + WORLD_HALF_M) / edge, (WORLD_HALF_M - maxy) / edge
     x, y = round(fx), round(fy)
-    if z > max_zoom or not (0 <= x < n and 0 <= y < n):
+    if not (0 <= x < n and 0 <= y < n):
         return None
     if abs(fx - x) > tolerance or abs(fy - y) > tolerance or abs(height / edge - 1) > tolerance:
         return None
