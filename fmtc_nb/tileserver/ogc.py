@@ -157,9 +157,9 @@ class OgcRoutes:
 
 def double_tile(tile: TileGetter, z: int, x: int, y: int) -> bytes:
     """A 512-pixel PNG of tile z/x/y: its four children at zoom z + 1 (from ``tile``), side by side."""
-    children = [Image.open(io.BytesIO(tile(z + 1, 2 * x + dx, 2 * y + dy)[0])) for dy in (0, 1) for dx in (0, 1)]
-    image = Image.new("P", (2 * TILE_SIZE, 2 * TILE_SIZE))
-    image.putpalette(children[0].getpalette() or [])
+    children = [Image.open(io.BytesIO(tile(z + 1, 2 * x + dx, 2 * y + dy)[0])).convert("RGBA")
+                for dy in (0, 1) for dx in (0, 1)]
+    image = Image.new("RGBA", (2 * TILE_SIZE, 2 * TILE_SIZE))
     for i, child in enumerate(children):
         image.paste(child, ((i % 2) * TILE_SIZE, (i // 2) * TILE_SIZE))
     out = io.BytesIO()
