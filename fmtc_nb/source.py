@@ -16,6 +16,7 @@ import yarl
 from fmtc_nb import __version__
 from fmtc_nb.errors import PolicyError, SourceError
 from fmtc_nb.sources.catalogue import bulk_forbidden_hosts
+from fmtc_nb.sources.keys import lift_api_key
 from fmtc_nb.sources.templates import API_KEY, expand, placeholders, template_problem
 
 PROJECT_URL = "https://github.com/fmtc-nb/fmtc-nb"
@@ -119,7 +120,9 @@ class TileSource:
     User-Agent in them must name fmtc-nb or the app built on it, never a generic HTTP library.
 
     ``api_key`` fills ``{api_key}`` only in the URLs requested (default: ``$FMTC_NB_API_KEY``); it is never part
-    of the template, its repr, or what jobs, stores and exports record. ``attribution``, ``min_zoom`` and
+    of the template, its repr, or what jobs, stores and exports record. A key written into the URL itself
+    (``?key=SECRET``, see :mod:`fmtc_nb.sources.keys`) is moved out the same way: ``url_template`` then holds
+    ``?key={api_key}``. ``attribution``, ``min_zoom`` and
     ``max_zoom`` describe the source when it says so (TileJSON, WMTS, the provider catalogue); None: unknown.
     """
 
@@ -141,6 +144,9 @@ class TileSource:
         problem = template_problem(self.url_template)
         if problem:
             raise SourceError(problem)
+        lifted, key, _ = lift_api_key(self.url_template, self.api_key)  # a key in the URL leaves the template
+        object.__setattr__(self, "url_template", lifted)
+        object.__setattr__(self, "api_key", key)
         object.__setattr__(self, "_names", placeholders(self.url_template))
         if API_KEY in self.url_template and self.api_key is None:
             object.__setattr__(self, "api_key", os.environ.get(API_KEY_ENV) or None)

@@ -10,7 +10,8 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from fmtc_nb.errors import OptionError, SourceError
+from fmtc_nb.cli._headers import parse_headers as _headers  # noqa: F401 - used by cli.device
+from fmtc_nb.errors import OptionError
 
 if TYPE_CHECKING:
     from fmtc_nb.engine.job import DownloadOptions
@@ -78,16 +79,6 @@ def options_from_args(args: argparse.Namespace, names: Sequence[str] = tuple(ENG
         return DownloadOptions(**{name: getattr(args, name) for name in names})
     except OptionError as exc:
         raise exc.given_as(ENGINE_FLAGS[exc.option][0]) from None
-
-
-def _headers(pairs: list[str]) -> dict[str, str]:
-    headers = {}
-    for pair in pairs:
-        key, sep, value = pair.partition(":")
-        if not sep or not key.strip():
-            raise SourceError(f"The header {pair!r} is not of the form Key:Value.")
-        headers[key.strip()] = value.strip()
-    return headers
 
 
 def _checkpointer(root: Any, job: Any, disabled: bool) -> Any:

@@ -35,11 +35,11 @@ def source_from_args(args: argparse.Namespace, zooms: list[int]) -> tuple[Any, l
     """(TileSource, zooms it serves) from ``--source``/``--url``, ``--api-key`` and, where the command has them,
     ``--header``, ``--contact``, ``--tile-format``; zooms outside the source's range are left out with a warning,
     and a provider whose terms should be read first is named (stderr)."""
-    from fmtc_nb.cli.download import _headers
+    from fmtc_nb.cli._headers import parse_headers
     from fmtc_nb.sources import clip_zooms, resolve_source
     from fmtc_nb.sources.catalogue import provider_for_host
 
-    source = resolve_source(args.url, args.api_key, headers=_headers(getattr(args, "header", [])),
+    source = resolve_source(args.url, args.api_key, headers=parse_headers(getattr(args, "header", [])),
                             contact=getattr(args, "contact", None), tile_format=getattr(args, "tile_format", None))
     kept, dropped = clip_zooms(zooms, source)
     if dropped:
@@ -69,10 +69,10 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from fmtc_nb.cli.download import _headers
+    from fmtc_nb.cli._headers import parse_headers
     from fmtc_nb.sources import describe_source
 
-    facts = describe_source(args.source, args.api_key, headers=_headers(args.header), contact=args.contact)
+    facts = describe_source(args.source, args.api_key, headers=parse_headers(args.header), contact=args.contact)
     if args.json:
         print(json.dumps(facts, indent=2, ensure_ascii=False))
         return 0

@@ -76,6 +76,14 @@ def test_a_key_given_on_the_command_line_is_never_written_down(loopback, tmp_pat
     assert len(jobs) == 3
     runs += [cli(env, "recovery", "show", job["id"], "--json") for job in jobs]
     assert all(done.returncode == 0 for done in runs[-3:])
+    # resuming needs the key again: it is nowhere to be found but in the environment
+    refused = cli(env, "recovery", "resume", jobs[0]["id"])
+    assert refused.returncode == 2 and "FMTC_NB_API_KEY" in refused.stderr
+    asked = len(seen)
+    resumed = cli(env | {"FMTC_NB_API_KEY": SECRET}, "recovery", "resume", jobs[0]["id"], "--json")
+    assert resumed.returncode == 1 and json.loads(resumed.stdout)["failed_request"] == 1  # the loop tile again
+    assert len(seen) > asked and set(seen) == {SECRET}
+    runs += [refused, resumed]
 
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     names = {p.name for p in files}

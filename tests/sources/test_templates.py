@@ -84,3 +84,13 @@ def test_the_api_key_fills_requests_only(monkeypatch):
         TileSource("http://h/{z}/{x}/{y}.png", api_key="k")
     with pytest.raises(SourceError, match="line break"):
         TileSource("http://h/{z}/{x}/{y}.png?key={api_key}", api_key="a\r\nX-Evil: 1")
+
+
+def test_a_key_written_into_the_url_leaves_the_template(monkeypatch):
+    monkeypatch.delenv("FMTC_NB_API_KEY", raising=False)
+    source = TileSource("https://h/{z}/{x}/{y}.png?style=a&apikey=SECRET1")
+    assert source.url_template == "https://h/{z}/{x}/{y}.png?style=a&apikey={api_key}"
+    assert source.url(1, 1, 0).endswith("?style=a&apikey=SECRET1") and "SECRET1" not in repr(source)
+    assert TileSource("https://h/{z}/{x}/{y}.png?key=old", api_key="new").url(0, 0, 0).endswith("key=new")
+    with pytest.raises(SourceError, match="2 different credentials"):
+        TileSource("https://h/{z}/{x}/{y}.png?key=a&token=b")
