@@ -38,13 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--attribution", default=None, help="attribution text for the MBTiles metadata")
     add("stats", _stats, "statistics of a store (O(1)), failures with --failures").add_argument("name")
     sub.choices["stats"].add_argument("--failures", action="store_true", help="include recorded failed tiles")
-    q = add("export", _export, "export a store as MBTiles, PMTiles or a z/x/y directory")
+    q = add("export", _export, "export a store as MBTiles, PMTiles, a z/x/y directory, GeoPackage or sqlitedb")
     q.add_argument("name")
     q.add_argument("out", help="output file (or directory for --format dir)")
     q.add_argument("--format", choices=FORMATS, default=None,
-                   help="default: from OUT's extension (.mbtiles, .pmtiles), else dir")
+                   help="default: from OUT's extension (.mbtiles, .pmtiles, .gpkg, .sqlitedb), else dir")
     q.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
-    q = add("import", _import, "import an MBTiles or PMTiles file made by any tool")
+    q = add("import", _import, "import an MBTiles, PMTiles, GeoPackage or sqlitedb file made by any tool")
     q.add_argument("file")
     q.add_argument("--as", dest="as_name", default=None, help="store name (default: the file name)")
     q.add_argument("--on-conflict", choices=CONFLICTS, default=None,
@@ -131,9 +131,9 @@ def _stats(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _export(args: argparse.Namespace) -> tuple[Any, str]:
-    from fmtc_nb.store.export import export_store
+    from fmtc_nb.store.export import FORMATS, export_store
 
-    fmt = args.format or next((f for f in ("mbtiles", "pmtiles") if args.out.lower().endswith(f".{f}")), "dir")
+    fmt = args.format or next((f for f in FORMATS if f != "dir" and args.out.lower().endswith(f".{f}")), "dir")
     with _root(args).open(args.name, readonly=True) as store:
         count = export_store(store, fmt, args.out, overwrite=args.overwrite)
     return {"name": args.name, "format": fmt, "out": args.out, "tiles": count}, \

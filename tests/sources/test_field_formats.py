@@ -205,8 +205,8 @@ def test_the_cli_exports_and_imports_the_field_formats(root, tmp_path, capsys):
     with root.create("field", "http://tiles.example/{z}/{x}/{y}.png") as store:
         tiles = fill(store, zooms=range(0, 3))
     for fmt in ("gpkg", "sqlitedb"):
-        out = tmp_path / f"field.{fmt}"
-        assert main(["--root", str(root.path), "store", "export", "field", str(out), "--format", fmt, "--json"]) == 0
+        out = tmp_path / f"field.{fmt}"  # the format comes from the extension
+        assert main(["--root", str(root.path), "store", "export", "field", str(out), "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["tiles"] == len(tiles)
         assert main(["--root", str(root.path), "store", "import", str(out), "--as", f"from-{fmt}", "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["action"] == "created"
