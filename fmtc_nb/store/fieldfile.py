@@ -5,14 +5,15 @@ than views), and the batched writer of an export."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from fmtc_nb.errors import StoreError
 
 #: Tiles per INSERT batch of an export.
 BATCH = 1000
+A = TypeVar("A")
 
 
 class FieldArchive(Protocol):
@@ -68,3 +69,16 @@ def insert_batches(db: sqlite3.Connection, sql: str, rows: Iterable[tuple[object
             batch.clear()
     db.executemany(sql, batch)
     return count + len(batch)
+
+
+def open_checked(path: Path, recognise: Callable[[sqlite3.Connection], bool],
+                 archive: Callable[[Path, sqlite3.Connection], A], what: str) -> A | None:
+    """``archive(path, db)`` (which checks the file) if ``recognise(db)`` says the SQLite file at ``path`` is of its
+    format, else None; SQLite errors while checking become a sentence naming ``what``."""
+    db = connect_readonly(path)
+    try:
+        return archive(path, db) if recognise(db) else None
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"The {what} {path} cannot be read ({exc}).") from exc
+    finally:
+        db.close()

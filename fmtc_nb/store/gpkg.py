@@ -26,6 +26,7 @@ from fmtc_nb.store.fieldfile import (
     connect_readonly,
     insert_batches,
     object_types,
+    open_checked,
     require_tables,
 )
 from fmtc_nb.store.formats import sniff_format
@@ -296,12 +297,4 @@ def _gdal_items(text: object) -> dict[str, str]:
 
 def open_archive(path: Path) -> GpkgArchive | None:
     """The GeoPackage at ``path`` checked for import, or None if the SQLite file is no GeoPackage."""
-    db = connect_readonly(path)
-    try:
-        if not is_geopackage(db):
-            return None
-        return GpkgArchive(path, db)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"The GeoPackage {path} cannot be read ({exc}).") from exc
-    finally:
-        db.close()
+    return open_checked(path, is_geopackage, GpkgArchive, "GeoPackage")

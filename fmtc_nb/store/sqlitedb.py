@@ -34,6 +34,7 @@ from fmtc_nb.store.fieldfile import (
     connect_readonly,
     insert_batches,
     object_types,
+    open_checked,
     require_tables,
 )
 from fmtc_nb.store.store import MAX_ZOOM, Store
@@ -139,12 +140,4 @@ class SqlitedbArchive:
 
 def open_archive(path: Path) -> SqlitedbArchive | None:
     """The sqlitedb at ``path`` checked for import, or None if the SQLite file has another layout."""
-    db = connect_readonly(path)
-    try:
-        if not is_sqlitedb(db):
-            return None
-        return SqlitedbArchive(path, db)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"The sqlitedb file {path} cannot be read ({exc}).") from exc
-    finally:
-        db.close()
+    return open_checked(path, is_sqlitedb, SqlitedbArchive, "sqlitedb file")
