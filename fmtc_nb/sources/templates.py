@@ -49,9 +49,25 @@ def template_problem(template: str) -> str | None:
     return None
 
 
+#: The four base-4 digits of every byte value (quadkeys are built a byte, i.e. four zoom levels, at a time).
+_DIGITS_OF_BYTE = ["".join(str((b >> shift) & 3) for shift in (6, 4, 2, 0)) for b in range(256)]
+
+
+def _spread_bits(v: int) -> int:
+    """``v`` (< 2^32) with a zero bit inserted above each of its bits (for interleaving x and y)."""
+    v = (v | (v << 16)) & 0x0000FFFF0000FFFF
+    v = (v | (v << 8)) & 0x00FF00FF00FF00FF
+    v = (v | (v << 4)) & 0x0F0F0F0F0F0F0F0F
+    v = (v | (v << 2)) & 0x3333333333333333
+    return (v | (v << 1)) & 0x5555555555555555
+
+
 def quadkey(z: int, x: int, y: int) -> str:
-    """The quadkey of tile z/x/y (XYZ rows): one digit per zoom level, ``2 * ybit + xbit`` from the top."""
-    return "".join(str(((y >> i) & 1) * 2 + ((x >> i) & 1)) for i in range(z - 1, -1, -1))
+    """The quadkey of tile z/x/y (XYZ rows, z <= 32): one digit per zoom level, ``2 * ybit + xbit`` from the top."""
+    if z == 0:
+        return ""
+    interleaved = _spread_bits(x) | (_spread_bits(y) << 1)
+    return "".join([_DIGITS_OF_BYTE[b] for b in interleaved.to_bytes(8, "big")])[-z:]
 
 
 def tile_of_quadkey(key: str) -> tuple[int, int, int]:
@@ -74,7 +90,7 @@ def tile_bbox_3857(z: int, x: int, y: int) -> tuple[float, float, float, float]:
 
 def format_bbox(bbox: tuple[float, float, float, float]) -> str:
     """``minx,miny,maxx,maxy`` with every digit a float needs to round-trip exactly."""
-    return ",".join(repr(float(v)) for v in bbox)
+    return ",".join(map(repr, map(float, bbox)))
 
 
 def tile_of_bbox_3857(bbox: tuple[float, float, float, float], max_zoom: int = 30,
