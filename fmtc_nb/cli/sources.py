@@ -60,7 +60,7 @@ def _list(args: argparse.Namespace) -> int:
         return 0
     print(f"{'id':<24} {'bulk':<12} {'zoom':<6} {'api key':<24} name")
     for p in providers():
-        zoom = f"-{p.max_zoom}" if p.max_zoom is not None else "-"
+        zoom = f"{p.min_zoom or 0}-{p.max_zoom}" if p.max_zoom is not None else "-"
         key = f"${p.api_key_env}" if p.api_key_env else "-"
         print(f"{p.id:<24} {p.bulk:<12} {zoom:<6} {key:<24} {p.name}")
         print(f"{'':<24} {p.source}")

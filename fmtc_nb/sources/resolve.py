@@ -34,7 +34,7 @@ class Resolved:
     """A source as understood: its kind, the TileSource's arguments and facts for ``sources inspect``."""
 
     kind: str
-    template: str
+    template: str  # "" when only described: a WMS or WMTS whose layer was not named
     api_key: str | None = None
     tile_format: str | None = None
     attribution: str | None = None
@@ -58,7 +58,9 @@ def describe_source(spec: str, api_key: str | None = None, *, headers: Mapping[s
                     contact: str | None = None) -> dict[str, Any]:
     """What fmtc-nb understands of ``spec``: kind, template (``{api_key}`` in place of any key), tile format,
     zoom range, attribution, the catalogue's policy for its host, and what the service offers."""
-    resolved = _resolve(spec, api_key, headers or {}, contact)
+    resolved = _resolve(spec, api_key, headers or {}, contact, need_layer=False)
+    if not resolved.template:
+        return {"kind": resolved.kind, "template": None, **resolved.facts}
     source = TileSource(resolved.template, headers=dict(headers or {}), contact=contact,
                         subdomains=resolved.subdomains, api_key=resolved.api_key)
     entry = catalogue.provider_for_host(source.host)
@@ -81,7 +83,9 @@ def clip_zooms(zooms: Iterable[int], source: TileSource) -> tuple[list[int], lis
     return kept, [z for z in wanted if not low <= z <= high]
 
 
-def _resolve(spec: str, api_key: str | None, headers: Mapping[str, str], contact: str | None) -> Resolved:
+def _resolve(spec: str, api_key: str | None, headers: Mapping[str, str], contact: str | None, *,
+             need_layer: bool = True) -> Resolved:
+    """The source ``spec`` names; with ``need_layer`` false, a WMS or WMTS without a layer is described only."""
     spec = spec.strip()
     if not spec:
         raise SourceError("The source is empty; give a URL template, wms:URL, wmts:URL#layer, a TileJSON URL or "
@@ -95,9 +99,9 @@ def _resolve(spec: str, api_key: str | None, headers: Mapping[str, str], contact
     fetch_headers = {**headers, "User-Agent": agent}
     kind, _, rest = spec.partition(":")
     if kind == "wms":
-        return _wms(rest, api_key, fetch_headers)
+        return _wms(rest, api_key, fetch_headers, need_layer)
     if kind == "wmts":
-        return _wmts(rest, api_key, fetch_headers)
+        return _wmts(rest, api_key, fetch_headers, need_layer)
     if kind == "tilejson":
         return _tilejson(rest, api_key, fetch_headers)
     if kind not in ("http", "https"):
@@ -142,7 +146,7 @@ def _document(url: str, key: str | None, what: str, headers: Mapping[str, str]) 
     return fetch_document(fill_key(url, key), what=what, shown_url=url, headers=headers)
 
 
-def _wms(rest: str, api_key: str | None, headers: Mapping[str, str]) -> Resolved:
+def _wms(rest: str, api_key: str | None, headers: Mapping[str, str], need_layer: bool) -> Resolved:
     lifted, key, param = lift_api_key(rest, api_key)
     spec = wms.parse_spec(lifted)
     caps_url = wms.capabilities_url(spec)
@@ -150,22 +154,26 @@ def _wms(rest: str, api_key: str | None, headers: Mapping[str, str]) -> Resolved
     facts = {"service": caps.title, "version": caps.version, "layers": {
         name: {"title": layer.title, "web_mercator": any(is_web_mercator(c) for c in layer.crs)}
         for name, layer in caps.layers.items()}}
+    if not spec.layers and not need_layer:
+        return Resolved(f"WMS {caps.version}", "", facts={**facts, "next": "name the layer(s): ?layers=NAME"})
     template, fmt, attribution = wms.getmap_template(spec, caps, caps_url)
     template, key = _keep_key(template, key, param)
     return Resolved(f"WMS {caps.version}", template, key, fmt, attribution,
                     facts={**facts, "tile_size": spec.tile_size})
 
 
-def _wmts(rest: str, api_key: str | None, headers: Mapping[str, str]) -> Resolved:
+def _wmts(rest: str, api_key: str | None, headers: Mapping[str, str], need_layer: bool) -> Resolved:
     lifted, key, param = lift_api_key(rest, api_key)
     spec = wmts.parse_spec(lifted)
     caps_url = wmts.capabilities_url(spec)
     caps = wmts.read_capabilities(_document(caps_url, key, "WMTS capabilities", headers), caps_url)
+    facts: dict[str, Any] = {"service": caps.title, "layers": {
+        name: {"title": layer.title, "tile_matrix_sets": list(layer.sets)} for name, layer in caps.layers.items()}}
+    if not spec.layer and not need_layer:
+        return Resolved("WMTS", "", facts={**facts, "next": "name the layer after '#': wmts:URL#LAYER"})
     template, fmt, low, high, size, set_name, style = wmts.tile_template(spec, caps, caps_url)
     template, key = _keep_key(template, key, param)
-    facts = {"service": caps.title, "layers": {name: {"title": layer.title, "tile_matrix_sets": list(layer.sets)}
-                                               for name, layer in caps.layers.items()},
-             "tile_matrix_set": set_name, "style": style, "tile_size": size}
+    facts |= {"tile_matrix_set": set_name, "style": style, "tile_size": size}
     return Resolved("WMTS", template, key, fmt, None, low, high, facts=facts)
 
 

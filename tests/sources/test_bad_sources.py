@@ -127,3 +127,12 @@ def test_the_command_line_refuses_a_misaligned_wmts_before_any_store_exists(demo
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "300x256 pixel tiles" in done.stderr
     assert not (root / "stores" / "x.mbtiles").exists()
+
+
+def test_inspect_without_a_layer_lists_the_layers_a_download_needs_one(demo, capsys, root):
+    for spec, hint in ((f"wms:{base_url(demo)}/wms", "?layers="), (f"wmts:{base_url(demo)}{WMTS}", "#LAYER")):
+        code, out, err = inspect(capsys, root, spec)
+        assert code == 0 and "countries" in out and hint in out, err
+        code = main(["--root", str(root.path), "download", "rect:0,0,1,1", "--zoom", "0", "--source", spec,
+                     "--store", "x", "--no-recovery"])
+        assert_one_sentence(code, capsys.readouterr().err, "offers 'countries'")
