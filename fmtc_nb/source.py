@@ -6,6 +6,7 @@ from a :class:`TileSource`, so the User-Agent, extra headers and usage-policy ch
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import yarl
 from fmtc_nb import __version__
 from fmtc_nb.errors import PolicyError, SourceError
 from fmtc_nb.sources.catalogue import bulk_forbidden_hosts
-from fmtc_nb.sources.keys import lift_api_key
+from fmtc_nb.sources.keys import CREDENTIAL_PARAMS, is_credential, lift_api_key
 from fmtc_nb.sources.templates import API_KEY, expand, placeholders, template_problem
 
 PROJECT_URL = "https://github.com/fmtc-nb/fmtc-nb"
@@ -26,13 +27,6 @@ _GENERIC_AGENTS = re.compile(r"^(python-requests|python-httpx|aiohttp|python-url
 #: Hosts whose usage policy forbids bulk and offline downloading, with the policy to point users at: the
 #: provider catalogue's entries marked "forbidden" (fmtc_nb/data/providers.json).
 BULK_FORBIDDEN = bulk_forbidden_hosts()
-#: Query parameters that carry credentials (compared case-insensitively): the generic names and those of the
-#: common tile providers (MapTiler/Google ``key``, Thunderforest ``apikey``, Stadia ``api_key``, Mapbox
-#: ``access_token``, HERE/Geoapify ``apiKey``, Esri ``token``, Jawg ``access-token``, OpenWeatherMap ``appid``).
-CREDENTIAL_PARAMS = frozenset({
-    "key", "apikey", "api_key", "api-key", "access_token", "access-token", "accesstoken", "token", "auth",
-    "appid", "app_id", "app_code", "client_secret", "secret", "password", "signature", "sig",
-})
 #: What a redacted credential reads as.
 REDACTED = "REDACTED"
 _SECRET_HEADER = re.compile(r"auth|cookie|key|token|secret|passw", re.I)
@@ -41,7 +35,8 @@ _URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+", re.I)
 
 def redact_url(url: str) -> str:
     """``url`` with the values of credential query parameters (:data:`CREDENTIAL_PARAMS`) and a password in
-    the user part replaced by ``REDACTED``; the rest (placeholders such as ``{z}`` included) is unchanged.
+    the user part replaced by ``REDACTED``; the rest (placeholders such as ``{z}`` and ``{api_key}`` included)
+    is unchanged.
     Use it wherever a URL is written for others to read (store metadata, exports, listings)."""
     try:
         parts = urlsplit(url)
@@ -53,6 +48,15 @@ def redact_url(url: str) -> str:
         user, _, host = netloc.rpartition("@")
         netloc = f"{user.partition(':')[0]}:{REDACTED}@{host}" if ":" in user else f"{REDACTED}@{host}"
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def recorded_url(url: str) -> str:
+    """``url`` as stores record it: a credential parameter's value becomes ``{api_key}`` (the form a
+    :class:`TileSource` template has, so the same source with another key is the same source) and anything
+    else secret is redacted (:func:`redact_url`)."""
+    with contextlib.suppress(SourceError):  # two different credentials: each is redacted below
+        url = lift_api_key(url, None)[0]
+    return redact_url(url)
 
 
 def redact_text(text: str) -> str:
@@ -78,8 +82,8 @@ def has_redacted_credentials(url: str) -> bool:
 
 
 def _redact_pair(pair: str) -> str:
-    name, sep, _ = pair.partition("=")
-    return f"{name}={REDACTED}" if sep and unquote(name).strip().lower() in CREDENTIAL_PARAMS else pair
+    name, sep, value = pair.partition("=")
+    return f"{name}={REDACTED}" if sep and value != API_KEY and is_credential(name) else pair
 
 
 def request_host(url: str) -> str:

@@ -13,7 +13,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from fmtc_nb.errors import SourceError
 from fmtc_nb.sources.templates import API_KEY
 
-#: Query parameters that carry credentials (compared case-insensitively).
+#: Query parameters that carry credentials (compared case-insensitively): the generic names and those of the
+#: common tile providers (MapTiler/Google ``key``, Thunderforest ``apikey``, Stadia ``api_key``, Mapbox
+#: ``access_token``, HERE/Geoapify ``apiKey``, Esri ``token``, Jawg ``access-token``, OpenWeatherMap ``appid``).
 CREDENTIAL_PARAMS = frozenset({
     "key", "apikey", "api_key", "api-key", "access_token", "access-token", "accesstoken", "token", "auth",
     "appid", "app_id", "app_code", "client_secret", "secret", "password", "signature", "sig",

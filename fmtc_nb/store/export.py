@@ -20,6 +20,9 @@ from fmtc_nb.store.schema import MBTILES_APPLICATION_ID
 from fmtc_nb.store.store import Store, tms_row
 
 FORMATS = ("mbtiles", "pmtiles", "dir", "gpkg", "sqlitedb")
+#: The single-file formats: what a previous export starts with, and what it is called in sentences.
+_FILE_KINDS = {"mbtiles": (SQLITE_MAGIC, "an MBTiles file"), "pmtiles": (PMTILES_MAGIC, "a PMTiles archive"),
+               "gpkg": (SQLITE_MAGIC, "a GeoPackage"), "sqlitedb": (SQLITE_MAGIC, "a sqlitedb file")}
 
 
 def archive_bytes(fmt: str | None, data: bytes) -> bytes:
@@ -31,8 +34,8 @@ def archive_bytes(fmt: str | None, data: bytes) -> bytes:
 
 def previous_export_problem(out: Path, fmt: str) -> str | None:
     """Why ``out`` (which exists) may not be replaced by an export in ``fmt``, or None if it is a previous
-    export of that kind: an MBTiles (SQLite) or PMTiles file, or a ``z/x/y`` directory with ``metadata.json``
-    and nothing else. A user's folder or document is never deleted to make room."""
+    export of that kind: an MBTiles, GeoPackage or sqlitedb (SQLite) file, a PMTiles file, or a ``z/x/y``
+    directory with ``metadata.json`` and nothing else. A user's folder or document is never deleted to make room."""
     if fmt != "dir":
         if out.is_dir():
             return f"{out} is a directory, and a {fmt} export is one file; choose a file name"
@@ -41,7 +44,7 @@ def previous_export_problem(out: Path, fmt: str) -> str | None:
                 head = f.read(16)
         except OSError as exc:
             return f"{out} cannot be read ({exc.strerror or exc}), so it is not known to be a previous export"
-        magic, kind = (SQLITE_MAGIC, "an MBTiles file") if fmt == "mbtiles" else (PMTILES_MAGIC, "a PMTiles archive")
+        magic, kind = _FILE_KINDS[fmt]
         return None if head.startswith(magic) else f"{out} is not {kind}, so it is not a previous export"
     if not out.is_dir() or out.is_symlink():
         return f"{out} is not a directory, so it is not a previous tile export"
@@ -113,8 +116,8 @@ def export_store(store: Store, fmt: str, out: str | os.PathLike[str], *, overwri
     from fmtc_nb.store.gpkg import write_gpkg
     from fmtc_nb.store.sqlitedb import write_sqlitedb
 
-    writer = {"mbtiles": _to_mbtiles, "pmtiles": _to_pmtiles, "dir": _to_dir, "gpkg": write_gpkg,
-              "sqlitedb": write_sqlitedb}[fmt]
+    writer = {"mbtiles": _to_mbtiles, "pmtiles": _to_pmtiles, "dir": _to_dir,
+              "gpkg": lambda s, p: write_gpkg(s, p, shared_metadata(s)), "sqlitedb": write_sqlitedb}[fmt]
     with _replacing(Path(out), fmt, overwrite) as tmp:
         return writer(store, tmp)
 

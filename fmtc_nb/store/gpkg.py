@@ -21,15 +21,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from fmtc_nb.errors import StoreError
 from fmtc_nb.sources.templates import WORLD_HALF_M, tile_bbox_3857
-from fmtc_nb.store.fieldfile import (
-    check_integrity,
-    connect_readonly,
-    insert_batches,
-    object_types,
-    open_checked,
-    require_tables,
-)
+from fmtc_nb.store.fieldfile import check_integrity, insert_batches, open_checked, plain_tables, read_tiles
 from fmtc_nb.store.formats import sniff_format
+from fmtc_nb.store.schema import objects
 from fmtc_nb.store.store import MAX_ZOOM, Store
 
 APPLICATION_ID = 0x47504B47  # "GPKG"
@@ -39,6 +33,14 @@ TABLE = "tiles"
 WEB_MERCATOR_IDS = (3857, 900913, 102100, 102113, 3785)
 _METADATA_MAX_CHARS = 1_000_000
 _GDAL_MD_URI = "http://gdal.org"
+#: The GeoPackage tables read on import, with the columns read from each.
+_READ = {"gpkg_contents": ("table_name", "data_type", "identifier", "description"),
+         "gpkg_spatial_ref_sys": ("srs_id", "organization", "organization_coordsys_id"),
+         "gpkg_tile_matrix_set": ("table_name", "srs_id", "min_x", "min_y", "max_x", "max_y"),
+         "gpkg_tile_matrix": ("table_name", "zoom_level", "matrix_width", "matrix_height", "tile_width", "tile_height")}
+_TILE_COLUMNS = ("zoom_level", "tile_column", "tile_row", "tile_data")
+_METADATA_READ = {"gpkg_metadata": ("id", "md_standard_uri", "mime_type", "metadata"),
+                  "gpkg_metadata_reference": ("reference_scope", "table_name", "md_file_id")}
 _WGS84 = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
           'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,'
           'AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]')
@@ -84,9 +86,9 @@ _EXTENSION_DEFINITIONS = {
 
 
 # -- export ------------------------------------------------------------------------------------------------
-def write_gpkg(store: Store, path: Path) -> int:
-    """Write every tile of ``store`` to a new GeoPackage at ``path``; returns the tiles written."""
-    meta = store.metadata()
+def write_gpkg(store: Store, path: Path, meta: dict[str, str]) -> int:
+    """Write every tile of ``store`` to a new GeoPackage at ``path`` with the metadata ``meta`` (what the store
+    shares with others: ``export.shared_metadata``); returns the tiles written."""
     if meta.get("format") == "pbf":
         raise StoreError(f"The store {store.name!r} holds vector tiles; a GeoPackage export holds raster tiles "
                          "(PNG, JPEG, WebP). Export it as mbtiles or pmtiles.")
@@ -178,7 +180,7 @@ def _describe(db: sqlite3.Connection, name: str, meta: dict[str, str], pyramid: 
 def is_geopackage(db: sqlite3.Connection) -> bool:
     """True if the SQLite file says it is a GeoPackage (its application id, or a ``gpkg_contents`` table)."""
     app_id = db.execute("PRAGMA application_id").fetchone()[0] & 0xFFFFFFFF
-    return app_id == APPLICATION_ID or app_id in OLD_APPLICATION_IDS or "gpkg_contents" in object_types(db)
+    return app_id == APPLICATION_ID or app_id in OLD_APPLICATION_IDS or "gpkg_contents" in objects(db)
 
 
 class GpkgArchive:
@@ -188,18 +190,19 @@ class GpkgArchive:
 
     def __init__(self, path: Path, db: sqlite3.Connection) -> None:
         self.path = path
-        what = "GeoPackage"
-        check_integrity(db, path, what)
-        require_tables(db, ("gpkg_contents", "gpkg_spatial_ref_sys", "gpkg_tile_matrix_set", "gpkg_tile_matrix"),
-                       path, what)
+        problem = check_integrity(db) or plain_tables(db, _READ)
+        if problem:
+            raise StoreError(f"The GeoPackage {path} is not usable: {problem}.")
         pyramids = [row[0] for row in db.execute("SELECT table_name FROM gpkg_contents WHERE data_type = 'tiles' "
                                                  "ORDER BY table_name LIMIT 10")]
         if len(pyramids) != 1:
             found = "none" if not pyramids else ", ".join(repr(p) for p in pyramids)
             raise StoreError(f"The GeoPackage {path} must hold exactly one tile pyramid to be imported as a store; "
                              f"it holds {found}.")
-        self.table = pyramids[0]
-        require_tables(db, (self.table,), path, what)
+        self.table = str(pyramids[0])
+        problem = plain_tables(db, {self.table: _TILE_COLUMNS})
+        if problem:
+            raise StoreError(f"The GeoPackage {path} is not usable: {problem}.")
         self.zooms = self._matrices(db)
         self._check_rows(db)
         self.metadata = self._metadata(db)
@@ -248,7 +251,7 @@ class GpkgArchive:
         """MBTiles-style metadata: GDAL metadata items of the pyramid (or the whole GeoPackage) and the
         contents' identifier and description."""
         meta: dict[str, str] = {}
-        if {"gpkg_metadata", "gpkg_metadata_reference"} <= {k for k, v in object_types(db).items() if v == "table"}:
+        if plain_tables(db, _METADATA_READ) is None:
             for (text,) in db.execute(
                     "SELECT m.metadata FROM gpkg_metadata m JOIN gpkg_metadata_reference r ON r.md_file_id = m.id "
                     "WHERE m.md_standard_uri = ? AND m.mime_type = 'text/xml' AND (r.reference_scope = 'geopackage' "
@@ -265,13 +268,9 @@ class GpkgArchive:
 
     def tiles(self) -> Iterator[tuple[int, int, int, bytes]]:
         """Every tile as (z, x, y, bytes); rows were checked on opening."""
-        db = connect_readonly(self.path)
-        try:
-            for level, x, y, data in db.execute(f'SELECT zoom_level, tile_column, tile_row, tile_data FROM '
-                                                f'"{_quoted(self.table)}"'):
-                yield self.zooms[level], x, y, bytes(data)
-        finally:
-            db.close()
+        query = f'SELECT zoom_level, tile_column, tile_row, tile_data FROM "{_quoted(self.table)}"'
+        for level, x, y, data in read_tiles(self.path, query, "GeoPackage"):
+            yield self.zooms[level], x, y, bytes(data)
 
 
 def _quoted(identifier: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fmtc_nb.errors import StoreError, StoreExists
 from fmtc_nb.files import move_unless_exists
-from fmtc_nb.source import redact_url
+from fmtc_nb.source import recorded_url
 from fmtc_nb.store.connection import database_error
 from fmtc_nb.store.fieldfile import FieldArchive
 from fmtc_nb.store.formats import PMTILES_MAGIC, SQLITE_MAGIC
@@ -181,7 +181,7 @@ def _merge(root: Root, archive: TileArchive, name: str) -> int:
     count = 0
     with root.open(name) as store:
         recorded = store.source_url
-        incoming = redact_url(archive.source_url) if archive.source_url else None
+        incoming = recorded_url(archive.source_url) if archive.source_url else None
         if incoming and recorded and incoming != recorded:
             raise StoreError(f"The store {name!r} holds tiles of {recorded} but the file holds tiles of "
                              f"{incoming}; merging tiles of another source is refused.")

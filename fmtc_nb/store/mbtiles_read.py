@@ -53,11 +53,7 @@ class MBTilesFile:
             raise StoreError(f"The file {path} is a damaged or truncated SQLite file ({one_line(str(exc))}).") from None
 
     def _connect(self) -> _Closing:
-        db = sqlite3.connect(sqlite_uri(self.path, mode="ro"), uri=True)
-        db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_BLOB_BYTES)
-        db.execute("PRAGMA trusted_schema = OFF")
-        db.execute("PRAGMA cell_size_check = ON")
-        return _Closing(db)
+        return connect_untrusted(self.path)
 
     def _check(self, db: sqlite3.Connection) -> str:
         """The query reading the tiles, once the file passed every check."""
@@ -65,8 +61,7 @@ class MBTilesFile:
         if bad:
             self._refuse(bad[0])
         found = objects(db)
-        virtual = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                                  "AND sql LIKE 'CREATE VIRTUAL TABLE%'")}
+        virtual = virtual_tables(db)
         if found.get("metadata") != "table" or "metadata" in virtual:
             self._refuse("its 'metadata' is missing or not a plain table (fmtc-nb reads tables, never views)")
         self._check_columns(db, "metadata", ("name", "value"))
@@ -86,14 +81,9 @@ class MBTilesFile:
                      "views: a plain tiles table, mbutil's map and images, or an fmtc-nb store)")
 
     def _check_columns(self, db: sqlite3.Connection, table: str, needed: tuple[str, ...]) -> None:
-        """Every needed column is there and stored, not computed on reading (a virtual generated column)."""
-        columns = {row[1]: row[6] for row in db.execute(f'PRAGMA table_xinfo("{table}")')}
-        missing = [c for c in needed if c not in columns]
-        if missing:
-            self._refuse(f"the {table!r} table lacks column(s) {', '.join(missing)}")
-        computed = [c for c in needed if columns[c] not in (0, 3)]
-        if computed:
-            self._refuse(f"the {table!r} column {computed[0]!r} is computed on reading, which fmtc-nb does not run")
+        problem = column_problem(db, table, needed)
+        if problem:
+            self._refuse(problem)
 
     def _refuse(self, problem: str) -> NoReturn:
         raise StoreError(f"The file {self.path} is not a usable MBTiles file: {problem}.")
@@ -106,6 +96,34 @@ class MBTilesFile:
                     yield z, x, tms_row(z, row), bytes(data)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"The file {self.path} cannot be read to the end ({one_line(str(exc))}).") from None
+
+
+def connect_untrusted(path: Path) -> _Closing:
+    """A read-only connection to a file from anywhere: untrusted schema, cell size checks, blobs capped at
+    :data:`MAX_BLOB_BYTES` (use it in ``with``: it closes)."""
+    db = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
+    db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_BLOB_BYTES)
+    db.execute("PRAGMA trusted_schema = OFF")
+    db.execute("PRAGMA cell_size_check = ON")
+    return _Closing(db)
+
+
+def virtual_tables(db: sqlite3.Connection) -> set[str]:
+    """Names of the virtual tables (their module's code would run on reading)."""
+    return {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                           "AND sql LIKE 'CREATE VIRTUAL TABLE%'")}
+
+
+def column_problem(db: sqlite3.Connection, table: str, needed: tuple[str, ...]) -> str | None:
+    """Why ``table`` lacks a needed column or computes one on reading (a virtual generated column), or None."""
+    columns = {row[1]: row[6] for row in db.execute(f'PRAGMA table_xinfo("{table}")')}
+    missing = [c for c in needed if c not in columns]
+    if missing:
+        return f"the {table!r} table lacks column(s) {', '.join(missing)}"
+    computed = [c for c in needed if columns[c] not in (0, 3)]
+    if computed:
+        return f"the {table!r} column {computed[0]!r} is computed on reading, which fmtc-nb does not run"
+    return None
 
 
 class _Closing:

@@ -25,7 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from fmtc_nb.engine.fetch import FetchResult, fetch_tile
-from fmtc_nb.errors import StoreError
+from fmtc_nb.errors import SourceError, StoreError
 from fmtc_nb.source import TileSource, has_redacted_credentials
 from fmtc_nb.sqlitefiles import read_only_medium
 from fmtc_nb.store.formats import MIME, sniff_format
@@ -87,7 +87,16 @@ class CachingProxy:
             self.close()
             raise StoreError(f"The store {name!r} records its source as {url}, with the credentials left out; give "
                              "the full URL with --source, or use --mode cache-only.")
-        self.source = TileSource(url) if url else None
+        try:
+            self.source = TileSource(url) if url else None
+        except SourceError as exc:  # a recorded {api_key} template: the key is stored nowhere
+            if mode == "cache-only":  # which never fetches
+                self.source = None
+            else:
+                self.close()
+                raise StoreError(f"The store {name!r} records its source as {url}, whose API key fmtc-nb keeps "
+                                 "nowhere; set FMTC_NB_API_KEY, give the full URL with --source, or use --mode "
+                                 "cache-only.") from exc
         self.tile_format = self.store.metadata().get("format") if self.source else None
         self._inflight: dict[tuple[int, int, int], asyncio.Future[FetchResult]] = {}
         self.hits = self.misses = 0

@@ -12,7 +12,7 @@ from pathlib import Path
 from fmtc_nb.errors import DiskFull, StoreError, StoreExists, StoreNotFound
 from fmtc_nb.files import move_unless_exists
 from fmtc_nb.paths import resolve_root
-from fmtc_nb.source import redact_url
+from fmtc_nb.source import recorded_url
 from fmtc_nb.store.connection import BUSY_TIMEOUT_S, database_error
 from fmtc_nb.store.formats import format_from_url
 from fmtc_nb.store.metadata import SOURCE_KEY, write_metadata
@@ -58,14 +58,14 @@ def remove_with_side_files(path: Path) -> None:
 def write_empty_store(path: Path, name: str, source_url: str | None = None,
                       meta: Mapping[str, object] | None = None) -> None:
     """Write a complete empty store file at ``path`` (which must not exist), its WAL folded in; ``meta`` are
-    extra MBTiles metadata entries. The source URL is recorded with its credentials redacted."""
+    extra MBTiles metadata entries. The source URL is recorded without its credentials (``recorded_url``)."""
     meta = dict(meta or {})
     db = sqlite3.connect(path, isolation_level=None)
     try:
         create_schema(db, time.time())
         entries: dict[str, object] = {"name": name, "type": "baselayer", "version": "1.3",
                                       "description": f"fmtc-nb store {name}",
-                                      SOURCE_KEY: redact_url(source_url) if source_url else None}
+                                      SOURCE_KEY: recorded_url(source_url) if source_url else None}
         fmt = meta.pop("format", None) or format_from_url(source_url)
         entries |= {"format": fmt, **meta}
         db.execute("BEGIN")
@@ -157,14 +157,14 @@ class Root:
     def open_or_create(self, name: str, url_template: str | None = None, **meta: object) -> Store:
         """Open store ``name``, creating it for ``url_template`` if missing. A store recording another
         source's URL template is refused (StoreError); one recording none adopts ``url_template``. Templates
-        are recorded and compared with their credentials redacted (another API key is the same source)."""
+        are recorded and compared without their credentials (``recorded_url``: another API key is the same source)."""
         try:
             return self.create(name, url_template, **meta)
         except StoreExists:
             pass
         store = self.open(name)
         recorded = store.source_url
-        shown = redact_url(url_template) if url_template is not None else None
+        shown = recorded_url(url_template) if url_template is not None else None
         if shown is not None and recorded != shown:
             if recorded:
                 store.close()

@@ -29,14 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fmtc_nb.errors import StoreError
-from fmtc_nb.store.fieldfile import (
-    check_integrity,
-    connect_readonly,
-    insert_batches,
-    object_types,
-    open_checked,
-    require_tables,
-)
+from fmtc_nb.store.fieldfile import check_integrity, insert_batches, open_checked, plain_tables, read_tiles
+from fmtc_nb.store.schema import objects
 from fmtc_nb.store.store import MAX_ZOOM, Store
 
 #: BigPlanet numbering: the ``z`` column holds ``INVERT_FROM - zoom``.
@@ -84,7 +78,7 @@ def write_sqlitedb(store: Store, path: Path) -> int:
 
 def is_sqlitedb(db: sqlite3.Connection) -> bool:
     """True if the SQLite file has the sqlitedb layout: an ``info`` table and ``tiles`` with x, y, z, image."""
-    if not {"info", "tiles"} <= set(object_types(db)):
+    if not {"info", "tiles"} <= set(objects(db)):
         return False
     columns = {row[1] for row in db.execute("PRAGMA table_info(tiles)")}
     return {"x", "y", "z", "image"} <= columns
@@ -97,9 +91,10 @@ class SqlitedbArchive:
 
     def __init__(self, path: Path, db: sqlite3.Connection) -> None:
         self.path = path
-        what = "sqlitedb file"
-        check_integrity(db, path, what)
-        require_tables(db, ("tiles", "info"), path, what)
+        info_columns = tuple(row[1] for row in db.execute("PRAGMA table_xinfo(info)"))
+        problem = check_integrity(db) or plain_tables(db, {"tiles": ("x", "y", "z", "image"), "info": info_columns})
+        if problem:
+            raise StoreError(f"The sqlitedb file {path} is not usable: {problem}.")
         cursor = db.execute("SELECT * FROM info LIMIT 1")
         names = [d[0].lower() for d in cursor.description]
         info = dict(zip(names, cursor.fetchone() or (), strict=False))
@@ -109,6 +104,7 @@ class SqlitedbArchive:
         if str(info.get("ellipsoid", "0")) == "1":
             raise StoreError(f"The sqlitedb file {path} holds elliptical-Mercator tiles (ellipsoid = 1), which are no "
                              "Web Mercator XYZ tiles.")
+        self.has_s = plain_tables(db, {"tiles": ("s",)}) is None
         self._check_rows(db)
         self.metadata: dict[str, str] = {}
 
@@ -128,14 +124,11 @@ class SqlitedbArchive:
                              f"that is not a tile of the grid (zoom 0-{MAX_ZOOM}, x and y 0 to 2^zoom - 1, a blob).")
 
     def tiles(self) -> Iterator[tuple[int, int, int, bytes]]:
-        """Every tile as (z, x, y, bytes), later ``s`` values last (they win); rows were checked on opening."""
-        db = connect_readonly(self.path)
-        try:
-            order = " ORDER BY s" if "s" in {row[1] for row in db.execute("PRAGMA table_info(tiles)")} else ""
-            for x, y, z, data in db.execute(f"SELECT x, y, {self._zoom_sql()}, image FROM tiles{order}"):
-                yield z, x, (1 << z) - 1 - y if self.inverted_y else y, bytes(data)
-        finally:
-            db.close()
+        """Every tile as (z, x, y, bytes), rows of higher ``s`` last (they win); rows were checked on opening."""
+        order = " ORDER BY s" if self.has_s else ""
+        for x, y, z, data in read_tiles(self.path, f"SELECT x, y, {self._zoom_sql()}, image FROM tiles{order}",
+                                        "sqlitedb file"):
+            yield z, x, (1 << z) - 1 - y if self.inverted_y else y, bytes(data)
 
 
 def open_archive(path: Path) -> SqlitedbArchive | None:

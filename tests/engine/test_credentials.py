@@ -1,6 +1,6 @@
-"""Issue 21 item 9: an API key in the tile URL (or a credential header) never reaches what is written for
-others (store metadata, MBTiles/PMTiles/dir exports, recovery listings); the fetch itself uses the real URL,
-which only the recovery registry keeps, for resuming."""
+"""Issue 21 item 9 and issue 16: an API key in the tile URL never reaches what is written (store metadata,
+MBTiles/PMTiles/dir exports, the recovery registry, listings): the template keeps ``{api_key}`` and only the
+requests carry the key. A credential header is kept by the recovery registry (to resume) and shown redacted."""
 
 from __future__ import annotations
 
@@ -64,11 +64,14 @@ def test_a_key_in_the_url_is_used_for_fetching_but_never_written_for_others(faul
     with RecoveryRegistry(tmp_path) as registry:
         tracker = registry.start(job)
         assert Download(job, tmp_path, checkpointer=tracker).run().status == "completed"
-        assert registry.get(tracker.job_id).spec["source"]["url_template"] == url  # kept to resume
+        # the registry keeps the template, not the key: a resume takes it from FMTC_NB_API_KEY
+        assert registry.get(tracker.job_id).spec["source"]["url_template"] == \
+            server.url_template + "?key={api_key}&style=dark"
     assert server.queries == {f"key={SECRET}&style=dark"}  # the fetch used the real URL
+    assert no_secret((tmp_path / "recovery.sqlite").read_bytes().replace(f"Bearer {SECRET}".encode(), b""))
     root = Root(tmp_path)
     with root.open("s", readonly=True) as store:
-        assert store.source_url == server.url_template + "?key=REDACTED&style=dark"
+        assert store.source_url == server.url_template + "?key={api_key}&style=dark"
         export_store(store, "mbtiles", tmp_path / "out.mbtiles")
         export_store(store, "pmtiles", tmp_path / "out.pmtiles")
         export_store(store, "dir", tmp_path / "out")
@@ -81,16 +84,17 @@ def test_a_key_in_the_url_is_used_for_fetching_but_never_written_for_others(faul
     assert no_secret(listed.stdout, shown.stdout, fmtc(tmp_path, "recovery", "list").stdout,
                      fmtc(tmp_path, "store", "list").stdout, fmtc(tmp_path, "store", "stats", "s", "--json").stdout)
     spec = json.loads(shown.stdout)["spec"]["source"]
-    assert spec["url_template"].endswith("?key=REDACTED&style=dark") and spec["headers"]["Authorization"] == "REDACTED"
+    assert spec["url_template"].endswith("?key={api_key}&style=dark") and spec["headers"]["Authorization"] == "REDACTED"
 
 
-def test_another_key_is_the_same_source_and_serve_asks_for_the_full_url(fault_server, tmp_path):
+def test_another_key_is_the_same_source_and_serve_asks_for_the_full_url(fault_server, tmp_path, monkeypatch):
+    monkeypatch.delenv("FMTC_NB_API_KEY", raising=False)
     server = fault_server(lambda z, x, y, n: "ok")
     for key in ("first", "second"):  # a rotated key: the same source
         job = DownloadJob(parse_region("rect:-180,-85,180,85"), parse_zooms("0-1"),
                           TileSource(server.url_template + f"?key={key}"), "s", DownloadOptions())
         assert Download(job, tmp_path).run().status == "completed"
-    with pytest.raises(StoreError, match="credentials left out"):
+    with pytest.raises(StoreError, match="API key fmtc-nb keeps nowhere; set FMTC_NB_API_KEY"):
         serve_store("s", tmp_path, mode="cache-first")
     with serve_store("s", tmp_path, mode="cache-only") as proxy:
         assert proxy.url_template

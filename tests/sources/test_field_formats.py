@@ -149,7 +149,7 @@ def test_sqlitedb_files_of_other_apps_are_read_by_their_numbering(root, tmp_path
 
 @pytest.mark.parametrize(("build", "phrase"), [
     (lambda db: db.executescript("CREATE TABLE tiles (x int, y int, z int, s int, image blob);"
-                                 "CREATE VIEW info AS SELECT 1 AS minzoom;"), "is a view, not a table"),
+                                 "CREATE VIEW info AS SELECT 1 AS minzoom;"), "'info' is a view, not a plain table"),
     (lambda db: db.executescript("CREATE TABLE tiles (x int, y int, z int, s int, image blob);"
                                  "CREATE TABLE info (ellipsoid); INSERT INTO info VALUES (1);"), "elliptical-Mercator"),
     (lambda db: db.executescript("CREATE TABLE tiles (x int, y int, z int, s int, image blob);"
@@ -187,6 +187,12 @@ def geopackage(root, tmp_path) -> Path:
     ("ALTER TABLE tiles RENAME TO t0; CREATE VIEW tiles AS SELECT * FROM t0", "'tiles' is a view"),
     ("UPDATE tiles SET tile_column = 99 WHERE zoom_level = 1", "not a tile of its tile matrix"),
     ("UPDATE tiles SET tile_data = 'text' WHERE zoom_level = 0", "with text tile_data"),
+    ("ALTER TABLE tiles RENAME TO t0; CREATE TABLE tiles (id INTEGER PRIMARY KEY, zoom_level INTEGER, "
+     "tile_column INTEGER, tile_row INTEGER, tile_data BLOB AS (zeroblob(10)) VIRTUAL)", "computed on reading"),
+    ("ALTER TABLE tiles RENAME TO t0; CREATE VIRTUAL TABLE tiles USING fts5(zoom_level, tile_column, tile_row, "
+     "tile_data)", "'tiles' is a virtual table"),
+    ("ALTER TABLE gpkg_tile_matrix RENAME TO m0; CREATE VIEW gpkg_tile_matrix AS WITH RECURSIVE r(n) AS "
+     "(SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT * FROM m0, r", "'gpkg_tile_matrix' is a view"),
 ])
 def test_crafted_geopackages_are_refused_and_change_nothing(root, tmp_path, sql, phrase):
     path = geopackage(root, tmp_path)
@@ -211,7 +217,12 @@ def test_the_cli_exports_and_imports_the_field_formats(root, tmp_path, capsys):
         assert main(["--root", str(root.path), "store", "import", str(out), "--as", f"from-{fmt}", "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["action"] == "created"
         assert stored(root, f"from-{fmt}") == tiles
-        # a single-file format is never written over a directory
+        # --overwrite replaces a previous export of the format, never another file or a directory
+        assert main(["--root", str(root.path), "store", "export", "field", str(out), "--overwrite"]) == 0
+        other = tmp_path / f"notes.{fmt}"
+        other.write_text("my notes")
+        assert main(["--root", str(root.path), "store", "export", "field", str(other), "--overwrite"]) == 2
+        assert other.read_text() == "my notes" and "not a previous export" in capsys.readouterr().err
         folder = tmp_path / f"folder-{fmt}"
         folder.mkdir()
         code = main(["--root", str(root.path), "store", "export", "field", str(folder), "--format", fmt, "--overwrite"])
