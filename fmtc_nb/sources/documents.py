@@ -1,7 +1,8 @@
 """Fetch a service's description (WMS/WMTS capabilities, a TileJSON) politely and within bounds.
 
 Standard library only (``urllib``), so resolving a source needs no event loop and works in a notebook cell, the
-CLI and on the phone alike. The request names fmtc-nb in its User-Agent, a 429/503 is retried once after the
+CLI and on the phone alike (HTTPS with ``fmtc_nb.tls.client_ssl_context``: the system's CAs plus certifi's, as
+for tiles). The request names fmtc-nb in its User-Agent, a 429/503 is retried once after the
 server's Retry-After (at most :data:`MAX_RETRY_AFTER_S`), and the body is capped at :data:`MAX_DOCUMENT_BYTES`.
 Every failure is a :class:`~fmtc_nb.errors.SourceError` sentence that shows the URL without its API key.
 """
@@ -14,6 +15,7 @@ import urllib.request
 from collections.abc import Mapping
 
 from fmtc_nb.errors import SourceError
+from fmtc_nb.tls import client_ssl_context
 
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
 """Largest description read, in bytes (national WMS capabilities run to a few MB)."""
@@ -27,7 +29,7 @@ def fetch_document(url: str, *, what: str, shown_url: str, headers: Mapping[str,
     for attempt in (1, 2):
         request = urllib.request.Request(url, headers=dict(headers))
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310 - http(s) checked
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S, context=client_ssl_context()) as response:
                 body: bytes = response.read(MAX_DOCUMENT_BYTES + 1)
         except urllib.error.HTTPError as exc:
             wait = _retry_after(exc.headers.get("Retry-After")) if exc.code in (429, 503) else None
