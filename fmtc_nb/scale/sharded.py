@@ -9,6 +9,7 @@ relays pause, resume and cancel to the workers through a Dask variable.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -198,7 +199,12 @@ class ShardedDownload:
             futures = {client.submit(run_shard, self._spec(s.shard, names), key=f"fmtc-nb-shard-{names.run}-"
                                      f"{s.shard.number:05d}", pure=False): s
                        for s in self.states if s.state == "pending"}
-            merges = self._follow(client, control, futures, merger, target, ledger)
+            try:
+                merges = self._follow(client, control, futures, merger, target, ledger)
+            except BaseException:  # Ctrl-C in a notebook, a registry that cannot be written ...: stop the shards
+                with contextlib.suppress(Exception):
+                    control.set("cancel")
+                raise
             merger.shutdown(wait=True)
             errors = [f.exception() for f in merges if f.exception() is not None]
             client.unsubscribe_topic(names.topic)

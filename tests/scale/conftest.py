@@ -69,7 +69,7 @@ def client() -> Iterator[object]:
 
     with dask.config.set(LOCAL_LOCKS):
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
     client = Client(cluster)
     try:
         yield client
