@@ -8,6 +8,8 @@ import signal
 import statistics
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -33,6 +35,20 @@ def wait_for(predicate, timeout: float = 120.0, what: str = "condition") -> None
     while not predicate():
         assert time.monotonic() < end, f"timed out waiting for {what}"
         time.sleep(0.05)
+
+
+@contextmanager
+def running(sharded: ShardedDownload) -> Iterator[ShardedDownload]:
+    """``sharded`` started in its thread; cancelled and waited for if the test fails, so that no paused or
+    running shard keeps the cluster's workers from the next test."""
+    sharded.start()
+    try:
+        yield sharded
+    finally:
+        if sharded._thread is not None and sharded._thread.is_alive():
+            sharded.resume()
+            sharded.cancel()
+            sharded._thread.join(120)
 
 
 def test_fifty_thousand_tiles_arrive_exactly_once(client, tile_server, tmp_path):
@@ -69,19 +85,19 @@ def test_a_worker_killed_mid_shard_has_its_shard_rescheduled_from_its_checkpoint
     with RecoveryRegistry(tmp_path) as registry:
         tracker = registry.start(job)
         sharded = ShardedDownload(job, tmp_path, cluster=client, tracker=tracker, shard_tiles=5000)
-        sharded.start()
 
         def victim():
             with sharded._lock:
                 return next((s for s in sharded.states if s.state == "running" and 600 <= s.tiles_done <= 3000), None)
 
-        wait_for(lambda: victim() is not None, what="a shard half way")
-        shard = victim()
-        assert shard.worker in client.scheduler_info()["workers"]
-        pid = client.run(os.getpid, workers=[shard.worker])[shard.worker]  # the worker process running the shard
-        os.kill(pid, signal.SIGKILL)
-        committed = shard.tiles_done
-        final = sharded.wait(300)
+        with running(sharded):
+            wait_for(lambda: victim() is not None, what="a shard half way")
+            shard = victim()
+            assert shard.worker in client.scheduler_info()["workers"]
+            pid = client.run(os.getpid, workers=[shard.worker])[shard.worker]  # the worker process running the shard
+            os.kill(pid, signal.SIGKILL)
+            committed = shard.tiles_done
+            final = sharded.wait(300)
     assert sharded.error is None and final.status == "completed" and final.failed == 0
     assert stored_keys(tmp_path, "killed") == set(cover.tiles())
     state = sharded.states[shard.shard.number]
@@ -107,10 +123,10 @@ def test_a_cancelled_job_resumes_from_its_finished_shards(client, tile_server, t
         tracker = registry.start(job)
         sharded = ShardedDownload(job, tmp_path, cluster=client, tracker=tracker, shard_tiles=2500)
         tracker.bind(sharded)
-        sharded.start()
-        wait_for(lambda: sum(s.state == "merged" for s in sharded.states) >= 2, what="two merged shards")
-        registry.cancel(job.job_id)  # as `fmtc-nb recovery cancel` does: the coordinator obeys at its heartbeat
-        first = sharded.wait(120)
+        with running(sharded):
+            wait_for(lambda: sum(s.state == "merged" for s in sharded.states) >= 2, what="two merged shards")
+            registry.cancel(job.job_id)  # as `fmtc-nb recovery cancel` does: the coordinator obeys at its heartbeat
+            first = sharded.wait(120)
         assert first.status == "cancelled" and registry.get(job.job_id).status == "cancelled"
     merged_before = [s.shard for s in sharded.states if s.state == "merged"]
     assert 2 <= len(merged_before) < len(sharded.states)
@@ -193,20 +209,21 @@ def test_pause_holds_every_shard_and_resume_finishes_the_job(client, tile_server
     job = DownloadJob(region, list(range(10)), TileSource(tile_server.url_template), "paused",
                       DownloadOptions(parallel=4, rate_limit=300.0))
     sharded = ShardedDownload(job, tmp_path, cluster=client, shard_tiles=300)
-    sharded.start()
-    wait_for(lambda: sharded.snapshot.attempted > 100, what="some progress")
-    sharded.pause()
-    wait_for(lambda: sharded.snapshot.status == "paused" and all(
-        s.snapshot.status == "paused" for s in sharded.states if s.state == "running"), what="every shard paused")
-    before = len(tile_server.requests())
-    time.sleep(1.5)
-    assert len(tile_server.requests()) == before
-    wait_for(lambda: sharded.snapshot.buffered == 0, 5, "paused shards to flush (the workers relay once a second)")
-    frame = sharded.shards_frame()
-    assert list(frame.columns[:6]) == ["shard", "start", "end", "tiles", "state", "attempts"]
-    assert (frame["state"] == "running").sum() >= 1 and frame["tiles"].sum() == TileCover(region, job.zooms).total
-    sharded.resume()
-    final = sharded.wait(120)
+    with running(sharded):
+        wait_for(lambda: sharded.snapshot.attempted > 100, what="some progress")
+        sharded.pause()
+        wait_for(lambda: sharded.snapshot.status == "paused" and all(
+            s.snapshot.status == "paused" for s in sharded.states if s.state == "running"), what="every shard paused")
+        time.sleep(2.5)  # workers read the command once a second: a shard that just started has seen it by now
+        before = len(tile_server.requests())
+        time.sleep(1.5)
+        assert len(tile_server.requests()) == before
+        wait_for(lambda: sharded.snapshot.buffered == 0, 5, "paused shards to flush (the workers relay once a second)")
+        frame = sharded.shards_frame()
+        assert list(frame.columns[:6]) == ["shard", "start", "end", "tiles", "state", "attempts"]
+        assert (frame["state"] == "running").sum() >= 1 and frame["tiles"].sum() == TileCover(region, job.zooms).total
+        sharded.resume()
+        final = sharded.wait(120)
     assert final.status == "completed" and final.cached == final.max_tiles
     assert set(tile_server.hits().values()) == {1}
 
