@@ -78,3 +78,14 @@ class StoreBusy(StoreError):
 
 class DiskFull(StoreError):
     """The file system holding a store has no space left, so a write was not made."""
+
+
+class ClusterError(FmtcError):
+    """A sharded download cannot run as asked: Dask is missing, a cluster address is malformed or unreachable,
+    or a sharding option is impossible."""
+
+
+class ShardError(ClusterError):
+    """A shard of a sharded download failed on its workers (its tiles stay checkpointed; the job is resumable)."""
+
+    exit_code = 1

@@ -37,6 +37,10 @@ def register(subparsers: Any) -> None:
                    help="what the server sends (default: any PNG, JPEG or WebP image; pbf/mvt for vector tiles)")
     p.add_argument("--json", action="store_true", help="print the final snapshot as JSON")
     p.add_argument("--no-recovery", action="store_true", help="do not record the job for recovery")
+    p.add_argument("--cluster", metavar="local:N|tcp://HOST:PORT",
+                   help="download as shards on a Dask cluster (needs fmtc-nb[dask]; see docs/scale.md)")
+    p.add_argument("--shard-tiles", type=int, default=None, metavar="N",
+                   help="with --cluster: tiles per shard at most (default 100,000)")
     p.set_defaults(func=run)
 
 
@@ -153,8 +157,12 @@ def run(args: argparse.Namespace) -> int:
     with root.open_or_create(job.store, source.url_template) as store:
         if source.attribution and not store.metadata().get("attribution"):
             store.set_metadata(attribution=source.attribution)
+    if args.cluster:  # checked (and Dask's absence told in one sentence) before anything is recorded
+        from fmtc_nb.scale import sharded_command
+
+        make = sharded_command(args.cluster, args.shard_tiles)
     checkpointer = _checkpointer(root, job, args.no_recovery)
-    download = Download(job, root, checkpointer=checkpointer)
+    download = make(job, root, checkpointer) if args.cluster else Download(job, root, checkpointer=checkpointer)
     if hasattr(checkpointer, "bind"):  # lets `fmtc-nb recovery cancel` stop this run
         checkpointer.bind(download)
     return run_with_bar(download, args.json)

@@ -26,6 +26,8 @@ def register(subparsers: Any) -> None:
     resume.add_argument("id", help="job id (a unique prefix is enough)")
     resume.add_argument("--force", action="store_true", help="take over a stale job (its owner cannot be asked)")
     resume.add_argument("--json", action="store_true", help="print the final snapshot as JSON")
+    resume.add_argument("--cluster", metavar="local:N|tcp://HOST:PORT",
+                        help="resume as shards on Dask (a sharded job resumes on its last cluster by default)")
     resume.set_defaults(func=run_resume)
     for name, func, text in (("cancel", run_cancel, "stop a running job or mark a stopped one cancelled"),
                              ("forget", run_forget, "remove a job and its checkpoint")):
@@ -105,9 +107,15 @@ def run_resume(args: argparse.Namespace) -> int:
     """``recovery resume ID``: claim the job and run it with the progress bar (exit codes as ``download``)."""
     from fmtc_nb.cli.download import run_with_bar
     from fmtc_nb.engine import Download
+    from fmtc_nb.scale.ledger import recorded_plan
     from fmtc_nb.store import Root
 
     with _registry(args) as registry:  # closed also when the claim is refused
+        if args.cluster or recorded_plan(registry.root_dir, registry.get(args.id).id):
+            from fmtc_nb.scale import announce, resumed  # one sentence if Dask is missing
+
+            return run_with_bar(resumed(registry, args.id, cluster=args.cluster, force=args.force,
+                                        on_start=announce), args.json)
         job, tracker = registry.resume(args.id, force=args.force)
         print(f"resuming job {tracker.job_id} (store {job.store})", file=sys.stderr)
         download = Download(job, Root(registry.root_dir), checkpointer=tracker)

@@ -18,7 +18,7 @@ import aiohttp
 
 from fmtc_nb.engine.buffer import TileBuffer
 from fmtc_nb.engine.fetch import FetchResult, fetch_tile
-from fmtc_nb.engine.hooks import Checkpointer, NullCheckpointer
+from fmtc_nb.engine.hooks import Checkpointer, NullCheckpointer, Pacer
 from fmtc_nb.engine.job import DownloadJob
 from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
 from fmtc_nb.engine.ratelimit import TokenBucket
@@ -37,6 +37,8 @@ Tile = tuple[int, int, int, int]  # index, z, x, y
 SEA_POINT = (-140.0, -30.0)
 SEA_ZOOM = 8
 _ROW_CHUNK = 256
+#: A todo index this far past the stream's position is reached by seeking the cover, not by walking it.
+_SEEK_GAP = 4096
 
 
 def sea_tile(lon: float = SEA_POINT[0], lat: float = SEA_POINT[1], z: int = SEA_ZOOM) -> tuple[int, int, int]:
@@ -49,7 +51,7 @@ class Download:
 
     def __init__(self, job: DownloadJob, root: Any = None, *, checkpointer: Checkpointer | None = None,
                  on_progress: Callable[[ProgressSnapshot], None] | None = None,
-                 on_tile: Callable[[TileEvent], None] | None = None) -> None:
+                 on_tile: Callable[[TileEvent], None] | None = None, pacer: Pacer | None = None) -> None:
         self.job = job
         self.root = root
         self.checkpointer = checkpointer or NullCheckpointer()
@@ -69,7 +71,8 @@ class Download:
         self._writer: StoreWriter | None = None
         self._reserve = SpaceReserve(None)
         self._tick_error: BaseException | None = None
-        self._bucket = TokenBucket(job.options.rate_limit)
+        # the job's politeness: its own token bucket, or one a host shares between processes (fmtc_nb.scale)
+        self._bucket: Pacer = pacer if pacer is not None else TokenBucket(job.options.rate_limit)
         self._buffer = TileBuffer()
         self._later: list[Tile] = []
         self._final_pass = False
@@ -238,6 +241,8 @@ class Download:
             if index <= pos:
                 z, x, y = cover.tile_at(index) if index < pos else current
             else:
+                if index - pos > _SEEK_GAP:  # far ahead (a shard's range, a resumed job's gap): seek
+                    stream, pos = cover.tiles(index), index - 1
                 while pos < index:
                     current = next(stream)
                     pos += 1
@@ -261,7 +266,7 @@ class Download:
         server never gave it, and then no tile is skipped as sea."""
         opts = self.job.options
         for attempt in range(1, max(opts.retries, 2) + 2):
-            if self._bucket.rate is not None and not await self._bucket.acquire(self._cancel):
+            if not await self._bucket.acquire(self._cancel):
                 return None
             result = await fetch_tile(session, self.job.source.url(*sea_tile()), self.job.source.tile_format,
                                       opts.proxy, allowed=check_bulk_url)
@@ -298,13 +303,15 @@ class Download:
         index, z, x, y = tile
         attempt = 0
         while not (self._pause.is_set() or self._cancel.is_set()) or await self._gate(store):
-            if self._bucket.rate is not None and not await self._bucket.acquire(self._cancel):
-                return  # cancelled while waiting for the rate limit: the tile stays undone
+            if not await self._bucket.acquire(self._cancel):
+                return  # cancelled while waiting for the rate limit or a server's pause: the tile stays undone
             result = await fetch_tile(session, source.url(z, x, y), source.tile_format, opts.proxy,
                                       allowed=check_bulk_url)
             if result.kind != "failed":
                 self._settle(tile, result, sea)
                 return
+            if result.retry_after_s is not None:  # the server said slow down: the whole job waits, not one tile
+                self._bucket.slow_down(min(result.retry_after_s, opts.max_backoff_s))
             attempt += 1
             if attempt > opts.retries:
                 if opts.final_pass and not self._final_pass:

@@ -1,7 +1,9 @@
-"""The hook through which recovery (or any host) follows a download job and makes it resumable."""
+"""The hooks through which a host follows a download job: recovery makes it resumable (:class:`Checkpointer`),
+and a host running a job in several processes shares one politeness policy between them (:class:`Pacer`)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -39,6 +41,31 @@ class Checkpointer(Protocol):
     def finished(self, snapshot: ProgressSnapshot, status: JobStatus, reason: str | None) -> None:
         """Called once at the end; ``status`` is completed, failed, cancelled or paused (a write to the store
         kept failing: ``reason`` says why, and every committed batch is in the checkpoint, nothing more)."""
+        ...
+
+
+@runtime_checkable
+class Pacer(Protocol):
+    """The job's politeness towards its server: the rate limit and the server's "slow down" answers.
+
+    The engine's own is :class:`fmtc_nb.engine.ratelimit.TokenBucket`; ``fmtc_nb.scale`` shares one between the
+    workers of a cluster.
+    """
+
+    rate: float | None  # tiles per second; None: unlimited
+
+    @property
+    def limiting(self) -> bool:
+        """True if a request waited for the pacer within the last second."""
+        ...
+
+    async def acquire(self, stop: threading.Event | None = None) -> bool:
+        """Wait until the next request may start (True), or until ``stop`` is set (False): called before every
+        request; a cancel never waits for the rate or a pause to end."""
+        ...
+
+    def slow_down(self, seconds: float) -> None:
+        """The server asked for a pause (Retry-After on 429/503): no request of the job starts for ``seconds``."""
         ...
 
 

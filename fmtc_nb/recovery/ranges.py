@@ -185,6 +185,16 @@ class IndexRanges:
             out._count += e - max(s, floor)
         return out
 
+    def within(self, start: int, end: int) -> IndexRanges:
+        """The indexes of ``[start, end)`` in the set, as a new set (a shard's part of a job's checkpoint)."""
+        out = IndexRanges()
+        first = bisect_right(self._ends, start)  # ranges ending after start
+        for s, e in zip(self._starts[first:], self._ends[first:], strict=True):
+            if s >= end:
+                break
+            out.add_range(max(s, start), min(e, end))
+        return out
+
     def to_text(self) -> str:
         """Compact text: ``gap+length`` pairs, comma separated, each gap counted from the previous end."""
         parts, clean = self._parts, self._clean

@@ -122,16 +122,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def nginx_serving(root: Path) -> Iterator[str]:
-    """nginx serving ``root`` on loopback, unknown tiles answered with sea.png; yields the URL template."""
+def nginx_serving(root: Path, access_log: Path | None = None) -> Iterator[str]:
+    """nginx serving ``root`` on loopback, unknown tiles answered with sea.png; yields the URL template.
+
+    With ``access_log``, every request is logged there as ``<epoch seconds with ms> <request uri>``.
+    Connections are kept alive for any number of requests, so a client never re-sends a request on a
+    connection nginx closed (aiohttp does that once), and the log counts each tile the client asked for."""
     port = free_port()
     root.chmod(0o755)  # nginx workers may run as another user
     work = Path(tempfile.mkdtemp(prefix="fmtc-nginx-"))
     conf = work / "nginx.conf"
+    log = f"log_format hits '$msec $request_uri'; access_log {access_log} hits;" if access_log else "access_log off;"
     conf.write_text(
         f"worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log; daemon on;\n"
         "events { worker_connections 1024; }\n"
-        f"http {{ access_log off; client_body_temp_path {work}; proxy_temp_path {work}; "
+        f"http {{ {log} keepalive_requests 100000000; client_body_temp_path {work}; proxy_temp_path {work}; "
         f"fastcgi_temp_path {work}; uwsgi_temp_path {work}; scgi_temp_path {work};\n"
         f"  types {{ image/png png; }}\n"
         f"  server {{ listen 127.0.0.1:{port}; root {root}; location / {{ try_files $uri /sea.png; }} }} }}\n")

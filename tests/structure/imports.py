@@ -73,6 +73,15 @@ def import_graph() -> dict[str, set[str]]:
     return graph
 
 
+def top_level_imports() -> dict[str, set[str]]:
+    """Module -> the top-level packages it imports (``dask``, ``aiohttp``, ``fmtc_nb`` ...), run-time imports only."""
+    out: dict[str, set[str]] = {}
+    for name, path in module_files().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        out[name] = {target.split(".")[0] for target, _ in _imports(tree, name, path.name == "__init__.py") if target}
+    return out
+
+
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components with more than one module (Tarjan), each sorted."""
     index: dict[str, int] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.structure.imports import cycles, import_graph
+from tests.structure.imports import cycles, import_graph, top_level_imports
 
 
 def test_no_import_cycle_anywhere():
@@ -38,3 +38,16 @@ def test_the_bridge_takes_the_shared_android_facts_from_fmtc_nb():
     assert foreground.progress_notification is notification.progress_notification
     assert vendors.vendor_advice is shared_vendors.vendor_advice
     assert launcher.VirtualDeviceProcess is shared_launcher.VirtualDeviceProcess
+
+
+def test_only_the_scale_package_imports_dask():
+    """Dask is the optional extra fmtc-nb[dask]: the core, the CLI and the phone never import it themselves."""
+    users = sorted(m for m, tops in top_level_imports().items() if tops & {"dask", "distributed"})
+    assert users and all(m.startswith("fmtc_nb.scale.") for m in users), users
+    graph = import_graph()
+    outside = sorted(m for m, deps in graph.items() if not m.startswith(("fmtc_nb.scale", "fmtc_nb.cli."))
+                     and any(d.startswith("fmtc_nb.scale") for d in deps))
+    assert outside == [], "only the commands reach for the scale package"
+    plain = ("fmtc_nb.scale", "fmtc_nb.scale.plan", "fmtc_nb.scale.ledger", "fmtc_nb.scale.checkpoints",
+             "fmtc_nb.scale.merge", "fmtc_nb.scale.progress")
+    assert not any(top_level_imports()[m] & {"dask", "distributed"} for m in plain), "these work without Dask"
