@@ -122,8 +122,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def nginx_serving(root: Path) -> Iterator[str]:
-    """nginx serving ``root`` on loopback, unknown tiles answered with sea.png; yields the URL template."""
+def nginx_serving(root: Path, fallback: str = "sea.png", ext: str = "png") -> Iterator[str]:
+    """nginx serving ``root`` on loopback, unknown tiles answered with ``fallback`` (a file in ``root``);
+    yields the URL template of ``.ext`` tiles."""
     port = free_port()
     root.chmod(0o755)  # nginx workers may run as another user
     work = Path(tempfile.mkdtemp(prefix="fmtc-nginx-"))
@@ -133,8 +134,8 @@ def nginx_serving(root: Path) -> Iterator[str]:
         "events { worker_connections 1024; }\n"
         f"http {{ access_log off; client_body_temp_path {work}; proxy_temp_path {work}; "
         f"fastcgi_temp_path {work}; uwsgi_temp_path {work}; scgi_temp_path {work};\n"
-        f"  types {{ image/png png; }}\n"
-        f"  server {{ listen 127.0.0.1:{port}; root {root}; location / {{ try_files $uri /sea.png; }} }} }}\n")
+        f"  types {{ image/png png; image/jpeg jpg; }}\n"
+        f"  server {{ listen 127.0.0.1:{port}; root {root}; location / {{ try_files $uri /{fallback}; }} }} }}\n")
     subprocess.run([shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-e", str(work / "error.log")],
                    check=True, capture_output=True)
     deadline = time.monotonic() + 5
@@ -144,7 +145,7 @@ def nginx_serving(root: Path) -> Iterator[str]:
                 break
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"
+        yield f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.{ext}"
     finally:
         pid = int((work / "nginx.pid").read_text())
         os.kill(pid, signal.SIGTERM)
