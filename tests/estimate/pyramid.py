@@ -122,8 +122,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def nginx_serving(root: Path, access_log: Path | None = None) -> Iterator[str]:
-    """nginx serving ``root`` on loopback, unknown tiles answered with sea.png; yields the URL template.
+def nginx_serving(root: Path, access_log: Path | None = None, fallback: str = "sea.png",
+                  ext: str = "png") -> Iterator[str]:
+    """nginx serving ``root`` on loopback, unknown tiles answered with ``fallback`` (a file in ``root``);
+    yields the URL template of ``.ext`` tiles.
 
     With ``access_log``, every request is logged there as ``<epoch seconds with ms> <request uri>``.
     Connections are kept alive for any number of requests, so a client never re-sends a request on a
@@ -138,8 +140,8 @@ def nginx_serving(root: Path, access_log: Path | None = None) -> Iterator[str]:
         "events { worker_connections 1024; }\n"
         f"http {{ {log} keepalive_requests 100000000; client_body_temp_path {work}; proxy_temp_path {work}; "
         f"fastcgi_temp_path {work}; uwsgi_temp_path {work}; scgi_temp_path {work};\n"
-        f"  types {{ image/png png; }}\n"
-        f"  server {{ listen 127.0.0.1:{port}; root {root}; location / {{ try_files $uri /sea.png; }} }} }}\n")
+        f"  types {{ image/png png; image/jpeg jpg; }}\n"
+        f"  server {{ listen 127.0.0.1:{port}; root {root}; location / {{ try_files $uri /{fallback}; }} }} }}\n")
     subprocess.run([shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-e", str(work / "error.log")],
                    check=True, capture_output=True)
     deadline = time.monotonic() + 5
@@ -149,7 +151,7 @@ def nginx_serving(root: Path, access_log: Path | None = None) -> Iterator[str]:
                 break
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"
+        yield f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.{ext}"
     finally:
         pid = int((work / "nginx.pid").read_text())
         os.kill(pid, signal.SIGTERM)
