@@ -6,7 +6,8 @@ LocalCluster with 1 worker and with 2 workers (same job, same shards), and the m
 The job is the world at zooms 0-8 (87,381 tiles of mixed sizes, 0.1-30 KB) from the engine benchmark's pyramid.
 Sharded figures are wall clock from submitting the job to the last shard merged (the clusters are started
 before the clock runs: startup is reported apart). The merge rate is ``merge_shard`` of one finished shard store
-into an empty job store. Writes benchmarks/results/dask.json (medians, every run, the load average).
+into an empty job store; CPU per tile counts every process of a run (less sensitive to other load than tiles/s).
+Writes benchmarks/results/dask.json (medians, every run, the load average).
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from tests.estimate.pyramid import nginx_serving  # noqa: E402
 ZOOMS = range(0, 9)
 
 
-def sharded_run(client, template: str, root: Path, shard_tiles: int) -> float:
-    """Wall-clock tiles/s of one sharded run, from submitting the job to its last merge."""
+def sharded_run(client, template: str, root: Path, shard_tiles: int) -> tuple[float, float]:
+    """(wall-clock tiles/s from submitting the job to its last merge, CPU µs per tile of the workers and the
+    coordinator together) of one sharded run."""
     from fmtc_nb.engine import DownloadJob, DownloadOptions
     from fmtc_nb.regions import parse_region
     from fmtc_nb.scale import ShardedDownload
@@ -40,11 +42,17 @@ def sharded_run(client, template: str, root: Path, shard_tiles: int) -> float:
 
     job = DownloadJob(parse_region(WORLD), list(ZOOMS), TileSource(template), "bench",
                       DownloadOptions(parallel=16, skip_existing=False, batch_size=1000))
+    cpu = cpu_seconds(client)
     start = time.perf_counter()
     snap = ShardedDownload(job, root, cluster=client, shard_tiles=shard_tiles).run()
     seconds = time.perf_counter() - start
     assert snap.status == "completed" and snap.cached == snap.max_tiles, snap
-    return snap.max_tiles / seconds
+    return snap.max_tiles / seconds, (cpu_seconds(client) - cpu) / snap.max_tiles * 1e6
+
+
+def cpu_seconds(client) -> float:
+    """CPU seconds used so far by this process (the coordinator) and every worker process of ``client``."""
+    return time.process_time() + sum(client.run(time.process_time).values())
 
 
 def merge_rate(template: str, root: Path, tiles: int) -> float:
@@ -94,6 +102,7 @@ def main() -> int:
     parser.add_argument("--shard-tiles", type=int, default=10_000)
     args = parser.parse_args()
     runs: dict[str, list[float]] = {"engine": [], "workers_1": [], "workers_2": [], "merge": []}
+    cpu_us: dict[str, list[float]] = {"engine": [], "workers_1": [], "workers_2": []}
     startup: dict[str, float] = {}
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,11 +119,15 @@ def main() -> int:
                 startup[f"workers_{workers}"] = round(seconds, 2)
             try:
                 for i in range(args.runs):  # alternate, so load changes hit every configuration alike
+                    cpu = time.process_time()
                     snap = engine_run(template, list(ZOOMS), tmpdir / f"engine{i}", 16)
+                    cpu_us["engine"].append((time.process_time() - cpu) / count * 1e6)
                     assert snap.cached == count, snap
                     runs["engine"].append(snap.tiles_per_s)
                     for name, (client, _) in clients.items():
-                        runs[name].append(sharded_run(client, template, tmpdir / f"{name}-{i}", args.shard_tiles))
+                        rate, per_tile = sharded_run(client, template, tmpdir / f"{name}-{i}", args.shard_tiles)
+                        runs[name].append(rate)
+                        cpu_us[name].append(per_tile)
                     runs["merge"].append(merge_rate(template, tmpdir / f"merge{i}", args.shard_tiles))
                     print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in runs.items()), flush=True)
             finally:
@@ -127,12 +140,15 @@ def main() -> int:
         "tiles_per_s_median": {"plain_engine": medians["engine"], "workers_1": medians["workers_1"],
                                "workers_2": medians["workers_2"]},
         "merge_tiles_per_s_median": medians["merge"],
+        "cpu_us_per_tile_median": {k: round(statistics.median(v), 1) for k, v in cpu_us.items()},
         "every_run": {k: [round(x) for x in v] for k, v in runs.items()},
+        "every_run_cpu_us_per_tile": {k: [round(x, 1) for x in v] for k, v in cpu_us.items()},
         "cluster_startup_s": startup,
         "loadavg_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "note": "2 shared cores, nginx and other work on the same machine: compare figures of one run only. "
                 "Sharded figures are wall clock from submitting the job to its last merge; a worker process runs "
-                "one shard at a time with the engine's 16 requests.",
+                "one shard at a time with the engine's 16 requests. cpu_us_per_tile counts the engine's process, "
+                "or the coordinator and every worker process (merge included): less sensitive to other load.",
     }
     save_results("dask", results)
     print(json.dumps(results, indent=2))
