@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,14 +98,24 @@ def test_https_tiles_with_no_system_ca_store_are_trusted_through_certifi(python,
         assert final["tiles_failed"] == total and sum(https_tiles.app.hits.values()) == 0
 
 
+def device_test_files() -> list[str]:
+    """The files of tests/bridge that talk to a virtual device process (the rest test the bridge in-process,
+    where the phone's interpreter plays no part)."""
+    uses_device = re.compile(r"def test_\w+\([^)]*\bdevice\b|VirtualDeviceProcess")
+    return sorted(str(p.relative_to(REPO)) for p in (REPO / "tests" / "bridge").glob("test_*.py")
+                  if uses_device.search(p.read_text()))
+
+
 @pytest.mark.slow
 def test_bridge_api_tests_pass_on_the_phone_python(python, tmp_path):
-    """tests/bridge (the API over HTTP, pairing, security, bad input, kill and resume) with the device in the
-    phone's Python. The schemathesis fuzz is left out here (it runs in tests/bridge on the desktop)."""
+    """The tests of tests/bridge that run a device (the API over HTTP, pairing, security, bad input, job
+    control, kill and resume), with the device in the phone's Python. The schemathesis fuzz is left out here
+    (it runs in tests/bridge on the desktop)."""
+    files = device_test_files()
+    assert "tests/bridge/test_end_to_end.py" in files and "tests/bridge/test_security.py" in files
     env = {**os.environ, **phone_environ(tmp_path), "FMTC_NB_DEVICE_PYTHON": f"{python} -OO"}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "tests/bridge", "-q", "-p", "no:cacheprovider",
+    proc = subprocess.run([sys.executable, "-m", "pytest", *files, "-q", "-p", "no:cacheprovider",
                            "-n", "2", "-k", "not schemathesis"], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=900)
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout and " failed" not in proc.stdout
-
