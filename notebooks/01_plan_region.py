@@ -21,6 +21,8 @@
 # countries on your machine. Run the cells from top to bottom (Shift+Enter).
 
 # %%
+from IPython.display import display
+
 from fmtc_nb.cover import TileCover
 from fmtc_nb.regions import Circle, Corridor, Rectangle, example_region, parse_region
 from fmtc_nb.reports import plot_tiles_per_zoom
@@ -100,7 +102,10 @@ estimate_panel.run()
 estimate_panel
 
 # %%
-estimate_panel.estimate.per_zoom[["tiles", "sampled", "mean_bytes", "bytes_low", "bytes_high"]]
+if estimate_panel.estimate is None:                     # no region on the map, or the estimate was refused
+    print(estimate_panel.error or "No estimate yet: press Estimate above.")
+else:
+    display(estimate_panel.estimate.per_zoom[["tiles", "sampled", "mean_bytes", "bytes_low", "bytes_high"]])
 
 # %% [markdown]
 # Each row of the plan below is a choice "download from the first zoom up to *max_zoom*", with the storage
@@ -112,8 +117,11 @@ estimate_panel.estimate.per_zoom[["tiles", "sampled", "mean_bytes", "bytes_low",
 import pandas as pd
 
 plan = estimate_panel.plan
-pd.DataFrame([{"max_zoom": o.max_zoom, "tiles": o.tiles, "storage_bytes": round(o.storage_bytes.estimate),
-               "p_fits": round(o.probability, 3)} for o in plan.options]).set_index("max_zoom")
+if plan is None:                                        # no estimate yet, or the budget box is empty
+    print("No plan yet: set a budget and press Estimate above.")
+else:
+    display(pd.DataFrame([{"max_zoom": o.max_zoom, "tiles": o.tiles, "storage_bytes": round(o.storage_bytes.estimate),
+                           "p_fits": round(o.probability, 3)} for o in plan.options]).set_index("max_zoom"))
 
 # %% [markdown]
 # ## Tidy up

@@ -18,6 +18,7 @@ _PANELS = {
     "RegionPicker": "fmtc_nb.widgets.region_picker",
     "EstimatePanel": "fmtc_nb.widgets.estimate_panel",
     "DownloadPanel": "fmtc_nb.widgets.download_panel",
+    "ShardedPanel": "fmtc_nb.widgets.sharded_panel",
     "DevicePanel": "fmtc_nb.widgets.device_panel",
     "StoreMap": "fmtc_nb.widgets.store_map",
 }

@@ -61,3 +61,17 @@ def test_notebook_runs_headless(name: str, notebook_env: Path) -> None:
     while processes_mentioning(str(notebook_env)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert processes_mentioning(str(notebook_env)) == []
+
+
+def test_notebook1_with_every_shape_erased_explains_instead_of_failing(notebook_env: Path) -> None:
+    """A user who erased every shape before the estimate: each later cell says what to do, none raises."""
+    nb = nbformat.read(NOTEBOOKS / "01_plan_region.ipynb", as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if "EstimatePanel(picker" in c.source)
+    nb.cells.insert(at, nbformat.v4.new_code_cell("picker.clear()"))
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                            resources={"metadata": {"path": str(notebook_env)}})
+    client.execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    shown = outputs_of(nb)
+    assert "There is no region yet: draw one on the map first." in shown and "No plan yet" in shown

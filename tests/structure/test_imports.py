@@ -41,13 +41,15 @@ def test_the_bridge_takes_the_shared_android_facts_from_fmtc_nb():
 
 
 def test_only_the_scale_package_imports_dask():
-    """Dask is the optional extra fmtc-nb[dask]: the core, the CLI and the phone never import it themselves."""
+    """Dask is the optional extra fmtc-nb[dask]: the core, the CLI and the phone never import it themselves;
+    only the commands and the sharded panel (loaded on first use) reach for the scale package."""
     users = sorted(m for m, tops in top_level_imports().items() if tops & {"dask", "distributed"})
     assert users and all(m.startswith("fmtc_nb.scale.") for m in users), users
     graph = import_graph()
-    outside = sorted(m for m, deps in graph.items() if not m.startswith(("fmtc_nb.scale", "fmtc_nb.cli."))
+    outside = sorted(m for m, deps in graph.items() if not m.startswith(("fmtc_nb.scale", "fmtc_nb.cli.",
+                                                                          "fmtc_nb.widgets.sharded_panel"))
                      and any(d.startswith("fmtc_nb.scale") for d in deps))
-    assert outside == [], "only the commands reach for the scale package"
+    assert outside == [], "only the commands and the sharded panel reach for the scale package"
     plain = ("fmtc_nb.scale", "fmtc_nb.scale.plan", "fmtc_nb.scale.ledger", "fmtc_nb.scale.checkpoints",
              "fmtc_nb.scale.merge", "fmtc_nb.scale.progress")
     assert not any(top_level_imports()[m] & {"dask", "distributed"} for m in plain), "these work without Dask"
