@@ -89,8 +89,10 @@ def _wait_for(condition: Any, timeout: float, step: float = 0.002) -> bool:
     return False
 
 
-def _settle(server: Any, quiet_s: float = 0.3) -> None:
-    """Wait until the server has counted no new request for ``quiet_s`` (those still on the wire at a kill)."""
+def _settle(server: Any, quiet_s: float = 1.0) -> None:
+    """Wait until the server has counted no new request for ``quiet_s`` (those still on the wire at a kill: on a
+    loaded machine the server's loop may take several tenths of a second to read them, and a request counted in
+    the next run's window would be blamed on the wrong run)."""
     seen, since = server.app.requests, time.monotonic()
     while time.monotonic() - since < quiet_s:
         time.sleep(0.02)
