@@ -3,7 +3,8 @@
 A python-for-android build has no usable system CA store (its OpenSSL looks in directories of the build
 machine), so with Python's defaults every ``https://`` tile source fails with CERTIFICATE_VERIFY_FAILED.
 certifi's Mozilla bundle travels with the package instead. On a desktop the system store stays in use (a
-company's own CA keeps working) and certifi's CAs are added to it.
+company's own CA keeps working) and certifi's CAs are added to it; a CA bundle named by the user (a company's
+TLS-inspecting proxy) is added on top.
 """
 
 from __future__ import annotations
@@ -11,17 +12,28 @@ from __future__ import annotations
 import functools
 import ssl
 
+from fmtc_nb.errors import OptionError
+
 
 @functools.cache
-def client_ssl_context() -> ssl.SSLContext:
-    """A verifying client context: the system's default CAs (if any) and certifi's (if installed).
+def client_ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """A verifying client context: the system's default CAs (if any), certifi's (if installed) and those of
+    the PEM file ``ca_bundle`` (if given; one that cannot be read raises ``OptionError`` naming it).
 
-    Shared by every aiohttp session of the process (an ``SSLContext`` may be used from several threads).
+    Shared by every client session of the process (an ``SSLContext`` may be used from several threads).
     """
     context = ssl.create_default_context()
     try:
         import certifi
     except ImportError:  # pragma: no cover - certifi is a dependency; without it the system store alone
-        return context
-    context.load_verify_locations(cafile=certifi.where())
+        pass
+    else:
+        context.load_verify_locations(cafile=certifi.where())
+    if ca_bundle is not None:
+        try:
+            context.load_verify_locations(cafile=ca_bundle)
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            raise OptionError("ca_bundle", ca_bundle, "CA bundle (ca_bundle)",
+                              f"a readable PEM file of CA certificates ({reason})") from None
     return context

@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--api-key", default=None, help="API key for the source's {api_key} (never stored)")
     p.add_argument("--store", required=True, help="store name")
     add_engine_options(p)
+    add_network_options(p)
     p.add_argument("--header", action="append", default=[], metavar="K:V", help="extra request header (repeatable)")
     p.add_argument("--contact", help="your e-mail or URL, added to the User-Agent")
     p.add_argument("--tile-format", choices=["png", "jpg", "webp", "pbf", "mvt"], default=None,
@@ -56,6 +58,34 @@ ENGINE_FLAGS: dict[str, tuple[str, str]] = {
 }
 
 
+#: The options of the connection to the tile server (DownloadOptions field -> flag, help, type, metavar),
+#: shown as their own group.
+NETWORK_FLAGS: dict[str, tuple[str, str, Any, str | None]] = {
+    "max_wait_s": ("--max-wait", "seconds to keep waiting for a server that answers 'slow down' (429/503) "
+                                 "before the job pauses itself, resumable (default %(default)s)", float, "SECONDS"),
+    "proxy": ("--proxy", "HTTP(S) proxy URL for the tile requests (wins over HTTPS_PROXY/HTTP_PROXY)", str, "URL"),
+    "env_proxy": ("--env-proxy", "use HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment (default on)", None,
+                  None),
+    "ca_bundle": ("--ca-bundle", "PEM file of extra CA certificates to trust (a TLS-inspecting proxy)", str, "FILE"),
+    "http2": ("--http2", "request over HTTP/2 (many streams on few connections; needs fmtc-nb[http2])", None, None),
+}
+
+
+def add_network_options(p: argparse.ArgumentParser) -> None:
+    """Add the :data:`NETWORK_FLAGS` as a "network" group, defaulting to DownloadOptions' fields."""
+    from fmtc_nb.engine.job import DownloadOptions
+
+    defaults = DownloadOptions()
+    group = p.add_argument_group("network")
+    for name, (flag, help_text, kind, metavar) in NETWORK_FLAGS.items():
+        default = getattr(defaults, name)
+        if isinstance(default, bool):
+            action = argparse.BooleanOptionalAction if default else "store_true"
+            group.add_argument(flag, dest=name, action=action, default=default, help=help_text)
+        else:
+            group.add_argument(flag, dest=name, type=kind, default=default, help=help_text, metavar=metavar)
+
+
 def add_engine_options(p: argparse.ArgumentParser, names: Sequence[str] = tuple(ENGINE_FLAGS)) -> None:
     """Add the engine options ``names`` (DownloadOptions fields of :data:`ENGINE_FLAGS`), defaulting to the
     fields' defaults."""
@@ -79,10 +109,12 @@ def options_from_args(args: argparse.Namespace, names: Sequence[str] = tuple(ENG
     sentence naming the flag it came from."""
     from fmtc_nb.engine.job import DownloadOptions
 
+    names = [*names, *(name for name in NETWORK_FLAGS if hasattr(args, name))]
     try:
         return DownloadOptions(**{name: getattr(args, name) for name in names})
     except OptionError as exc:
-        raise exc.given_as(ENGINE_FLAGS[exc.option][0]) from None
+        flag = ENGINE_FLAGS[exc.option][0] if exc.option in ENGINE_FLAGS else NETWORK_FLAGS[exc.option][0]
+        raise exc.given_as(flag) from None
 
 
 def _checkpointer(root: Any, job: Any, disabled: bool) -> Any:
@@ -97,6 +129,14 @@ def _checkpointer(root: Any, job: Any, disabled: bool) -> Any:
     return tracker
 
 
+def wait_words(snap: Any) -> str | None:
+    """"12 s: <why>" while the server has asked the job to wait (None otherwise)."""
+    if snap.waiting_until is None:
+        return None
+    left = max(snap.waiting_until - time.time(), 0.0)
+    return f"{left:.0f} s: {snap.wait_reason}"
+
+
 def run_with_bar(download: Any, json_out: bool) -> int:
     """Run ``download`` with a tqdm bar (stderr); Ctrl-C cancels cleanly. Return the exit code: 0, 1 (some
     tiles failed), 130 (cancelled) or 75 (paused: the store could not be written; the reason is printed)."""
@@ -107,8 +147,13 @@ def run_with_bar(download: Any, json_out: bool) -> int:
     def show(snap: Any) -> None:
         bar.total = snap.max_tiles
         bar.n = snap.attempted
-        bar.set_postfix(stored=snap.cached, skipped=snap.skipped, failed=snap.failed,
-                        limited="yes" if snap.rate_limited else "no", refresh=False)
+        figures: dict[str, object] = {"stored": snap.cached, "skipped": snap.skipped, "failed": snap.failed,
+                                      "limited": "yes" if snap.rate_limited else "no",
+                                      "requests": snap.concurrency_now}
+        waiting = wait_words(snap)
+        if waiting:
+            figures["waiting"] = waiting
+        bar.set_postfix(figures, refresh=False)
         bar.refresh()
 
     download.on_progress = show
@@ -144,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.cli.sources import source_from_args
     from fmtc_nb.cover import TileCover  # noqa: F401  (fail early if the cover module is missing)
     from fmtc_nb.engine import Download, DownloadJob
+    from fmtc_nb.engine.transport import check_transport
     from fmtc_nb.paths import resolve_root
     from fmtc_nb.regions import parse_region
     from fmtc_nb.store import Root
@@ -151,7 +197,12 @@ def run(args: argparse.Namespace) -> int:
 
     source, zooms = source_from_args(args, parse_zooms(args.zoom))
     source.check_bulk_allowed()
-    job = DownloadJob(parse_region(args.region), zooms, source, args.store, options_from_args(args))
+    options = options_from_args(args)
+    try:  # a CA bundle that cannot be read, or --http2 without h2, is refused before anything is recorded
+        check_transport(options)
+    except OptionError as exc:
+        raise exc.given_as(NETWORK_FLAGS[exc.option][0]) from None
+    job = DownloadJob(parse_region(args.region), zooms, source, args.store, options)
     root = Root(resolve_root(args.root))
     # a bad store name, or a store of another source, is refused before recovery records a job for it
     with root.open_or_create(job.store, source.url_template) as store:

@@ -20,8 +20,10 @@ from fmtc_nb.engine.buffer import TileBuffer
 from fmtc_nb.engine.fetch import FetchResult, fetch_tile
 from fmtc_nb.engine.hooks import Checkpointer, NullCheckpointer, Pacer
 from fmtc_nb.engine.job import DownloadJob
+from fmtc_nb.engine.politeness import Politeness
 from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
 from fmtc_nb.engine.ratelimit import TokenBucket
+from fmtc_nb.engine.transport import tile_session
 from fmtc_nb.engine.writer import Batch, StoreWriter
 from fmtc_nb.errors import DiskFull, StoreError
 from fmtc_nb.source import check_bulk_url
@@ -29,7 +31,6 @@ from fmtc_nb.states import JobStatus, TileOutcome
 from fmtc_nb.store import TileRecord
 from fmtc_nb.store.scratch import SpaceReserve
 from fmtc_nb.tilemath import tile_at
-from fmtc_nb.tls import client_ssl_context
 from fmtc_nb.units import human_bytes
 
 Tile = tuple[int, int, int, int]  # index, z, x, y
@@ -73,6 +74,10 @@ class Download:
         self._tick_error: BaseException | None = None
         # the job's politeness: its own token bucket, or one a host shares between processes (fmtc_nb.scale)
         self._bucket: Pacer = pacer if pacer is not None else TokenBucket(job.options.rate_limit)
+        # ... and its one voice towards the server: holds on 429/503, a probe, then AIMD concurrency
+        self._polite = Politeness(self._bucket, job.options.parallel, backoff_s=job.options.backoff_s,
+                                  max_backoff_s=job.options.max_backoff_s)
+        self._gave_up_waiting: str | None = None  # the sentence of a job that paused itself (--max-wait)
         self._buffer = TileBuffer()
         self._later: list[Tile] = []
         self._final_pass = False
@@ -113,7 +118,10 @@ class Download:
             retries_queued=c["retries_queued"], cached_bytes=c["cached_bytes"],
             buffered_bytes=c["cached_bytes"] - c["flushed_bytes"], flushed_bytes=c["flushed_bytes"],
             skipped_bytes=c["skipped_bytes"], elapsed_s=elapsed, tiles_per_s=done / elapsed if elapsed > 0 else 0.0,
-            rate_limited=self._bucket.limiting, status=self._live_status())
+            rate_limited=self._bucket.limiting, status=self._live_status(),
+            waiting_until=self._polite.waiting_until if self._polite.waiting else None,
+            wait_reason=self._polite.wait_reason if self._polite.waiting else None,
+            concurrency_now=self._polite.concurrency_now)
 
     def _live_status(self) -> JobStatus:
         """The run's status as a snapshot reports it: ``paused`` while a running download is paused."""
@@ -157,14 +165,11 @@ class Download:
         self._max = cover.total
         self._start, self._status = time.monotonic(), "running"
         opts = self.job.options
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=opts.connect_timeout_s, sock_read=opts.read_timeout_s)
-        connector = aiohttp.TCPConnector(limit=opts.parallel, ttl_dns_cache=300, ssl=client_ssl_context())
         status: JobStatus = "completed"
         reason: str | None = None
         ticker = asyncio.create_task(self._tick(store))
         try:
-            async with aiohttp.ClientSession(connector=connector, timeout=timeout,
-                                             headers=self.job.source.request_headers()) as session:
+            async with tile_session(opts, self.job.source.request_headers()) as session:
                 sea = await self._learn_sea(session) if opts.skip_sea else None
                 await self._pump(session, store, self._tiles(cover, store), sea)
                 if not self._cancel.is_set() and self._later:
@@ -190,6 +195,8 @@ class Download:
                 status, reason = "paused", self._write_problem(error)
             elif error is not None and status == "completed":
                 status, reason = "failed", str(error)
+            elif self._gave_up_waiting is not None and status in ("completed", "cancelled"):
+                status, reason = "paused", self._gave_up_waiting
             elif self._cancel.is_set() and status == "completed":
                 status, reason = "cancelled", "cancelled by the user"
             elif status == "completed" and self.snapshot.failed:
@@ -265,14 +272,19 @@ class Download:
         """The source's sea tile (see :data:`SEA_POINT`), retried like any tile (at least twice); None if the
         server never gave it, and then no tile is skipped as sea."""
         opts = self.job.options
-        for attempt in range(1, max(opts.retries, 2) + 2):
-            if not await self._bucket.acquire(self._cancel):
+        attempt = 0
+        while attempt <= max(opts.retries, 2):
+            ticket = await self._polite.acquire(self._cancel)
+            if ticket is None:
                 return None
             result = await fetch_tile(session, self.job.source.url(*sea_tile()), self.job.source.tile_format,
                                       opts.proxy, allowed=check_bulk_url)
+            if await self._polite.done(ticket, result.status, result.retry_after_s) and result.retry_after_s is not None:
+                continue  # the server asked for a wait: never a failed attempt
             if result.kind != "failed" or self._cancel.is_set():
                 return result.body if result.kind == "ok" else None
-            await self._sleep(opts.backoff_delay(attempt, result.retry_after_s))
+            attempt += 1
+            await self._sleep(opts.backoff_delay(attempt))
         return None
 
     async def _pump(self, session: aiohttp.ClientSession, store: Any, tiles: Iterator[Tile], sea: bytes | None) -> None:
@@ -302,16 +314,26 @@ class Download:
         opts, source = self.job.options, self.job.source
         index, z, x, y = tile
         attempt = 0
+        answered: int | None = None  # the job's answered requests when this tile last had to wait
         while not (self._pause.is_set() or self._cancel.is_set()) or await self._gate(store):
-            if not await self._bucket.acquire(self._cancel):
+            ticket = await self._polite.acquire(self._cancel)
+            if ticket is None:
                 return  # cancelled while waiting for the rate limit or a server's pause: the tile stays undone
             result = await fetch_tile(session, source.url(z, x, y), source.tile_format, opts.proxy,
                                       allowed=check_bulk_url)
+            throttled = await self._polite.done(ticket, result.status, result.retry_after_s)
             if result.kind != "failed":
                 self._settle(tile, result, sea)
                 return
-            if result.retry_after_s is not None:  # the server said slow down: the whole job waits, not one tile
-                self._bucket.slow_down(min(result.retry_after_s, opts.max_backoff_s))
+            if throttled and (result.status == 429 or result.retry_after_s is not None) and not self._final_pass \
+                    and answered in (None, self._polite.successes):
+                # the server asked the whole job to wait: never a failed attempt (but once it answers other
+                # tiles and still refuses this one, or in the final pass, the refusal is this tile's failure)
+                answered = self._polite.successes
+                self._event(tile, "retry", reason=result.reason)
+                continue
+            if throttled:
+                answered = self._polite.successes
             attempt += 1
             if attempt > opts.retries:
                 if opts.final_pass and not self._final_pass:
@@ -326,7 +348,7 @@ class Download:
             self._event(tile, "retry", reason=result.reason)
             self._c["retries_queued"] += 1
             try:
-                await self._sleep(opts.backoff_delay(attempt, result.retry_after_s))
+                await self._sleep(0.0 if throttled else opts.backoff_delay(attempt))
             finally:
                 self._c["retries_queued"] -= 1
 
@@ -393,6 +415,10 @@ class Download:
             while True:
                 await asyncio.sleep(0.1)
                 now = time.monotonic()
+                if self._gave_up_waiting is None and \
+                        (too_long := self._polite.waited_too_long(self.job.options.max_wait_s)) is not None:
+                    self._gave_up_waiting = too_long
+                    self._cancel.set()
                 if now - self._buffer.last_flush >= self.job.options.flush_interval_s:
                     await self._aflush()
                 snap = self.snapshot

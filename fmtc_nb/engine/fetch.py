@@ -28,7 +28,7 @@ MAX_REDIRECTS = 10
 @dataclass(frozen=True)
 class FetchResult:
     """``kind`` is ok, not-modified (a 304 to a conditional request: no body), negative (404/410) or failed;
-    ``expires_at`` is epoch seconds (None: not said); ``retry_after_s`` is the server's wish in seconds, if any."""
+    ``expires_at`` is epoch seconds (None: not said); ``retry_after_s`` is the server's wish in seconds, if any; ``status`` is the final HTTP status (None: no answer)."""
 
     kind: str
     body: bytes = b""
@@ -37,6 +37,7 @@ class FetchResult:
     last_modified: str | None = None
     expires_at: float | None = None
     retry_after_s: float | None = None
+    status: int | None = None
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -112,13 +113,13 @@ async def _outcome(resp: aiohttp.ClientResponse, tile_format: str | None, *, con
     if status == 200:
         problem = image_problem(body, tile_format)
         if problem:
-            return FetchResult("failed", reason=problem)
-        return FetchResult("ok", body, etag=resp.headers.get("ETag"),
+            return FetchResult("failed", reason=problem, status=status)
+        return FetchResult("ok", body, status=status, etag=resp.headers.get("ETag"),
                            last_modified=resp.headers.get("Last-Modified"), expires_at=expiry(resp.headers))
     if status == 304 and conditional:
-        return FetchResult("not-modified", etag=resp.headers.get("ETag"),
+        return FetchResult("not-modified", status=status, etag=resp.headers.get("ETag"),
                            last_modified=resp.headers.get("Last-Modified"), expires_at=expiry(resp.headers))
     if status in NEGATIVE_STATUSES:
-        return FetchResult("negative", reason=f"HTTP {status}")
+        return FetchResult("negative", reason=f"HTTP {status}", status=status)
     wait = _retry_after(resp.headers.get("Retry-After")) if status in RETRY_AFTER_STATUSES else None
-    return FetchResult("failed", reason=f"HTTP {status}", retry_after_s=wait)
+    return FetchResult("failed", reason=f"HTTP {status}", retry_after_s=wait, status=status)

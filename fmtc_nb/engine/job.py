@@ -61,6 +61,12 @@ OPTION_RULES: dict[str, OptionRule] = {
     "batch_size": OptionRule("batch size", "a whole number of tiles of at least 1", int, 1),
     "flush_interval_s": OptionRule("flush interval (flush_interval_s)", _SECONDS, float, 0, True),
     "final_pass": OptionRule("switch final_pass", _SWITCH, bool),
+    "max_wait_s": OptionRule("longest wait for the server (max_wait_s)", "a positive number of seconds or None",
+                             float, 0, True, True),
+    "env_proxy": OptionRule("switch env_proxy", _SWITCH, bool),
+    "ca_bundle": OptionRule("CA bundle (ca_bundle)", "the path of a PEM file of CA certificates or None", str,
+                            optional=True),
+    "http2": OptionRule("switch http2", _SWITCH, bool),
 }
 
 
@@ -73,7 +79,11 @@ class DownloadOptions:
     connect_timeout_s and read_timeout_s: seconds; proxy: http(s) proxy URL; skip_existing / fresher_than_days:
     do not fetch tiles already stored (only those fetched within that many days if set); skip_sea: do not
     store tiles identical to the source's sea tile; batch_size: tiles per store transaction;
-    flush_interval_s: seconds between flushes at most; final_pass: retry failed requests once more at the end.
+    flush_interval_s: seconds between flushes at most; final_pass: retry failed requests once more at the end;
+    max_wait_s: seconds the job waits for a server that keeps answering "slow down" (429/503) before it pauses
+    itself (None: no limit); env_proxy: use HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment (``proxy``
+    wins over them); ca_bundle: a PEM file of extra CAs to trust (TLS inspection); http2: request over HTTP/2
+    through httpx (the ``fmtc-nb[http2]`` extra).
 
     This class is the one place the options are defaulted and checked (:data:`OPTION_RULES`): the CLI takes
     its defaults from these fields and the device bridge builds its jobs' options here. A value breaking a
@@ -94,6 +104,10 @@ class DownloadOptions:
     batch_size: int = 500
     flush_interval_s: float = 1.0
     final_pass: bool = True
+    max_wait_s: float | None = 900.0
+    env_proxy: bool = True
+    ca_bundle: str | None = None
+    http2: bool = False
 
     def __post_init__(self) -> None:
         for name, rule in OPTION_RULES.items():

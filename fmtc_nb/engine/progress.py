@@ -36,6 +36,12 @@ class ProgressSnapshot:
     tiles_per_s: float = 0.0
     rate_limited: bool = False
     status: JobStatus = "running"  # pending, running, paused, completed, failed or cancelled
+    #: Epoch seconds until which the job holds every request because the server said "slow down" (None: not).
+    waiting_until: float | None = None
+    #: Why the job waits, in words (None: not waiting).
+    wait_reason: str | None = None
+    #: Requests the job allows in flight now (``parallel``, less after a 429/503; 0: not running).
+    concurrency_now: int = 0
 
     #: Properties that :meth:`to_dict` adds to the fields (and :meth:`from_dict` ignores).
     DERIVED: ClassVar[tuple[str, ...]] = ("skipped", "failed", "attempted", "remaining", "percentage",

@@ -78,8 +78,11 @@ class ShardState:
 def aggregate(states: list[ShardState], elapsed_s: float, status: JobStatus) -> ProgressSnapshot:
     """One snapshot for the whole job: the engine's counts summed over the shards' latest attempts, plus the
     tiles earlier attempts committed; speed over ``elapsed_s`` seconds of this run."""
-    sums = dict.fromkeys(_SUMMED, 0)
+    sums: dict[str, Any] = dict.fromkeys(_SUMMED, 0)
     limited = False
+    waits = [s.snapshot for s in states if s.state == "running" and s.snapshot.waiting_until is not None]
+    latest = max(waits, key=lambda snap: snap.waiting_until or 0.0, default=None)
+    sums["concurrency_now"] = sum(s.snapshot.concurrency_now for s in states if s.state == "running")
     for s in states:
         snap = s.snapshot
         for name in _SUMMED:
@@ -93,7 +96,8 @@ def aggregate(states: list[ShardState], elapsed_s: float, status: JobStatus) -> 
     attempted = sums["successful"] + sums["failed_negative"] + sums["failed_request"]
     return ProgressSnapshot(max_tiles=total, elapsed_s=elapsed_s,
                             tiles_per_s=attempted / elapsed_s if elapsed_s > 0 else 0.0,
-                            rate_limited=limited, status=status, **sums)
+                            rate_limited=limited, status=status, waiting_until=latest.waiting_until if latest else None,
+                            wait_reason=latest.wait_reason if latest else None, **sums)
 
 
 def shards_frame(states: list[ShardState]) -> pandas.DataFrame:

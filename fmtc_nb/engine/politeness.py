@@ -1,0 +1,163 @@
+"""One polite voice towards the job's server: every request of a job passes through one :class:`Politeness`.
+
+A "slow down" answer (429, or 503) holds every request of the job, not just the one that got it: until the
+time the server gave in ``Retry-After``, or, when it gave none, for an exponential delay (``backoff_s``
+doubling with each throttle in a row, at most ``max_backoff_s``). After the hold one probe request goes alone;
+once it succeeds, concurrency comes back step by step: additive increase (one more request in flight per
+round of successes), multiplicative decrease (halved) on each new throttle. Answers to requests sent before
+the hold began were already accounted for: they neither halve again nor count twice.
+
+The hold itself is the :class:`~fmtc_nb.engine.hooks.Pacer`'s ``slow_down`` (the job's token bucket, or the
+pacer a cluster shares between its workers), so the same design serves one process and many. A job talks to
+one server (its subdomains are names of the same server), so the voice is per job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+from fmtc_nb.engine.hooks import Pacer
+
+#: Answers that mean "too many requests": they hold the whole job.
+THROTTLE_STATUSES = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One request's permission: ``epoch`` is the number of throttles the job had seen when it was sent."""
+
+    epoch: int
+
+
+class Politeness:
+    """The job's concurrency window and holds; ``parallel`` is the most requests in flight at once.
+
+    ``backoff_s``/``max_backoff_s``: seconds of the first and longest hold without a Retry-After. Use from the
+    engine's event loop only (``waiting_until`` and friends may be read from any thread).
+    """
+
+    def __init__(self, pacer: Pacer, parallel: int, *, backoff_s: float = 0.25, max_backoff_s: float = 30.0) -> None:
+        self.pacer = pacer
+        self.parallel = parallel
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self._window = float(parallel)  # requests in flight allowed once no probe is pending (AIMD)
+        self._probe = False  # after a throttle: one request goes alone until it succeeds
+        self._in_flight = 0
+        self._epoch = 0  # throttles reacted to so far
+        self._strikes = 0  # throttles in a row without a success (the exponent of a hold without Retry-After)
+        self._changed: asyncio.Condition | None = None
+        #: Epoch seconds until which the server asked the job to wait (None: not waiting).
+        self.waiting_until: float | None = None
+        #: Why the job waits, in words (None: not waiting).
+        self.wait_reason: str | None = None
+        #: ``time.monotonic()`` of the first throttle since the last success (None: not throttled).
+        self.throttled_since: float | None = None
+        #: Throttle answers (429/503) received so far, and the seconds of hold they caused.
+        self.throttles = 0
+        self.held_s = 0.0
+        #: Answers that were not throttles, so far (a tile throttled again after others succeeded is its problem).
+        self.successes = 0
+        #: Answers other than a throttle or a server error received so far (tells a tile's own 429 from the job's).
+        self.successes = 0
+
+    @property
+    def concurrency_now(self) -> int:
+        """Requests allowed in flight at this moment: 1 while a probe is pending, else the AIMD window."""
+        return 1 if self._probe else max(1, min(self.parallel, math.floor(self._window)))
+
+    @property
+    def waiting(self) -> bool:
+        """True while a hold the server asked for lasts."""
+        return self.waiting_until is not None and self.waiting_until > time.time()
+
+    async def acquire(self, stop: threading.Event | None = None) -> Ticket | None:
+        """Wait for room in the concurrency window, then for the pacer (rate limit and holds); a ticket to pass
+        to :meth:`done`, or None (nothing held) once ``stop`` is set."""
+        if self._in_flight >= self.concurrency_now:
+            self._changed = self._changed or asyncio.Condition()
+            async with self._changed:
+                while self._in_flight >= self.concurrency_now:
+                    if stop is not None and stop.is_set():
+                        return None
+                    with contextlib.suppress(TimeoutError):  # wakes every 0.1 s to see a cancel
+                        await asyncio.wait_for(self._changed.wait(), 0.1)
+        self._in_flight += 1
+        if not await self.pacer.acquire(stop):
+            await self._release()
+            return None
+        return Ticket(self._epoch)
+
+    async def done(self, ticket: Ticket, status: int | None, retry_after_s: float | None) -> bool:
+        """Account for the answer to ``ticket``'s request (``status``: its HTTP status, None if no answer);
+        True if it was a throttle (429/503), which holds the job."""
+        throttled = status in THROTTLE_STATUSES
+        if throttled:
+            self._throttle(ticket, status, retry_after_s)
+        elif status is not None and status < 500:
+            self._success()
+        await self._release()
+        return throttled
+
+    async def _release(self) -> None:
+        self._in_flight -= 1
+        if self._changed is not None:
+            async with self._changed:
+                self._changed.notify_all()
+
+    def _success(self) -> None:
+        self.successes += 1
+        self._strikes = 0
+        self.throttled_since = None
+        if self._probe:
+            self._probe = False
+        elif self._window < self.parallel:
+            self._window = min(float(self.parallel), self._window + 1.0 / self._window)  # one more per round
+        if not self.waiting:
+            self.waiting_until = self.wait_reason = None
+
+    def _throttle(self, ticket: Ticket, status: int | None, retry_after_s: float | None) -> None:
+        self.throttles += 1
+        now = time.time()
+        if ticket.epoch < self._epoch:  # sent before the job's last hold began: already reacted to
+            if retry_after_s is not None:
+                self._hold(now, retry_after_s, f"HTTP {status}, Retry-After {retry_after_s:g} s")
+            return
+        self._epoch += 1
+        self._strikes += 1
+        self._window = max(1.0, self._window / 2)
+        self._probe = True
+        if self.throttled_since is None:
+            self.throttled_since = time.monotonic()
+        if retry_after_s is not None:
+            self._hold(now, retry_after_s, f"HTTP {status}, Retry-After {retry_after_s:g} s")
+        else:
+            delay = min(self.backoff_s * 2 ** (self._strikes - 1), self.max_backoff_s)
+            self._hold(now, delay, f"HTTP {status} without Retry-After: pausing {delay:.2g} s "
+                                   f"(throttle {self._strikes} in a row)")
+
+    def _hold(self, now: float, seconds: float, reason: str) -> None:
+        until = now + seconds
+        if self.waiting_until is not None and until <= self.waiting_until:
+            return
+        self.held_s += until - max(now, self.waiting_until or now)
+        self.waiting_until = until
+        self.wait_reason = reason
+        self.pacer.slow_down(seconds)
+
+    def waited_too_long(self, max_wait_s: float | None) -> str | None:
+        """The sentence the job pauses itself with once it has waited (or would have to wait) for the server
+        longer than ``max_wait_s`` seconds since its last success; None otherwise."""
+        if max_wait_s is None or self.throttled_since is None or self.waiting_until is None:
+            return None
+        waited = time.monotonic() - self.throttled_since
+        left = max(self.waiting_until - time.time(), 0.0)
+        if waited + left <= max_wait_s:
+            return None
+        return (f"The server kept asking the job to slow down ({self.wait_reason}) for more than {max_wait_s:g} s "
+                "(--max-wait); the job is paused with every stored tile kept, so resume it later.")

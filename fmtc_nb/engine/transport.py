@@ -1,0 +1,109 @@
+"""The connection a job's tile requests travel on: aiohttp over HTTP/1.1 (the default), or httpx over HTTP/2
+(``DownloadOptions.http2``, the ``fmtc-nb[http2]`` extra) for far servers that allow few connections.
+
+Both honour the environment's ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` unless ``env_proxy`` is off, take
+``proxy`` (a proxy URL, which wins over the environment) and verify TLS with the system's CAs, certifi's and
+an optional ``ca_bundle``. :func:`fmtc_nb.engine.fetch.fetch_tile` stays the one place a request is made: the
+HTTP/2 session answers the few calls it makes of an aiohttp session (``get(...)`` as an async context manager
+whose response has ``status``, ``headers``, ``url`` and ``read()``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import yarl
+
+from fmtc_nb.errors import OptionError
+from fmtc_nb.tls import client_ssl_context
+
+#: What ``--http2`` says when httpx or h2 is missing.
+HTTP2_MISSING = "--http2 needs httpx with HTTP/2 support, which is not installed: pip install 'fmtc-nb[http2]'"
+
+
+def check_http2_available() -> None:
+    """Raise ``OptionError`` (one sentence) unless httpx and h2 can be imported."""
+    try:
+        import h2  # noqa: F401
+        import httpx  # noqa: F401
+    except ImportError:
+        raise OptionError("http2", True, "switch http2", HTTP2_MISSING.removeprefix("--http2 needs ")) from None
+
+
+def check_transport(options: Any) -> None:
+    """Refuse (``OptionError``, one sentence) a ``DownloadOptions`` whose connection cannot be made here: a CA
+    bundle that cannot be read, or ``http2`` without httpx and h2."""
+    client_ssl_context(options.ca_bundle)
+    if options.http2:
+        check_http2_available()
+
+
+@asynccontextmanager
+async def tile_session(options: Any, headers: Mapping[str, str]) -> AsyncIterator[Any]:
+    """An open session for a job's tile requests with ``options`` (a ``DownloadOptions``: ``parallel``
+    connections at most over HTTP/1.1, timeouts in seconds, proxies, CA bundle, ``http2``) and default
+    request ``headers`` (the source's, with its User-Agent); closed on exit."""
+    ssl_context = client_ssl_context(options.ca_bundle)
+    if options.http2:
+        check_http2_available()
+        http2 = Http2Session(options, headers, ssl_context)
+        try:
+            yield http2
+        finally:
+            await http2.close()
+        return
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=options.connect_timeout_s,
+                                    sock_read=options.read_timeout_s)
+    connector = aiohttp.TCPConnector(limit=options.parallel, ttl_dns_cache=300, ssl=ssl_context)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout, headers=dict(headers),
+                                     trust_env=options.env_proxy) as session:
+        yield session
+
+
+class _Http2Response:
+    """The parts of an aiohttp response that ``fetch_tile`` reads, over an httpx response."""
+
+    def __init__(self, response: Any) -> None:
+        self._response = response
+        self.status: int = response.status_code
+        self.headers = response.headers  # case-insensitive, like aiohttp's
+        self.url = yarl.URL(str(response.url))
+
+    async def read(self) -> bytes:
+        """The whole body."""
+        return bytes(await self._response.aread())
+
+
+class Http2Session:
+    """Tile requests over HTTP/2 through one ``httpx.AsyncClient``: many streams on few connections."""
+
+    def __init__(self, options: Any, headers: Mapping[str, str], ssl_context: Any) -> None:
+        import httpx
+
+        self._httpx = httpx
+        timeout = httpx.Timeout(connect=options.connect_timeout_s, read=options.read_timeout_s, write=None,
+                                pool=None)
+        self._client = httpx.AsyncClient(http2=True, verify=ssl_context, timeout=timeout, headers=dict(headers),
+                                         proxy=options.proxy, trust_env=options.env_proxy,
+                                         limits=httpx.Limits(max_connections=None, max_keepalive_connections=None))
+
+    @asynccontextmanager
+    async def get(self, url: str, *, proxy: str | None = None, allow_redirects: bool = False,
+                  headers: Mapping[str, str] | None = None) -> AsyncIterator[_Http2Response]:
+        """GET ``url`` (no redirects followed; ``proxy`` is the session's own, given when it was made). httpx's
+        timeouts become ``TimeoutError`` and its other failures ``ConnectionError``, as aiohttp's are caught."""
+        httpx = self._httpx
+        try:
+            async with self._client.stream("GET", url, headers=headers, follow_redirects=allow_redirects) as resp:
+                yield _Http2Response(resp)
+        except httpx.TimeoutException:
+            raise TimeoutError from None
+        except (httpx.HTTPError, httpx.StreamError) as exc:
+            raise ConnectionError(f"{type(exc).__name__}: {exc}") from None
+
+    async def close(self) -> None:
+        """Close every connection."""
+        await self._client.aclose()

@@ -1,0 +1,123 @@
+"""Proxies and TLS for tile servers (issue 15): HTTP_PROXY/HTTPS_PROXY/NO_PROXY honoured unless --no-env-proxy,
+--proxy URL, a CA bundle for a TLS-inspecting proxy, and one sentence for --http2 without h2. A real loopback
+forward proxy (tests/netservers.py) forwards plain HTTP and tunnels CONNECT for HTTPS."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import trustme
+
+from fmtc_nb.engine import Download, DownloadJob, DownloadOptions
+from fmtc_nb.errors import OptionError
+from fmtc_nb.regions import parse_region
+from fmtc_nb.source import TileSource
+from fmtc_nb.zooms import parse_zooms
+from tests.netservers import ForwardProxy, ThrottlingTileServer
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy",
+                   "all_proxy")
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_environment(monkeypatch):
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def fetch_zooms_0_1(url: str, root, **options) -> object:
+    opts = DownloadOptions(parallel=4, retries=1, read_timeout_s=5, **options)
+    job = DownloadJob(parse_region("rect:-180,-85,180,85"), parse_zooms("0-1"), TileSource(url), "t", opts)
+    return Download(job, root).run()
+
+
+@pytest.fixture(scope="module")
+def tls_ca():
+    return trustme.CA()
+
+
+@pytest.fixture
+def https_server(tls_ca):
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_ca.issue_cert("127.0.0.1").configure_cert(context)
+    with ThrottlingTileServer(ssl_context=context) as server:
+        yield server
+
+
+def test_http_proxy_from_the_environment_carries_every_request(monkeypatch, tmp_path):
+    with ForwardProxy() as proxy, ThrottlingTileServer() as server:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        snap = fetch_zooms_0_1(server.url_template, tmp_path)
+    assert snap.cached == 5 and snap.failed == 0
+    origin = f"http://127.0.0.1:{server.port}/"
+    assert len(proxy.targets("GET")) == len(server.log.statuses) == 5
+    assert all(target.startswith(origin) for target in proxy.targets("GET"))
+
+
+def test_a_host_in_no_proxy_and_no_env_proxy_go_direct(monkeypatch, tmp_path):
+    with ForwardProxy() as proxy, ThrottlingTileServer() as server:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+        assert fetch_zooms_0_1(server.url_template, tmp_path / "a").cached == 5
+        monkeypatch.delenv("NO_PROXY")
+        assert fetch_zooms_0_1(server.url_template, tmp_path / "b", env_proxy=False).cached == 5
+    assert proxy.requests == [] and len(server.log.statuses) == 10
+
+
+def test_proxy_option_wins_without_any_environment(tmp_path):
+    with ForwardProxy() as proxy, ThrottlingTileServer() as server:
+        snap = fetch_zooms_0_1(server.url_template, tmp_path, proxy=proxy.url, env_proxy=False)
+    assert snap.cached == 5 and len(proxy.targets("GET")) == 5
+
+
+def test_https_through_a_connect_tunnel_with_a_ca_bundle(monkeypatch, tmp_path, tls_ca, https_server):
+    bundle = tmp_path / "company-ca.pem"
+    tls_ca.cert_pem.write_to_path(str(bundle))
+    with ForwardProxy() as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        snap = fetch_zooms_0_1(https_server.url_template, tmp_path, ca_bundle=str(bundle))
+    assert snap.cached == 5 and snap.failed == 0
+    assert set(proxy.targets("CONNECT")) == {f"127.0.0.1:{https_server.port}"} and not proxy.targets("GET")
+
+
+def test_https_without_the_ca_bundle_fails_verification(tmp_path, https_server):
+    snap = fetch_zooms_0_1(https_server.url_template, tmp_path)
+    assert snap.cached == 0 and snap.failed == 5 and https_server.log.statuses == []
+
+
+def test_http2_over_tls_through_httpx(tmp_path, tls_ca, https_server):
+    bundle = tmp_path / "ca.pem"
+    tls_ca.cert_pem.write_to_path(str(bundle))
+    snap = fetch_zooms_0_1(https_server.url_template, tmp_path, ca_bundle=str(bundle), http2=True)
+    assert snap.cached == 5 and snap.failed == 0  # aiohttp's server speaks HTTP/1.1: httpx falls back to it
+
+
+def test_an_unreadable_ca_bundle_is_one_sentence(tmp_path):
+    from fmtc_nb.engine.transport import check_transport
+
+    with pytest.raises(OptionError, match=r"^The CA bundle \(ca_bundle\) .* is not a readable PEM file"):
+        check_transport(DownloadOptions(ca_bundle=str(tmp_path / "missing.pem")))
+
+
+def run_cli(tmp_path, *extra: str, prelude: str = "") -> subprocess.CompletedProcess[str]:
+    argv = ["--root", str(tmp_path), "download", "rect:0,0,1,1", "--zoom", "0", "--url", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--store",
+            "s", "--no-recovery", *extra]
+    code = f"{prelude}import sys; from fmtc_nb.cli import main; sys.exit(main({argv!r}))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+
+
+def test_cli_refuses_http2_without_h2_and_a_missing_ca_bundle_in_one_sentence(tmp_path):
+    done = run_cli(tmp_path, "--http2", prelude="import sys; sys.modules['h2'] = None; ")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--http2" in done.stderr and "pip install 'fmtc-nb[http2]'" in done.stderr
+    assert done.stderr.count("\n") == 1
+    done = run_cli(tmp_path, "--ca-bundle", str(tmp_path / "nope.pem"))
+    assert done.returncode == 2 and "--ca-bundle" in done.stderr and "Traceback" not in done.stderr
+    done = run_cli(tmp_path, "--max-wait", "0")
+    assert done.returncode == 2 and "--max-wait" in done.stderr
