@@ -61,8 +61,6 @@ class Politeness:
         #: Throttle answers (429/503) received so far, and the seconds of hold they caused.
         self.throttles = 0
         self.held_s = 0.0
-        #: Answers that were not throttles, so far (a tile throttled again after others succeeded is its problem).
-        self.successes = 0
         #: Answers other than a throttle or a server error received so far (tells a tile's own 429 from the job's).
         self.successes = 0
 

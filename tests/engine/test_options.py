@@ -17,7 +17,7 @@ BAD = [("parallel", 0), ("parallel", True), ("parallel", 2.5), ("parallel", "man
        ("rate_limit", math.nan), ("rate_limit", -1.0), ("retries", -1), ("backoff_s", 0), ("max_backoff_s", math.inf),
        ("connect_timeout_s", 1e300), ("read_timeout_s", 0), ("proxy", 5), ("skip_existing", "yes"),
        ("fresher_than_days", -3.0), ("skip_sea", 1), ("batch_size", 0), ("flush_interval_s", -1.0),
-       ("final_pass", None)]
+       ("final_pass", None), ("max_wait_s", 0), ("env_proxy", "no"), ("ca_bundle", 3), ("http2", None)]
 
 
 def test_every_field_has_a_rule():

@@ -7,6 +7,11 @@ Against real loopback servers (tests/netservers.py). The issue's full 12 s windo
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -128,3 +133,26 @@ def test_the_wait_crosses_the_wire():
     assert (again.waiting_until, again.wait_reason, again.concurrency_now) == (1.8e9, "HTTP 429, Retry-After 3 s", 2)
     row = JobRow(id="j", store="s", status="running", snapshot=snap)
     assert JobRow.from_dict(row.to_dict()).snapshot == snap
+
+
+def test_the_notebook_table_and_the_cli_bar_say_why_the_job_waits():
+    from fmtc_nb.cli.download import wait_words
+    from fmtc_nb.widgets.progress_view import figures_html
+
+    snap = ProgressSnapshot(max_tiles=10, status="running", waiting_until=time.time() + 5,
+                            wait_reason="HTTP 429, Retry-After 5 s", concurrency_now=1)
+    page = figures_html(snap)
+    assert "waiting for the server" in page and "HTTP 429, Retry-After 5 s" in page and "requests in flight" in page
+    assert wait_words(snap).endswith("s: HTTP 429, Retry-After 5 s")
+    assert wait_words(ProgressSnapshot(status="running")) is None
+    assert "waiting for the server" not in figures_html(ProgressSnapshot(max_tiles=10, status="running"))
+
+
+def test_cli_max_wait_exits_75_paused_with_the_reason(tmp_path):
+    with ThrottlingTileServer(Throttle(after=3, window_s=60.0, retry_after="5")) as server:
+        done = subprocess.run([sys.executable, "-m", "fmtc_nb", "--root", str(tmp_path), "download", WORLD,
+                               "--zoom", "0-2", "--url", server.url_template, "--store", "s", "--no-recovery",
+                               "--parallel", "2", "--max-wait", "1"], capture_output=True, text=True, timeout=60,
+                              env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert done.returncode == 75, done.stderr
+    assert "paused" in done.stdout and "--max-wait" in done.stderr and "Traceback" not in done.stderr
