@@ -8,6 +8,7 @@ import io
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -202,3 +203,70 @@ class ForwardProxy:
         self._loop.call(self._stop())
         self._loop.stop()
 
+
+
+class Http2TileServer:
+    """Tiles over HTTPS with HTTP/2 (hypercorn, ALPN h2) on 127.0.0.1; ``versions`` records each request's
+    HTTP version and ``clients`` the client ports (one a connection). ``latency_s`` delays every answer."""
+
+    def __init__(self, certfile: str, keyfile: str, latency_s: float = 0.0) -> None:
+        self.certfile, self.keyfile, self.latency_s = certfile, keyfile, latency_s
+        self.versions: list[str] = []
+        self.clients: set[int] = set()
+        self._loop = LoopThread()
+        self._stop: asyncio.Event | None = None
+        self._task: asyncio.Future[object] | None = None
+        self.port = 0
+
+    @property
+    def url_template(self) -> str:
+        return f"https://127.0.0.1:{self.port}/{{z}}/{{x}}/{{y}}.png"
+
+    async def _app(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            return
+        self.versions.append(scope["http_version"])
+        self.clients.add(scope["client"][1])
+        if self.latency_s:
+            await asyncio.sleep(self.latency_s)
+        z, x, y = (int(p) for p in scope["path"].removesuffix(".png").strip("/").split("/"))
+        body = small_png(z, x, y)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"image/png"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _start(self) -> None:
+        import socket
+
+        from hypercorn.asyncio import serve
+        from hypercorn.config import Config
+
+        with socket.socket() as probe:  # a free port on 127.0.0.1 for hypercorn to bind
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        config = Config()
+        config.bind = [f"127.0.0.1:{self.port}"]
+        config.certfile, config.keyfile = self.certfile, self.keyfile
+        config.accesslog = config.errorlog = None
+        self._stop = asyncio.Event()
+        self._task = asyncio.ensure_future(serve(self._app, config, shutdown_trigger=self._stop.wait))
+        for _ in range(100):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                return
+            except OSError:
+                await asyncio.sleep(0.05)
+
+    async def _shutdown(self) -> None:
+        assert self._stop is not None and self._task is not None
+        self._stop.set()
+        await self._task
+
+    def __enter__(self) -> Http2TileServer:
+        self._loop.call(self._start())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call(self._shutdown())
+        self._loop.stop()

@@ -20,7 +20,7 @@ from fmtc_nb.engine.buffer import TileBuffer
 from fmtc_nb.engine.fetch import FetchResult, fetch_tile
 from fmtc_nb.engine.hooks import Checkpointer, NullCheckpointer, Pacer
 from fmtc_nb.engine.job import DownloadJob
-from fmtc_nb.engine.politeness import Politeness
+from fmtc_nb.engine.politeness import REFUSED, Politeness, SteppedAside, waits_for_the_server
 from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
 from fmtc_nb.engine.ratelimit import TokenBucket
 from fmtc_nb.engine.transport import tile_session
@@ -78,6 +78,8 @@ class Download:
         self._polite = Politeness(self._bucket, job.options.parallel, backoff_s=job.options.backoff_s,
                                   max_backoff_s=job.options.max_backoff_s)
         self._gave_up_waiting: str | None = None  # the sentence of a job that paused itself (--max-wait)
+        self._aside: SteppedAside[Tile] = SteppedAside()
+        self._active = 0  # workers inside _one (each may still set a tile aside)
         self._buffer = TileBuffer()
         self._later: list[Tile] = []
         self._final_pass = False
@@ -294,11 +296,24 @@ class Download:
 
     async def _worker(self, tiles: Iterator[Tile], session: aiohttp.ClientSession, store: Any,
                       sea: bytes | None) -> None:
+        """Fetch tiles of the stream, then those that stepped aside for a "slow down", until both are dry and
+        no other worker may set one aside any more."""
         batch = self.job.options.batch_size
-        for tile in tiles:
-            if self._cancel.is_set():
-                return
-            await self._one(tile, session, store, sea)
+        while not self._cancel.is_set():
+            tile, attempt, answered = next(tiles, None), 0, None
+            if tile is None:
+                aside = self._aside.take()
+                if aside is None:
+                    if not self._active:
+                        return
+                    await asyncio.sleep(0.05)
+                    continue
+                (tile, attempt, answered), self._c["retries_queued"] = aside, self._c["retries_queued"] - 1
+            self._active += 1
+            try:
+                await self._one(tile, session, store, sea, attempt, answered)
+            finally:
+                self._active -= 1
             if len(self._buffer) >= batch:
                 await self._aflush()
 
@@ -310,11 +325,12 @@ class Download:
                 await asyncio.sleep(0.05)
         return not self._cancel.is_set()
 
-    async def _one(self, tile: Tile, session: aiohttp.ClientSession, store: Any, sea: bytes | None) -> None:
+    async def _one(self, tile: Tile, session: aiohttp.ClientSession, store: Any, sea: bytes | None,
+                   attempt: int = 0, answered: int | None = None) -> None:
+        """Fetch one tile to its outcome, or set it aside after a "slow down" (``attempt``: failed attempts so
+        far; ``answered``: the job's successes when it last waited, see :func:`waits_for_the_server`)."""
         opts, source = self.job.options, self.job.source
         index, z, x, y = tile
-        attempt = 0
-        answered: int | None = None  # the job's answered requests when this tile last had to wait
         while not (self._pause.is_set() or self._cancel.is_set()) or await self._gate(store):
             ticket = await self._polite.acquire(self._cancel)
             if ticket is None:
@@ -325,15 +341,10 @@ class Download:
             if result.kind != "failed":
                 self._settle(tile, result, sea)
                 return
-            if throttled and (result.status == 429 or result.retry_after_s is not None) and not self._final_pass \
-                    and answered in (None, self._polite.successes):
-                # the server asked the whole job to wait: never a failed attempt (but once it answers other
-                # tiles and still refuses this one, or in the final pass, the refusal is this tile's failure)
-                answered = self._polite.successes
-                self._event(tile, "retry", reason=result.reason)
-                continue
-            if throttled:
-                answered = self._polite.successes
+            if throttled and waits_for_the_server(self._polite, result.status, result.retry_after_s, answered,
+                                                  self._final_pass):
+                self._step_aside(tile, attempt, self._polite.successes, result.reason)  # never a failed attempt
+                return
             attempt += 1
             if attempt > opts.retries:
                 if opts.final_pass and not self._final_pass:
@@ -345,12 +356,21 @@ class Download:
                     self._buffer.add_failure(index, z, x, y, result.reason or "failed")
                     self._event(tile, "failed_request", reason=result.reason)
                 return
+            if throttled and not self._final_pass:  # refused while others were answered: another tile probes
+                self._step_aside(tile, attempt, REFUSED if answered is not None else self._polite.successes,
+                                 result.reason)
+                return
             self._event(tile, "retry", reason=result.reason)
             self._c["retries_queued"] += 1
             try:
                 await self._sleep(0.0 if throttled else opts.backoff_delay(attempt))
             finally:
                 self._c["retries_queued"] -= 1
+
+    def _step_aside(self, tile: Tile, attempt: int, answered: int, reason: str | None) -> None:
+        self._aside.put(tile, attempt, answered)
+        self._c["retries_queued"] += 1
+        self._event(tile, "retry", reason=reason)
 
     async def _sleep(self, seconds: float) -> None:
         end = time.monotonic() + seconds

@@ -19,12 +19,17 @@ import contextlib
 import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from fmtc_nb.engine.hooks import Pacer
 
 #: Answers that mean "too many requests": they hold the whole job.
 THROTTLE_STATUSES = frozenset({429, 503})
+#: ``SteppedAside``'s mark of a tile the server refused while it answered other tiles: its waits count.
+REFUSED = -1
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -159,3 +164,36 @@ class Politeness:
             return None
         return (f"The server kept asking the job to slow down ({self.wait_reason}) for more than {max_wait_s:g} s "
                 "(--max-wait); the job is paused with every stored tile kept, so resume it later.")
+
+
+class SteppedAside(Generic[T]):
+    """Tiles that met a "slow down" and stepped aside, so that the probe after the hold is another tile.
+
+    Each keeps its failed attempts so far and the job's :attr:`Politeness.successes` when it last waited
+    (:data:`REFUSED` once the server was seen answering other tiles while refusing it: from then on its
+    throttles are failed attempts). Workers take new tiles first and these once the stream is dry.
+    """
+
+    def __init__(self) -> None:
+        self._tiles: deque[tuple[T, int, int]] = deque()
+
+    def __len__(self) -> int:
+        return len(self._tiles)
+
+    def put(self, tile: T, attempts: int, answered: int) -> None:
+        """Set ``tile`` aside with its ``attempts`` and the successes count when it waited (or REFUSED)."""
+        self._tiles.append((tile, attempts, answered))
+
+    def take(self) -> tuple[T, int, int] | None:
+        """The oldest tile set aside with its attempts and mark, or None."""
+        return self._tiles.popleft() if self._tiles else None
+
+
+def waits_for_the_server(polite: Politeness, status: int | None, retry_after_s: float | None,
+                         answered: int | None, final_pass: bool) -> bool:
+    """Whether a throttle answer is the server asking the whole job to wait (not a failed attempt): a 429 or a
+    Retry-After, outside the final pass, for a tile that has not been refused while the server answered other
+    tiles (``answered``: the job's successes when the tile last waited, None if it never did, REFUSED)."""
+    if final_pass or answered == REFUSED or not (status == 429 or retry_after_s is not None):
+        return False
+    return answered is None or answered == polite.successes

@@ -121,3 +121,22 @@ def test_cli_refuses_http2_without_h2_and_a_missing_ca_bundle_in_one_sentence(tm
     assert done.returncode == 2 and "--ca-bundle" in done.stderr and "Traceback" not in done.stderr
     done = run_cli(tmp_path, "--max-wait", "0")
     assert done.returncode == 2 and "--max-wait" in done.stderr
+
+
+def test_http2_really_multiplexes_on_one_connection(tmp_path, tls_ca):
+    pytest.importorskip("hypercorn")
+    from tests.netservers import Http2TileServer
+
+    cert = tls_ca.issue_cert("127.0.0.1")
+    certfile, keyfile, bundle = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    cert.cert_chain_pems[0].write_to_path(str(certfile))
+    cert.private_key_pem.write_to_path(str(keyfile))
+    tls_ca.cert_pem.write_to_path(str(bundle))
+    with Http2TileServer(str(certfile), str(keyfile), latency_s=0.05) as server:
+        opts = DownloadOptions(parallel=32, retries=1, read_timeout_s=5, http2=True, ca_bundle=str(bundle))
+        job = DownloadJob(parse_region("rect:-180,-85,180,85"), parse_zooms("0-3"), TileSource(server.url_template),
+                          "t", opts)
+        snap = Download(job, tmp_path).run()
+    assert snap.cached == 85 and snap.failed == 0
+    assert set(server.versions) == {"2"} and len(server.versions) == 85
+    assert len(server.clients) == 1  # every stream on one connection
