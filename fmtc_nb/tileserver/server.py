@@ -1,7 +1,8 @@
 """The embedded demo tile server: an aiohttp app on 127.0.0.1 serving rendered Natural Earth basemap tiles.
 
 Routes: ``/{z}/{x}/{y}.png`` (tiles, with ETag, Cache-Control and If-None-Match support), ``/tilejson.json``
-(TileJSON 3.0.0 with the attribution) and ``/`` (a one-paragraph description).
+(TileJSON 3.0.0 with the attribution), ``/`` (a one-paragraph description), and the vector tiles, style, sprite
+and glyphs of :mod:`fmtc_nb.tileserver.vector`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class TileApp:
         app.router.add_get(r"/{z:[0-9]{1,2}}/{x:[0-9]{1,10}}/{y:[0-9]{1,10}}.png", self.tile)
         app.router.add_get("/tilejson.json", self.tilejson)
         app.router.add_get("/", self.index)
+        from fmtc_nb.tileserver.vector import VectorRoutes  # vector tiles, style, sprite, glyphs
+
+        self.vector = VectorRoutes(self, CACHE_CONTROL).register(app)
         return app
 
     async def tile(self, request: web.Request) -> web.StreamResponse:
