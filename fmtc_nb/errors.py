@@ -78,3 +78,8 @@ class StoreBusy(StoreError):
 
 class DiskFull(StoreError):
     """The file system holding a store has no space left, so a write was not made."""
+
+
+class PackError(FmtcError):
+    """A map style pack cannot be planned, downloaded, stored or exported as asked (a bad style, a source
+    without tiles, a resource that could not be fetched)."""

@@ -24,7 +24,10 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("download", help="download a region's tiles into a store")
     p.add_argument("region", help="GeoJSON file or spec (rect:W,S,E,N, circle:LON,LAT,KM, line:...)")
     p.add_argument("--zoom", required=True, help="zoom or range, e.g. 0-12")
-    p.add_argument("--url", required=True, help="tile URL template with {z} {x} {y}")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--url", help="tile URL template with {z} {x} {y}")
+    what.add_argument("--style", help="a MapLibre/Mapbox GL style (http(s) URL or file): download it as an offline "
+                                      "pack named by --store (every tile source, sprites, glyphs)")
     p.add_argument("--store", required=True, help="store name")
     add_engine_options(p)
     p.add_argument("--header", action="append", default=[], metavar="K:V", help="extra request header (repeatable)")
@@ -33,6 +36,9 @@ def register(subparsers: Any) -> None:
                    help="what the server sends (default: any PNG, JPEG or WebP image; pbf/mvt for vector tiles)")
     p.add_argument("--json", action="store_true", help="print the final snapshot as JSON")
     p.add_argument("--no-recovery", action="store_true", help="do not record the job for recovery")
+    p.add_argument("--glyphs", default="latin", metavar="SCRIPTS",
+                   help="with --style: glyph ranges of these scripts (latin, greek, cyrillic, ...; default latin) "
+                        "or all")
     p.set_defaults(func=run)
 
 
@@ -99,9 +105,10 @@ def _checkpointer(root: Any, job: Any, disabled: bool) -> Any:
     return tracker
 
 
-def run_with_bar(download: Any, json_out: bool) -> int:
+def run_with_bar(download: Any, json_out: bool, failures_hint: str | None = None) -> int:
     """Run ``download`` with a tqdm bar (stderr); Ctrl-C cancels cleanly. Return the exit code: 0, 1 (some
-    tiles failed), 130 (cancelled) or 75 (paused: the store could not be written; the reason is printed)."""
+    tiles failed), 130 (cancelled) or 75 (paused: the store could not be written; the reason is printed).
+    ``failures_hint`` says where the failures are listed (default: the store's stats)."""
     from tqdm import tqdm
 
     bar = tqdm(total=0, unit="tile", file=sys.stderr, disable=json_out or None, dynamic_ncols=True)
@@ -129,8 +136,8 @@ def run_with_bar(download: Any, json_out: bool) -> int:
         print(f"{snap.status}: {snap.cached} stored, {snap.skipped} skipped, {snap.failed} failed "
               f"of {snap.max_tiles} tiles in {snap.elapsed_s:.1f} s ({snap.tiles_per_s:.0f} tiles/s)")
         if snap.failed:
-            print(f"the failed tiles and why: fmtc-nb store stats {download.job.store} --failures --json",
-                  file=sys.stderr)
+            print(failures_hint or f"the failed tiles and why: fmtc-nb store stats {download.job.store} --failures "
+                  "--json", file=sys.stderr)
     if snap.status == "cancelled":
         return 130
     if snap.status == "paused":  # a store write kept failing; every committed tile is kept
@@ -151,6 +158,10 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.store import Root
     from fmtc_nb.zooms import parse_zooms
 
+    if args.style is not None:
+        from fmtc_nb.cli._pack import download_pack_command
+
+        return download_pack_command(args, options_from_args(args), _headers(args.header))
     source = TileSource(args.url, headers=_headers(args.header), contact=args.contact, tile_format=args.tile_format)
     source.check_bulk_allowed()
     job = DownloadJob(parse_region(args.region), parse_zooms(args.zoom), source, args.store, options_from_args(args))

@@ -105,11 +105,17 @@ def run_resume(args: argparse.Namespace) -> int:
     """``recovery resume ID``: claim the job and run it with the progress bar (exit codes as ``download``)."""
     from fmtc_nb.cli.download import run_with_bar
     from fmtc_nb.engine import Download
+    from fmtc_nb.packs.job import PackJob
     from fmtc_nb.store import Root
 
     with _registry(args) as registry:  # closed also when the claim is refused
         job, tracker = registry.resume(args.id, force=args.force)
         print(f"resuming job {tracker.job_id} (store {job.store})", file=sys.stderr)
+        if isinstance(job, PackJob):  # a style pack: several sources under one record
+            from fmtc_nb.cli._pack import pack_run
+
+            pack, hint = pack_run(job, Root(registry.root_dir), tracker)
+            return run_with_bar(pack, args.json, hint)
         download = Download(job, Root(registry.root_dir), checkpointer=tracker)
         tracker.bind(download)
         return run_with_bar(download, args.json)

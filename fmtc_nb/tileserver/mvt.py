@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from fmtc_nb.tileserver import basemap
-from fmtc_nb.tileserver.render import ADMIN1_ZOOM
 from fmtc_nb.tileserver.labels import FIRST_ZOOM as PLACES_ZOOM
+from fmtc_nb.tileserver.render import ADMIN1_ZOOM
 
 MAX_ZOOM = 8
 """Deepest zoom of the vector tiles: the 1:10m data holds no more detail (maps over-zoom z8 tiles)."""
