@@ -150,7 +150,7 @@ class PackDownload:
             status, reason = ("cancelled", "interrupted") if isinstance(exc, KeyboardInterrupt | asyncio.CancelledError) \
                 else ("failed", str(exc))
             self._status = status
-            if self.checkpointer is not None and self._tally is not None:
+            if self.checkpointer is not None:
                 self.checkpointer.finished(self.snapshot, status, reason)
             raise
         if self._cancel.is_set():
@@ -248,6 +248,7 @@ def download_pack(region: Any, zooms: Any, style: str, name: str, root: Any = No
 
     job = PackJob(region, parse_zooms(zooms), style, name, DownloadOptions(**options), glyphs)
     root = Root(root) if not isinstance(root, Root) else root
+    prepare(job, root)  # a bad style or source is one sentence before a job is recorded
     tracker = None
     if record:
         from fmtc_nb.recovery import RecoveryRegistry
