@@ -62,13 +62,17 @@ class _Site:
         self.stop()
 
 
+async def _to_index(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/index.html")
+
+
 def serve_folder(path: str | Path, port: int = 0) -> _Site:
     """Serve an exported pack folder; ``handle.url`` is its ``index.html``, ``handle.stop()`` ends it."""
     folder = Path(path)
     if not (folder / "index.html").is_file():
         raise PackError(f"{folder} is not an exported pack folder (it has no index.html).")
     app = web.Application()
-    app.router.add_get("/", lambda _: web.HTTPFound("/index.html"))
+    app.router.add_get("/", _to_index)
     app.router.add_static("/", folder, show_index=False, follow_symlinks=False)
     return _Site(app, port)
 
@@ -97,7 +101,7 @@ class PackViewer(_Site):
         self.style = rewrite_style(json.loads(self.folder.read(STYLE)), plan.sources, urls, center, zoom)
         self.title = manifest.get("name") or name
         app = web.Application()
-        app.router.add_get("/", lambda _: web.HTTPFound("/index.html"))
+        app.router.add_get("/", _to_index)
         app.router.add_get("/index.html", self._page)
         app.router.add_get("/style.json", self._style)
         app.router.add_get("/lib/{file}", self._lib)
