@@ -31,16 +31,28 @@ class _Site:
     def __init__(self, app: web.Application, port: int = 0) -> None:
         self._loop = asyncio.new_event_loop()
         self._runner = web.AppRunner(app, access_log=None)
-        self._loop.run_until_complete(self._runner.setup())
-        try:
-            self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", port).start())
-        except OSError as exc:
-            self._loop.run_until_complete(self._runner.cleanup())
-            self._loop.close()
-            raise PackError(f"The pack viewer could not listen on 127.0.0.1:{port} ({exc.strerror or exc}).") from None
-        self.port: int = self._runner.addresses[0][1]
         self._thread = threading.Thread(target=self._loop.run_forever, name="fmtc-nb-pack-viewer", daemon=True)
-        self._thread.start()
+        self._thread.start()  # its own loop, so a site may be started from inside another running loop
+
+        async def start() -> int:
+            await self._runner.setup()
+            try:
+                await web.TCPSite(self._runner, "127.0.0.1", port).start()
+            except OSError:
+                await self._runner.cleanup()
+                raise
+            return int(self._runner.addresses[0][1])
+
+        try:
+            self.port: int = asyncio.run_coroutine_threadsafe(start(), self._loop).result(30)
+        except OSError as exc:
+            self._stop_loop()
+            raise PackError(f"The pack viewer could not listen on 127.0.0.1:{port} ({exc.strerror or exc}).") from None
+
+    def _stop_loop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
 
     @property
     def url(self) -> str:
@@ -50,10 +62,8 @@ class _Site:
     def stop(self) -> None:
         """Stop serving (idempotent)."""
         if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join()
-            self._loop.run_until_complete(self._runner.cleanup())
-            self._loop.close()
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+            self._stop_loop()
 
     def __enter__(self) -> _Site:
         return self
