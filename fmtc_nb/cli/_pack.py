@@ -8,8 +8,9 @@ import sys
 from typing import Any
 
 
-def download_pack_command(args: argparse.Namespace, options: Any, headers: dict[str, str]) -> int:
-    """``fmtc-nb download REGION --zoom A-B --style STYLE --store NAME``."""
+def download_pack_command(args: argparse.Namespace, options: Any, headers: dict[str, str]) -> tuple[Any, str]:
+    """``fmtc-nb download REGION --zoom A-B --style STYLE --store NAME``: plan, record and make the run (see
+    :func:`pack_run`)."""
     from fmtc_nb.packs.job import PackJob
     from fmtc_nb.packs.runner import prepare
     from fmtc_nb.paths import resolve_root
@@ -37,16 +38,16 @@ def download_pack_command(args: argparse.Namespace, options: Any, headers: dict[
 
         tracker = RecoveryRegistry(root).start(job)
         print(f"recovery job {tracker.job_id} (resume: fmtc-nb recovery resume {tracker.job_id})", file=sys.stderr)
-    return run_pack(job, root, tracker, args.json)
+    return pack_run(job, root, tracker)
 
 
-def run_pack(job: Any, root: Any, tracker: Any, json_out: bool) -> int:
-    """Run a pack job with the bar; exit 0 (all there), 1 (some items failed), 130 (cancelled)."""
-    from fmtc_nb.cli.download import run_with_bar
+def pack_run(job: Any, root: Any, tracker: Any) -> tuple[Any, str]:
+    """(the pack's run, printing warnings as they come; the sentence saying where failures are listed), for
+    ``cli.download.run_with_bar``."""
     from fmtc_nb.packs.runner import PackDownload
 
     pack = PackDownload(job, root, checkpointer=tracker, on_warning=lambda s: print(f"warning: {s}", file=sys.stderr))
     if tracker is not None:
         tracker.bind(pack)
-    return run_with_bar(pack, json_out, failures_hint=f"the failed tiles and why: fmtc-nb store stats "
-                        f"{job.store}.SOURCE --failures --json; stores: fmtc-nb pack show {job.store}")
+    return pack, (f"the failed tiles and why: fmtc-nb store stats {job.store}.SOURCE --failures --json; "
+                  f"the pack: fmtc-nb pack show {job.store}")

@@ -161,7 +161,8 @@ def run(args: argparse.Namespace) -> int:
     if args.style is not None:
         from fmtc_nb.cli._pack import download_pack_command
 
-        return download_pack_command(args, options_from_args(args), _headers(args.header))
+        pack, hint = download_pack_command(args, options_from_args(args), _headers(args.header))
+        return run_with_bar(pack, args.json, hint)
     source = TileSource(args.url, headers=_headers(args.header), contact=args.contact, tile_format=args.tile_format)
     source.check_bulk_allowed()
     job = DownloadJob(parse_region(args.region), parse_zooms(args.zoom), source, args.store, options_from_args(args))

@@ -17,8 +17,8 @@ from urllib.parse import urljoin, urlsplit
 from fmtc_nb.errors import PackError, SourceError
 
 try:  # the sources package (TileJSON, WMS, WMTS, catalogue)
-    from fmtc_nb.sources.documents import fetch_document
-    from fmtc_nb.sources.tilejson import read_tilejson
+    from fmtc_nb.sources.documents import fetch_document  # type: ignore[import-not-found,unused-ignore]
+    from fmtc_nb.sources.tilejson import read_tilejson  # type: ignore[import-not-found,unused-ignore]
 except ImportError:  # pragma: no cover - stand-in until fmtc_nb.sources is merged
     from fmtc_nb.packs._sources_standin import fetch_document, read_tilejson
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from fmtc_nb.engine.progress import ProgressSnapshot
 from fmtc_nb.recovery.checkpoint import Checkpoint
+from fmtc_nb.states import JobStatus
 
 _SUMMED = [f.name for f in fields(ProgressSnapshot) if f.type in ("int", int)]
 
@@ -30,12 +31,12 @@ class PackTally(Checkpoint):
         self.resources_failed = 0
 
     @property
-    def tiles_done(self) -> int:  # type: ignore[override]
+    def tiles_done(self) -> int:
         """Items finished successfully: tiles of every source and resources."""
         return sum(c.tiles_done for c in self.parts.values()) + self.resources_done
 
     @property
-    def tiles_failed(self) -> int:  # type: ignore[override]
+    def tiles_failed(self) -> int:
         """Items whose last outcome was a failure."""
         return sum(c.tiles_failed for c in self.parts.values()) + self.resources_failed
 
@@ -66,7 +67,7 @@ class SourceCheckpointer:
         """Nothing: the pack records its own end."""
 
 
-def combine(parts: Sequence[ProgressSnapshot], max_items: int, elapsed_s: float, status: str,
+def combine(parts: Sequence[ProgressSnapshot], max_items: int, elapsed_s: float, status: JobStatus,
             rate_limited: bool = False) -> ProgressSnapshot:
     """One snapshot of a whole pack: the counts and bytes of ``parts`` added up (finished runs, the running
     one, the resources as a snapshot of their own), ``max_items`` items in all."""

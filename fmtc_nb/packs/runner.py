@@ -29,6 +29,7 @@ from fmtc_nb.packs.resources import ResourceResult, fetch_resources
 from fmtc_nb.packs.storage import STYLE, PackFolder
 from fmtc_nb.packs.style import load_style, style_text
 from fmtc_nb.recovery.checkpoint import Checkpoint
+from fmtc_nb.states import JobStatus
 from fmtc_nb.store import Root
 
 
@@ -81,7 +82,7 @@ class PackDownload:
         self._cancel = threading.Event()
         self._pause = threading.Event()
         self._start = time.monotonic()
-        self._status = "pending"
+        self._status: JobStatus = "pending"
         self._tally: PackTally | None = None
         self._thread: threading.Thread | None = None
 
@@ -113,7 +114,7 @@ class PackDownload:
         total = (self.plan.tiles + len(self.plan.resources)) if self.plan else 0
         status = "paused" if self._status == "running" and self._pause.is_set() else self._status
         limited = self._current is not None and self._current.snapshot.rate_limited
-        return combine(parts, total, time.monotonic() - self._start, status, limited)  # type: ignore[arg-type]
+        return combine(parts, total, time.monotonic() - self._start, status, limited)
 
     # -- running ---------------------------------------------------------------------------------------
     def run(self) -> ProgressSnapshot:
@@ -134,15 +135,17 @@ class PackDownload:
 
     async def arun(self) -> ProgressSnapshot:
         """Run to the end on the running event loop and return the final snapshot."""
-        status, reason = "completed", None
+        status: JobStatus = "completed"
+        reason = None
         try:
-            folder, self.plan = await asyncio.to_thread(prepare, self.job, self.root)
-            self._tally = PackTally(self.plan.tiles + len(self.plan.resources))
+            folder, plan = await asyncio.to_thread(prepare, self.job, self.root)
+            self.plan = plan
+            self._tally = PackTally(plan.tiles + len(plan.resources))
             if self.checkpointer is not None:
                 self.checkpointer.checkpoint = self._tally
             self._start, self._status = time.monotonic(), "running"
             await self._fetch_resources(folder)
-            for source in self.plan.sources:
+            for source in plan.sources:
                 if self._cancel.is_set():
                     break
                 await self._run_source(source)
