@@ -90,14 +90,18 @@ def shown_spec(spec: dict[str, Any]) -> dict[str, Any]:
     redacted (the registry keeps the real ones, which a resume needs)."""
     from fmtc_nb.source import redact_headers, redact_url
 
+    options = dict(spec.get("options") or {})
+    if isinstance(options.get("proxy"), str):
+        options["proxy"] = redact_url(options["proxy"])
+    if spec.get("kind") == "pack":  # a style pack: its style address and headers
+        style = spec.get("style")
+        return spec | {"style": redact_url(style) if isinstance(style, str) and "://" in style else style,
+                       "headers": redact_headers(dict(spec.get("headers") or {})), "options": options}
     source = dict(spec.get("source") or {})
     if isinstance(source.get("url_template"), str):
         source["url_template"] = redact_url(source["url_template"])
     if isinstance(source.get("headers"), dict):
         source["headers"] = redact_headers(source["headers"])
-    options = dict(spec.get("options") or {})
-    if isinstance(options.get("proxy"), str):
-        options["proxy"] = redact_url(options["proxy"])
     return spec | {"source": source, "options": options}
 
 

@@ -13,9 +13,11 @@ The folder is built beside ``out`` and moved into place when complete.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,43 @@ from fmtc_nb.packs.page import STATIC_FILES, index_html, rewrite_style, static_f
 from fmtc_nb.packs.plan import PackPlan
 from fmtc_nb.packs.storage import STYLE, PackFolder
 from fmtc_nb.store import Root
-from fmtc_nb.store.export import _replacing, export_store
+from fmtc_nb.store.export import export_store
+
+#: What an exported pack folder holds; an existing folder holding anything else is never replaced.
+EXPORT_ENTRIES = frozenset({"index.html", "style.json", "sources", "sprites", "glyphs", "lib"})
+
+
+def _previous_export_problem(out: Path) -> str | None:
+    """Why ``out`` (which exists) may not be replaced by a pack export, or None if it is a previous one."""
+    if not out.is_dir() or out.is_symlink():
+        return f"{out} is not a folder, so it is not a previous pack export"
+    extra = sorted(e.name for e in out.iterdir() if e.name not in EXPORT_ENTRIES)
+    if extra or not (out / "index.html").is_file():
+        return f"{out} holds {', '.join(map(repr, extra)) or 'no index.html'}, so it is not a previous pack export"
+    return None
+
+
+@contextlib.contextmanager
+def _building(out: Path, overwrite: bool) -> Iterator[Path]:
+    """A fresh folder beside ``out`` to build in; when the block ends well it takes ``out``'s place (a previous
+    pack export there is replaced only with ``overwrite``), else it is removed."""
+    if out.exists() or out.is_symlink():
+        problem = None if overwrite else f"{out} exists already; remove it, choose another path or overwrite"
+        problem = problem or _previous_export_problem(out)
+        if problem:
+            raise PackError(f"The export target {problem}.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    old = out.with_name(f".{out.name}.{os.getpid()}.old")
+    tmp.mkdir()
+    try:
+        yield tmp
+        if out.exists():
+            os.replace(out, old)
+        os.replace(tmp, out)
+    finally:
+        for leftover in (tmp, old):
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def export_pack(name: str, out: str | os.PathLike[str], root: Any = None, *, overwrite: bool = False) -> dict[str, Any]:
@@ -35,8 +73,7 @@ def export_pack(name: str, out: str | os.PathLike[str], root: Any = None, *, ove
     manifest = folder.manifest()
     plan = PackPlan.from_dict(manifest["plan"])
     style = json.loads(folder.read(STYLE))
-    with _replacing(Path(out), overwrite) as tmp:
-        tmp.mkdir()
+    with _building(Path(out), overwrite) as tmp:
         tiles = {}
         for source in plan.sources:
             with root.open(source.store, readonly=True) as store:

@@ -26,19 +26,19 @@ class PackTally(Checkpoint):
 
     def __init__(self, total: int) -> None:
         super().__init__(total)
-        self.parts: dict[str, Checkpoint] = {}
+        self.parts: dict[str, SourceCheckpointer] = {}
         self.resources_done = 0
         self.resources_failed = 0
 
     @property
     def tiles_done(self) -> int:
         """Items finished successfully: tiles of every source and resources."""
-        return sum(c.tiles_done for c in self.parts.values()) + self.resources_done
+        return sum(c.checkpoint.tiles_done for c in self.parts.values()) + self.resources_done
 
     @property
     def tiles_failed(self) -> int:
         """Items whose last outcome was a failure."""
-        return sum(c.tiles_failed for c in self.parts.values()) + self.resources_failed
+        return sum(c.checkpoint.tiles_failed for c in self.parts.values()) + self.resources_failed
 
 
 class SourceCheckpointer:
@@ -49,21 +49,32 @@ class SourceCheckpointer:
         self.job_id = job_id
         self.checkpoint = checkpoint
         self.beat = beat
+        self._staged: Checkpoint | None = None
 
     def todo(self, total: int) -> Iterator[int]:
         """Indexes not finished, then the failed ones (see :meth:`Checkpoint.todo`)."""
         return self.checkpoint.todo(total)
 
-    def batch_done(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> tuple[str, str]:
-        """Record the batch; the text goes into the source's store with the batch's tiles."""
-        self.checkpoint.mark(done, failed)
-        return self.job_id, self.checkpoint.to_text()
+    def batch_checkpoint(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> tuple[str, str]:
+        """The checkpoint text with the batch included, which goes into the source's store with the batch's
+        tiles; the batch counts only once :meth:`batch_done` says it committed."""
+        self._staged = self.checkpoint.copy()
+        self._staged.mark(done, failed)
+        return self.job_id, self._staged.to_text()
+
+    def batch_done(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> None:
+        """The last staged batch committed: adopt its checkpoint (one reference swap)."""
+        staged, self._staged = self._staged, None
+        if staged is None:
+            staged = self.checkpoint.copy()
+            staged.mark(done, failed)
+        self.checkpoint = staged
 
     def heartbeat(self, snapshot: ProgressSnapshot) -> None:
         """Pass the source's snapshot on."""
         self.beat(snapshot)
 
-    def finished(self, snapshot: ProgressSnapshot, status: str, reason: str | None) -> None:
+    def finished(self, snapshot: ProgressSnapshot, status: JobStatus, reason: str | None) -> None:
         """Nothing: the pack records its own end."""
 
 

@@ -76,6 +76,7 @@ class PackDownload:
         self.on_warning = on_warning
         self.plan: PackPlan | None = None
         self.warnings: list[str] = []
+        self.reason: str | None = None
         self._done: list[ProgressSnapshot] = []
         self._resources = ProgressSnapshot(status="running")
         self._current: Any = None
@@ -146,7 +147,7 @@ class PackDownload:
             self._start, self._status = time.monotonic(), "running"
             await self._fetch_resources(folder)
             for source in plan.sources:
-                if self._cancel.is_set():
+                if self._cancel.is_set() or self.reason is not None:
                     break
                 await self._run_source(source)
         except BaseException as exc:
@@ -156,14 +157,16 @@ class PackDownload:
             if self.checkpointer is not None:
                 self.checkpointer.finished(self.snapshot, status, reason)
             raise
-        if self._cancel.is_set():
+        if self.reason is not None:  # a store write kept failing: stop here, every committed tile is kept
+            status, reason = "paused", self.reason
+        elif self._cancel.is_set():
             status, reason = "cancelled", "cancelled by the user"
         else:
             await asyncio.to_thread(self._complete_metadata)
             final = self.snapshot
             if final.failed:
                 reason = f"{final.failed} items failed"
-        self._status = status
+        self._status, self.reason = status, reason
         final = self.snapshot
         if self.checkpointer is not None:
             self.checkpointer.finished(final, status, reason)
@@ -204,9 +207,8 @@ class PackDownload:
             text = opened.read_checkpoint(self.job.job_id)
         finally:
             opened.close()
-        checkpoint = Checkpoint.from_text(text)
-        self._tally.parts[source.id] = checkpoint
-        checkpointer = SourceCheckpointer(self.job.job_id, checkpoint, self._beat)
+        checkpointer = SourceCheckpointer(self.job.job_id, Checkpoint.from_text(text), self._beat)
+        self._tally.parts[source.id] = checkpointer
         job = DownloadJob(self.job.region, source.zooms, self.job.tile_source(source.template, source.tile_format),
                           source.store, self.job.options, job_id=self.job.job_id)
         download = Download(job, self.root, checkpointer=checkpointer,
@@ -221,6 +223,8 @@ class PackDownload:
         finally:
             self._current = None
         self._done.append(final)
+        if final.status == "paused":
+            self.reason = f"Source {source.id!r}: {download.reason}"
 
     def _beat(self, snapshot: ProgressSnapshot) -> None:
         if self.checkpointer is not None:
