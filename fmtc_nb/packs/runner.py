@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from fmtc_nb.engine.background import BackgroundRun
 from fmtc_nb.engine.job import DownloadJob
 from fmtc_nb.engine.progress import ProgressSnapshot
 from fmtc_nb.errors import PackError, StoreError
@@ -59,12 +60,14 @@ def prepare(job: PackJob, root: Root) -> tuple[PackFolder, PackPlan]:
     return folder, plan
 
 
-class PackDownload:
+class PackDownload(BackgroundRun):
     """One run of a :class:`PackJob` under ``root``. ``checkpointer`` is the pack's recovery record (a
     registry ``JobTracker``; None: not recorded); ``on_progress`` gets combined snapshots (items: tiles of every
     source plus resource files), ``on_warning`` one sentence per resource that could not be fetched.
 
     ``pause()``, ``resume()`` and ``cancel()`` may be called from any thread."""
+
+    thread_name = "fmtc-nb-pack"
 
     def __init__(self, job: PackJob, root: Any = None, *, checkpointer: Any = None,
                  on_progress: Callable[[ProgressSnapshot], None] | None = None,
@@ -85,7 +88,6 @@ class PackDownload:
         self._start = time.monotonic()
         self._status: JobStatus = "pending"
         self._tally: PackTally | None = None
-        self._thread: threading.Thread | None = None
 
     # -- control (any thread) -------------------------------------------------------------------------
     def pause(self) -> None:
@@ -118,22 +120,6 @@ class PackDownload:
         return combine(parts, total, time.monotonic() - self._start, status, limited)
 
     # -- running ---------------------------------------------------------------------------------------
-    def run(self) -> ProgressSnapshot:
-        """Run to the end in this thread and return the final snapshot."""
-        return asyncio.run(self.arun())
-
-    def start(self) -> threading.Thread:
-        """Run in a background daemon thread (notebooks)."""
-        self._thread = threading.Thread(target=self.run, name="fmtc-nb-pack", daemon=True)
-        self._thread.start()
-        return self._thread
-
-    def wait(self, timeout: float | None = None) -> ProgressSnapshot:
-        """Wait for a :meth:`start`-ed run and return the snapshot."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return self.snapshot
-
     async def arun(self) -> ProgressSnapshot:
         """Run to the end on the running event loop and return the final snapshot."""
         status: JobStatus = "completed"
