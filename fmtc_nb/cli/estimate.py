@@ -18,9 +18,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("estimate", help="estimate download size and time from a sample of tiles")
     p.add_argument("region", help="GeoJSON file, rect:W,S,E,N, circle:LON,LAT,RADIUS_KM or line:RADIUS_M:LON,LAT,...")
     p.add_argument("--zoom", default="0-12", help="zoom level or range, e.g. 0-14 (default 0-12)")
-    p.add_argument("--source", "--url", dest="url", required=True, metavar="SOURCE",
-                   help="URL template, wms:URL?layers=..., wmts:URL#layer, TileJSON URL or catalogue id")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--source", "--url", dest="url", metavar="SOURCE",
+                      help="URL template, wms:URL?layers=..., wmts:URL#layer, TileJSON URL or catalogue id")
+    what.add_argument("--style", help="a MapLibre/Mapbox GL style (URL or file): estimate its offline pack")
     p.add_argument("--api-key", default=None, help="API key for the source's {api_key} (never stored)")
+    p.add_argument("--glyphs", default="latin", metavar="SCRIPTS", help="with --style: glyph scripts (default latin)")
     p.add_argument("--samples", type=int, default=None,
                    help="requests to spend (default about 1%% of the tiles, within 200-2000)")
     p.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable sample")
@@ -39,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
 
     budget = parse_budget(args.budget) if args.budget is not None else None
     options = options_from_args(args, ESTIMATE_OPTIONS)
+    if args.style is not None:
+        return _style_pack(args, options)
     source, zooms = source_from_args(args, parse_zooms(args.zoom))
     result = estimate(parse_region(args.region), zooms, source, samples=args.samples, seed=args.seed,
                       parallel=options.parallel, rate_limit=options.rate_limit)
@@ -47,6 +52,29 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(plan)))
         return 0
     print(_text(result, plan))
+    return 0
+
+
+def _style_pack(args: argparse.Namespace, options: object) -> int:
+    """``estimate --style``: every tile source of the style's pack, and the totals."""
+    from fmtc_nb.errors import EstimateError
+    from fmtc_nb.packs.estimate import estimate_pack
+    from fmtc_nb.regions import parse_region
+    from fmtc_nb.units import human_bytes
+
+    if args.budget is not None:
+        raise EstimateError("--budget is not available with --style yet; estimate the pack, then choose the zooms.")
+    result = estimate_pack(parse_region(args.region), args.zoom, args.style, glyphs=args.glyphs, samples=args.samples,
+                           seed=args.seed, parallel=options.parallel, rate_limit=options.rate_limit)  # type: ignore[attr-defined]
+    if args.json:
+        print(json.dumps(result.to_dict()))
+        return 0
+    for source in result.plan.sources:
+        print(f"source {source.id} ({source.type}, zooms {source.zooms[0]}-{source.zooms[-1]}):")
+        print("  " + _text(result.sources[source.id], None).replace("\n", "\n  "))
+    print(f"pack: {result.tiles:,} tiles, transfer {human_bytes(result.bytes.estimate)} "
+          f"({human_bytes(result.bytes.low)} - {human_bytes(result.bytes.high)}), "
+          f"{len(result.plan.resources)} resource files")
     return 0
 
 
