@@ -19,9 +19,9 @@ from fmtc_nb.packs.estimate import PackEstimate, estimate_pack
 from fmtc_nb.packs.job import PackJob
 from fmtc_nb.packs.runner import PackDownload, prepare
 from fmtc_nb.packs.viewer import PackViewer, serve_pack
-from fmtc_nb.regions import Region
 from fmtc_nb.store import Root
 from fmtc_nb.units import human_bytes
+from fmtc_nb.widgets.estimate_panel import PickedRegion
 from fmtc_nb.zooms import parse_zooms
 
 
@@ -54,7 +54,7 @@ def estimate_html(result: PackEstimate) -> str:
             f"{human_bytes(result.bytes.estimate)}, and {len(result.plan.resources)} sprite and glyph files</div>")
 
 
-class PackPanel:
+class PackPanel(PickedRegion):
     """Estimate and download the pack ``name`` of ``style`` (URL or file) for ``region`` (a Region, or a
     RegionPicker whose current region is used) at the zooms of the slider; ``glyphs`` as the CLI's."""
 
@@ -82,17 +82,6 @@ class PackPanel:
         self.run: PackDownload | None = None
         self.view: PackView | None = None
         self.error: str | None = None
-
-    @property
-    def region(self) -> Region | None:
-        """The region of the pack (the picker's current one when built from a picker)."""
-        return self.source if isinstance(self.source, Region) else getattr(self.source, "region", None)
-
-    @property
-    def zooms(self) -> list[int]:
-        """The zooms asked for (each source clips them to its own range)."""
-        low, high = self.zoom_range.value
-        return list(range(low, high + 1))
 
     def _fail(self, sentence: str) -> None:
         self.error = sentence
