@@ -57,17 +57,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _style_pack(args: argparse.Namespace, options: object) -> int:
     """``estimate --style``: every tile source of the style's pack, and the totals."""
-    from fmtc_nb.errors import EstimateError
+    from fmtc_nb.estimate import parse_budget
     from fmtc_nb.packs.estimate import estimate_pack
     from fmtc_nb.regions import parse_region
     from fmtc_nb.units import human_bytes
 
-    if args.budget is not None:
-        raise EstimateError("--budget is not available with --style yet; estimate the pack, then choose the zooms.")
+    budget = parse_budget(args.budget) if args.budget is not None else None
     result = estimate_pack(parse_region(args.region), args.zoom, args.style, glyphs=args.glyphs, samples=args.samples,
                            seed=args.seed, parallel=options.parallel, rate_limit=options.rate_limit)  # type: ignore[attr-defined]
+    plan = result.plan_zooms(budget) if budget is not None else None
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(json.dumps(result.to_dict(plan)))
         return 0
     for source in result.plan.sources:
         print(f"source {source.id} ({source.type}, zooms {source.zooms[0]}-{source.zooms[-1]}):")
@@ -75,6 +75,8 @@ def _style_pack(args: argparse.Namespace, options: object) -> int:
     print(f"pack: {result.tiles:,} tiles, transfer {human_bytes(result.bytes.estimate)} "
           f"({human_bytes(result.bytes.low)} - {human_bytes(result.bytes.high)}), "
           f"{len(result.plan.resources)} resource files")
+    if plan is not None:
+        print(_plan_line(plan, min(e.confidence for e in result.sources.values())))
     return 0
 
 
@@ -104,8 +106,13 @@ def _text(result, plan) -> str:  # noqa: ANN001 - Estimate, Plan | None
         lines.append(f"zoom {', '.join(map(str, unknown))}: every sampled tile failed, so nothing is known there "
                      "(no upper bound); run again or lower --parallel / set --rate-limit")
     if plan is not None:
-        safe = f"; with {result.confidence:.0%} confidence up to zoom {plan.safe_max_zoom}" \
-            if plan.safe_max_zoom is not None else ""
-        lines.append(f"plan: zooms {plan.min_zoom}-{plan.max_zoom} fit {plan.budget} "
-                     f"(probability {plan.probability:.0%}){safe}")
+        lines.append(_plan_line(plan, result.confidence))
     return "\n".join(lines)
+
+
+def _plan_line(plan, confidence: float) -> str:  # noqa: ANN001 - Plan
+    """The planner's answer in one line."""
+    safe = f"; with {confidence:.0%} confidence up to zoom {plan.safe_max_zoom}" \
+        if plan.safe_max_zoom is not None else ""
+    return (f"plan: zooms {plan.min_zoom}-{plan.max_zoom} fit {plan.budget} "
+            f"(probability {plan.probability:.0%}){safe}")

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fmtc_nb.estimate.model import Estimate
-from fmtc_nb.estimate.statistics import Interval
+from fmtc_nb.estimate.planner import Level, Plan, plan_levels
+from fmtc_nb.estimate.sizes import Budget
+from fmtc_nb.estimate.statistics import Interval, add_totals
 from fmtc_nb.packs.plan import PackPlan, plan_pack
 from fmtc_nb.packs.style import load_style
 from fmtc_nb.source import default_user_agent
@@ -52,9 +54,26 @@ class PackEstimate:
         """Seconds for the tiles, the sources one after the other."""
         return _sum([e.duration_s for e in self.sources.values()])
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict (``fmtc-nb estimate --style --json``)."""
-        return {"tiles": self.tiles, "resources": len(self.plan.resources), "bytes": self.bytes.to_dict(),
+    def plan_zooms(self, budget: Budget | str | int) -> Plan:
+        """The deepest max zoom whose pack fits ``budget`` (storage bytes, or tiles), with the probability it
+        fits: at max zoom ``m`` every source downloads its own zooms up to ``m`` (see
+        :func:`fmtc_nb.estimate.planner.plan_levels`); the sources' storage totals are added up."""
+        levels = []
+        for top in sorted({z for s in self.plan.sources for z in s.zooms}):
+            tiles, totals = 0, []
+            for source in self.plan.sources:
+                zooms = [z for z in source.zooms if z <= top]
+                if zooms:
+                    estimate = self.sources[source.id]
+                    tiles += sum(z.tiles for z in estimate.zooms if z.zoom in zooms)
+                    totals.append(estimate.storage_total(zooms))
+            levels.append(Level(top, tiles, add_totals(totals)))
+        confidence = min((e.confidence for e in self.sources.values()), default=0.95)
+        return plan_levels(levels, budget, confidence)
+
+    def to_dict(self, plan: Plan | None = None) -> dict[str, Any]:
+        """JSON-safe dict (``fmtc-nb estimate --style --json``), with ``plan`` if given."""
+        return ({"plan": plan.to_dict()} if plan is not None else {}) | {"tiles": self.tiles, "resources": len(self.plan.resources), "bytes": self.bytes.to_dict(),
                 "storage_bytes": self.storage_bytes.to_dict(), "duration_s": self.duration_s.to_dict(),
                 "sources": {s.id: {"type": s.type, "zooms": s.zooms, "min_zoom": s.min_zoom, "max_zoom": s.max_zoom,
                                    "estimate": self.sources[s.id].to_dict()} for s in self.plan.sources},

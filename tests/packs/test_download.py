@@ -127,3 +127,29 @@ def test_estimate_of_a_style_pack(demo):
     assert result["sources"]["naturalearth"]["zooms"] == list(range(9))
     assert result["tiles"] == len(cover_keys(list(range(9)))) + len(cover_keys(list(range(10))))
     assert result["resources"] == 14 and result["bytes"]["estimate"] > 0
+
+
+def test_the_planner_answers_for_a_whole_pack(demo):
+    """``estimate --style --budget``: at max zoom m every source takes its own zooms up to m; a tile budget has an
+    exact answer, and a byte budget's deepest option stores the sources' storage added up."""
+    from fmtc_nb.packs.estimate import estimate_pack
+    from fmtc_nb.regions import parse_region
+
+    region = "rect:6.1,46.1,7.3,46.9"
+    upto = {m: len(cover_keys(list(range(min(m, 8) + 1)))) + len(cover_keys(list(range(m + 1)))) for m in range(10)}
+    done = subprocess.run(cli("estimate", region, "--zoom", "0-9", "--style", demo.style_url, "--json", "--seed", "1",
+                              "--budget", f"{upto[5]}tiles"), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)["plan"]
+    assert (plan["min_zoom"], plan["max_zoom"], plan["safe_max_zoom"]) == (0, 5, 5)
+    assert [o["tiles"] for o in plan["options"]] == [upto[m] for m in range(10)]
+    text = subprocess.run(cli("estimate", region, "--zoom", "0-9", "--style", demo.style_url, "--seed", "1",
+                              "--budget", "1tiles"), capture_output=True, text=True, timeout=300)
+    assert text.returncode == 2 and "No zoom fits the budget of 1 tiles" in text.stderr, text.stderr
+
+    result = estimate_pack(parse_region(region), "0-9", demo.style_url, seed=1)
+    deepest = sum(e.storage_total([z.zoom for z in e.zooms]).total for e in result.sources.values())
+    budget = result.plan_zooms(int(deepest * 10))
+    assert budget.max_zoom == 9 and budget.options[-1].storage_bytes.estimate == pytest.approx(deepest)
+    probabilities = [o.probability for o in budget.options]
+    assert probabilities == sorted(probabilities, reverse=True) and probabilities[-1] > 0.95
