@@ -55,7 +55,10 @@ class RecoveryLink:
 
     def resume(self, job_id: str) -> tuple[DownloadJob, Any]:
         """Claim a stopped job for this device; JobConflict while another runner holds it."""
+        if self.registry.get(job_id).spec.get("kind") == "pack":
+            raise RecoveryError(f"Job {job_id} is a style pack; packs are downloaded on a computer, not a device.")
         job, tracker = self.registry.resume(job_id, self.owner)
+        assert isinstance(job, DownloadJob)
         self.intend(tracker.job_id, paused=False)
         return job, tracker
 

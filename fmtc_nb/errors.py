@@ -89,3 +89,8 @@ class ShardError(ClusterError):
     """A shard of a sharded download failed on its workers (its tiles stay checkpointed; the job is resumable)."""
 
     exit_code = 1
+
+
+class PackError(FmtcError):
+    """A map style pack cannot be planned, downloaded, stored or exported as asked (a bad style, a source
+    without tiles, a resource that could not be fetched)."""

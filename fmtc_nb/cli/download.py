@@ -11,8 +11,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from fmtc_nb.cli._headers import parse_headers as _headers  # noqa: F401 - used by cli.device
-from fmtc_nb.errors import OptionError
+from fmtc_nb.cli._headers import parse_headers as _headers
+from fmtc_nb.errors import OptionError, PackError
 
 if TYPE_CHECKING:
     from fmtc_nb.engine.job import DownloadOptions
@@ -26,9 +26,12 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("download", help="download a region's tiles into a store")
     p.add_argument("region", help="GeoJSON file or spec (rect:W,S,E,N, circle:LON,LAT,KM, line:...)")
     p.add_argument("--zoom", required=True, help="zoom or range, e.g. 0-12")
-    p.add_argument("--source", "--url", dest="url", required=True, metavar="SOURCE",
-                   help="URL template ({z} {x} {y}, {-y}, {q}, {bbox-epsg-3857}), wms:URL?layers=..., "
-                        "wmts:URL#layer, a TileJSON URL or a catalogue id ('fmtc-nb sources list')")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--source", "--url", dest="url", metavar="SOURCE",
+                      help="URL template ({z} {x} {y}, {-y}, {q}, {bbox-epsg-3857}), wms:URL?layers=..., "
+                           "wmts:URL#layer, a TileJSON URL or a catalogue id ('fmtc-nb sources list')")
+    what.add_argument("--style", help="a MapLibre/Mapbox GL style (http(s) URL or file): download it as an offline "
+                                      "pack named by --store (every tile source, sprites, glyphs)")
     p.add_argument("--api-key", default=None, help="API key for the source's {api_key} (never stored)")
     p.add_argument("--store", required=True, help="store name")
     add_engine_options(p)
@@ -43,6 +46,9 @@ def register(subparsers: Any) -> None:
                    help="download as shards on a Dask cluster (needs fmtc-nb[dask]; see docs/scale.md)")
     p.add_argument("--shard-tiles", type=int, default=None, metavar="N",
                    help="with --cluster: tiles per shard at most (default 100,000)")
+    p.add_argument("--glyphs", default="latin", metavar="SCRIPTS",
+                   help="with --style: glyph ranges of these scripts (latin, greek, cyrillic, ...; default latin) "
+                        "or all")
     p.set_defaults(func=run)
 
 
@@ -137,9 +143,10 @@ def wait_words(snap: Any) -> str | None:
     return f"{left:.0f} s: {snap.wait_reason}"
 
 
-def run_with_bar(download: Any, json_out: bool) -> int:
+def run_with_bar(download: Any, json_out: bool, failures_hint: str | None = None) -> int:
     """Run ``download`` with a tqdm bar (stderr); Ctrl-C cancels cleanly. Return the exit code: 0, 1 (some
-    tiles failed), 130 (cancelled) or 75 (paused: the store could not be written; the reason is printed)."""
+    tiles failed), 130 (cancelled) or 75 (paused: the store could not be written; the reason is printed).
+    ``failures_hint`` says where the failures are listed (default: the store's stats)."""
     from tqdm import tqdm
 
     bar = tqdm(total=0, unit="tile", file=sys.stderr, disable=json_out or None, dynamic_ncols=True)
@@ -172,8 +179,8 @@ def run_with_bar(download: Any, json_out: bool) -> int:
         print(f"{snap.status}: {snap.cached} stored, {snap.skipped} skipped, {snap.failed} failed "
               f"of {snap.max_tiles} tiles in {snap.elapsed_s:.1f} s ({snap.tiles_per_s:.0f} tiles/s)")
         if snap.failed:
-            print(f"the failed tiles and why: fmtc-nb store stats {download.job.store} --failures --json",
-                  file=sys.stderr)
+            print(failures_hint or f"the failed tiles and why: fmtc-nb store stats {download.job.store} --failures "
+                  "--json", file=sys.stderr)
     if snap.status == "cancelled":
         return 130
     if snap.status == "paused":  # a store write kept failing; every committed tile is kept
@@ -195,13 +202,21 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.store import Root
     from fmtc_nb.zooms import parse_zooms
 
-    source, zooms = source_from_args(args, parse_zooms(args.zoom))
-    source.check_bulk_allowed()
     options = options_from_args(args)
     try:  # a CA bundle that cannot be read, or --http2 without h2, is refused before anything is recorded
         check_transport(options)
     except OptionError as exc:
         raise exc.given_as(NETWORK_FLAGS[exc.option][0]) from None
+    if args.style is not None:
+        if args.cluster:
+            raise PackError("A style pack downloads on this machine: --cluster takes a tile source (--source), "
+                            "not --style.")
+        from fmtc_nb.cli._pack import download_pack_command
+
+        pack, hint = download_pack_command(args, options, _headers(args.header))
+        return run_with_bar(pack, args.json, hint)
+    source, zooms = source_from_args(args, parse_zooms(args.zoom))
+    source.check_bulk_allowed()
     job = DownloadJob(parse_region(args.region), zooms, source, args.store, options)
     root = Root(resolve_root(args.root))
     # a bad store name, or a store of another source, is refused before recovery records a job for it

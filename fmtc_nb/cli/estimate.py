@@ -18,9 +18,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("estimate", help="estimate download size and time from a sample of tiles")
     p.add_argument("region", help="GeoJSON file, rect:W,S,E,N, circle:LON,LAT,RADIUS_KM or line:RADIUS_M:LON,LAT,...")
     p.add_argument("--zoom", default="0-12", help="zoom level or range, e.g. 0-14 (default 0-12)")
-    p.add_argument("--source", "--url", dest="url", required=True, metavar="SOURCE",
-                   help="URL template, wms:URL?layers=..., wmts:URL#layer, TileJSON URL or catalogue id")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--source", "--url", dest="url", metavar="SOURCE",
+                      help="URL template, wms:URL?layers=..., wmts:URL#layer, TileJSON URL or catalogue id")
+    what.add_argument("--style", help="a MapLibre/Mapbox GL style (URL or file): estimate its offline pack")
     p.add_argument("--api-key", default=None, help="API key for the source's {api_key} (never stored)")
+    p.add_argument("--glyphs", default="latin", metavar="SCRIPTS", help="with --style: glyph scripts (default latin)")
     p.add_argument("--samples", type=int, default=None,
                    help="requests to spend (default about 1%% of the tiles, within 200-2000)")
     p.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable sample")
@@ -39,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
 
     budget = parse_budget(args.budget) if args.budget is not None else None
     options = options_from_args(args, ESTIMATE_OPTIONS)
+    if args.style is not None:
+        return _style_pack(args, options)
     source, zooms = source_from_args(args, parse_zooms(args.zoom))
     result = estimate(parse_region(args.region), zooms, source, samples=args.samples, seed=args.seed,
                       parallel=options.parallel, rate_limit=options.rate_limit)
@@ -47,6 +52,31 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(plan)))
         return 0
     print(_text(result, plan))
+    return 0
+
+
+def _style_pack(args: argparse.Namespace, options: object) -> int:
+    """``estimate --style``: every tile source of the style's pack, and the totals."""
+    from fmtc_nb.estimate import parse_budget
+    from fmtc_nb.packs.estimate import estimate_pack
+    from fmtc_nb.regions import parse_region
+    from fmtc_nb.units import human_bytes
+
+    budget = parse_budget(args.budget) if args.budget is not None else None
+    result = estimate_pack(parse_region(args.region), args.zoom, args.style, glyphs=args.glyphs, samples=args.samples,
+                           seed=args.seed, parallel=options.parallel, rate_limit=options.rate_limit)  # type: ignore[attr-defined]
+    plan = result.plan_zooms(budget) if budget is not None else None
+    if args.json:
+        print(json.dumps(result.to_dict(plan)))
+        return 0
+    for source in result.plan.sources:
+        print(f"source {source.id} ({source.type}, zooms {source.zooms[0]}-{source.zooms[-1]}):")
+        print("  " + _text(result.sources[source.id], None).replace("\n", "\n  "))
+    print(f"pack: {result.tiles:,} tiles, transfer {human_bytes(result.bytes.estimate)} "
+          f"({human_bytes(result.bytes.low)} - {human_bytes(result.bytes.high)}), "
+          f"{len(result.plan.resources)} resource files")
+    if plan is not None:
+        print(_plan_line(plan, min(e.confidence for e in result.sources.values())))
     return 0
 
 
@@ -76,8 +106,13 @@ def _text(result, plan) -> str:  # noqa: ANN001 - Estimate, Plan | None
         lines.append(f"zoom {', '.join(map(str, unknown))}: every sampled tile failed, so nothing is known there "
                      "(no upper bound); run again or lower --parallel / set --rate-limit")
     if plan is not None:
-        safe = f"; with {result.confidence:.0%} confidence up to zoom {plan.safe_max_zoom}" \
-            if plan.safe_max_zoom is not None else ""
-        lines.append(f"plan: zooms {plan.min_zoom}-{plan.max_zoom} fit {plan.budget} "
-                     f"(probability {plan.probability:.0%}){safe}")
+        lines.append(_plan_line(plan, result.confidence))
     return "\n".join(lines)
+
+
+def _plan_line(plan, confidence: float) -> str:  # noqa: ANN001 - Plan
+    """The planner's answer in one line."""
+    safe = f"; with {confidence:.0%} confidence up to zoom {plan.safe_max_zoom}" \
+        if plan.safe_max_zoom is not None else ""
+    return (f"plan: zooms {plan.min_zoom}-{plan.max_zoom} fit {plan.budget} "
+            f"(probability {plan.probability:.0%}){safe}")

@@ -92,14 +92,18 @@ def shown_spec(spec: dict[str, Any]) -> dict[str, Any]:
     redacted (the registry keeps the real ones, which a resume needs)."""
     from fmtc_nb.source import redact_headers, redact_url
 
+    options = dict(spec.get("options") or {})
+    if isinstance(options.get("proxy"), str):
+        options["proxy"] = redact_url(options["proxy"])
+    if spec.get("kind") == "pack":  # a style pack: its style address and headers
+        style = spec.get("style")
+        return spec | {"style": redact_url(style) if isinstance(style, str) and "://" in style else style,
+                       "headers": redact_headers(dict(spec.get("headers") or {})), "options": options}
     source = dict(spec.get("source") or {})
     if isinstance(source.get("url_template"), str):
         source["url_template"] = redact_url(source["url_template"])
     if isinstance(source.get("headers"), dict):
         source["headers"] = redact_headers(source["headers"])
-    options = dict(spec.get("options") or {})
-    if isinstance(options.get("proxy"), str):
-        options["proxy"] = redact_url(options["proxy"])
     return spec | {"source": source, "options": options}
 
 
@@ -107,6 +111,7 @@ def run_resume(args: argparse.Namespace) -> int:
     """``recovery resume ID``: claim the job and run it with the progress bar (exit codes as ``download``)."""
     from fmtc_nb.cli.download import run_with_bar
     from fmtc_nb.engine import Download
+    from fmtc_nb.packs.job import PackJob
     from fmtc_nb.scale.ledger import recorded_plan
     from fmtc_nb.store import Root
 
@@ -118,6 +123,11 @@ def run_resume(args: argparse.Namespace) -> int:
                                         on_start=announce), args.json)
         job, tracker = registry.resume(args.id, force=args.force)
         print(f"resuming job {tracker.job_id} (store {job.store})", file=sys.stderr)
+        if isinstance(job, PackJob):  # a style pack: several sources under one record
+            from fmtc_nb.cli._pack import pack_run
+
+            pack, hint = pack_run(job, Root(registry.root_dir), tracker)
+            return run_with_bar(pack, args.json, hint)
         download = Download(job, Root(registry.root_dir), checkpointer=tracker)
         tracker.bind(download)
         return run_with_bar(download, args.json)

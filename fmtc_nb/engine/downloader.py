@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 
+from fmtc_nb.engine.background import BackgroundRun
 from fmtc_nb.engine.buffer import TileBuffer
 from fmtc_nb.engine.fetch import FetchResult, fetch_tile
 from fmtc_nb.engine.hooks import Checkpointer, NullCheckpointer, Pacer
@@ -47,8 +48,10 @@ def sea_tile(lon: float = SEA_POINT[0], lat: float = SEA_POINT[1], z: int = SEA_
     return tile_at(lon, lat, z)
 
 
-class Download:
+class Download(BackgroundRun):
     """One run of a :class:`DownloadJob` into the store named by the job under ``root``."""
+
+    thread_name = "fmtc-nb-download"
 
     def __init__(self, job: DownloadJob, root: Any = None, *, checkpointer: Checkpointer | None = None,
                  on_progress: Callable[[ProgressSnapshot], None] | None = None,
@@ -83,7 +86,6 @@ class Download:
         self._buffer = TileBuffer()
         self._later: list[Tile] = []
         self._final_pass = False
-        self._thread: threading.Thread | None = None
         # every store call runs on this one thread, so SQLite writes overlap the network work of the loop
         self._io = ThreadPoolExecutor(1, thread_name_prefix="fmtc-nb-store")
 
@@ -130,22 +132,6 @@ class Download:
         return "paused" if self._status == "running" and self._pause.is_set() else self._status
 
     # -- running ---------------------------------------------------------------------------------------
-    def run(self) -> ProgressSnapshot:
-        """Run to the end in this thread (blocking) and return the final snapshot."""
-        return asyncio.run(self.arun())
-
-    def start(self) -> threading.Thread:
-        """Run in a background daemon thread (for notebooks); returns the thread."""
-        self._thread = threading.Thread(target=self.run, name="fmtc-nb-download", daemon=True)
-        self._thread.start()
-        return self._thread
-
-    def wait(self, timeout: float | None = None) -> ProgressSnapshot:
-        """Wait for a :meth:`start`-ed run to end and return the snapshot."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return self.snapshot
-
     def _open_store(self) -> Any:
         from fmtc_nb.store import Root
 

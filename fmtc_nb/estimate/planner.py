@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from fmtc_nb.errors import EstimateError
 from fmtc_nb.estimate.sizes import Budget, parse_budget
-from fmtc_nb.estimate.statistics import Interval
+from fmtc_nb.estimate.statistics import CombinedTotal, Interval
 from fmtc_nb.units import human_bytes
 
 if TYPE_CHECKING:
@@ -53,21 +53,38 @@ class Plan:
 def plan_zooms(estimate: Estimate, budget: Budget | str | int) -> Plan:
     """Plan zooms ``first..m`` under ``budget`` (bytes of storage, or tiles); raises :class:`EstimateError`
     if even the first zoom alone does not fit."""
-    budget = budget if isinstance(budget, Budget) else parse_budget(budget)
     zooms = [z.zoom for z in estimate.zooms]
-    if not zooms:
-        raise EstimateError("The region has no tiles at these zooms, so there is nothing to plan.")
-    options: list[ZoomOption] = []
-    tiles = 0
+    levels, tiles = [], 0
     for i, z in enumerate(estimate.zooms):
         tiles += z.tiles
-        total = estimate.storage_total(zooms[: i + 1])
+        levels.append(Level(z.zoom, tiles, estimate.storage_total(zooms[: i + 1])))
+    return plan_levels(levels, budget, estimate.confidence)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One candidate of a plan: downloading up to ``max_zoom`` takes ``tiles`` (exact) and ``storage``."""
+
+    max_zoom: int
+    tiles: int
+    storage: CombinedTotal
+
+
+def plan_levels(levels: list[Level], budget: Budget | str | int, confidence: float = 0.95) -> Plan:
+    """The plan over candidate ``levels`` (deeper ones later, each holding the previous); raises
+    :class:`EstimateError` when there are none or even the first does not fit ``budget``."""
+    budget = budget if isinstance(budget, Budget) else parse_budget(budget)
+    if not levels:
+        raise EstimateError("The region has no tiles at these zooms, so there is nothing to plan.")
+    options: list[ZoomOption] = []
+    for level in levels:
         if budget.unit == "tiles":
-            probability = 1.0 if tiles <= budget.amount else 0.0
+            probability = 1.0 if level.tiles <= budget.amount else 0.0
         else:
             # zooms first..m+1 fitting implies first..m fit: never more likely than the previous option
-            probability = min(total.probability_at_most(budget.amount), options[-1].probability if options else 1.0)
-        options.append(ZoomOption(z.zoom, tiles, total.interval(estimate.confidence), probability))
+            probability = min(level.storage.probability_at_most(budget.amount),
+                              options[-1].probability if options else 1.0)
+        options.append(ZoomOption(level.max_zoom, level.tiles, level.storage.interval(confidence), probability))
     fitting = [o for o in options if _fits(o, budget)]
     if not fitting:
         first = options[0]
@@ -76,8 +93,9 @@ def plan_zooms(estimate: Estimate, budget: Budget | str | int) -> Plan:
             f"{human_bytes(first.storage_bytes.high)})")
         raise EstimateError(f"No zoom fits the budget of {budget}: zoom {first.max_zoom} alone needs {need}.")
     best = fitting[-1]
-    safe = [o for o in options if o.probability >= estimate.confidence]
-    return Plan(budget, zooms[0], best.max_zoom, best.probability, safe[-1].max_zoom if safe else None, options)
+    safe = [o for o in options if o.probability >= confidence]
+    return Plan(budget, levels[0].max_zoom, best.max_zoom, best.probability, safe[-1].max_zoom if safe else None,
+                options)
 
 
 def _fits(option: ZoomOption, budget: Budget) -> bool:

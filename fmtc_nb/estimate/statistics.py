@@ -150,3 +150,11 @@ def combine(parts: Sequence[StratumTotal]) -> CombinedTotal:
         return CombinedTotal(total, math.inf, 1.0, observed)
     df = variance**2 / sum(v * v / d for v, d in components)
     return CombinedTotal(total, math.sqrt(variance), df, observed)
+
+
+def add_totals(totals: Sequence[CombinedTotal]) -> CombinedTotal:
+    """The sum of independently estimated totals (several tile sources of one pack), with Welch-Satterthwaite
+    degrees of freedom over their variances."""
+    parts = [StratumTotal(t.total, ((t.standard_error ** 2, t.df),) if t.standard_error > 0 else (), t.observed)
+             for t in totals]
+    return combine(parts)

@@ -61,10 +61,11 @@ class JobInfo:
                       active_s=round(self.active_s, 3), runs=self.runs, held=self.held)
 
     def job(self) -> Any:
-        """The job's :class:`~fmtc_nb.engine.DownloadJob`, rebuilt from its stored specification."""
-        from fmtc_nb.engine.job import DownloadJob
+        """The job rebuilt from its stored specification: a :class:`~fmtc_nb.engine.DownloadJob`, or a
+        :class:`~fmtc_nb.packs.PackJob` for a style pack."""
+        from fmtc_nb.packs.job import job_from_dict
 
-        return DownloadJob.from_dict(self.spec)
+        return job_from_dict(self.spec)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict (the ``fmtc-nb recovery list --json`` object): :meth:`row`'s."""

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import pandas
 
     from fmtc_nb.engine.job import DownloadJob
+    from fmtc_nb.packs.job import PackJob
     from fmtc_nb.states import JobStatus
 
 #: Seconds without a heartbeat after which a job whose owner cannot vouch for it is reported stale.
@@ -87,7 +88,7 @@ class RecoveryRegistry:
         return f"RecoveryRegistry({str(self.root_dir)!r})"
 
     # -- claiming --------------------------------------------------------------------------------------
-    def start(self, job: DownloadJob, owner: Owner | None = None, *, job_id: str | None = None) -> JobTracker:
+    def start(self, job: DownloadJob | PackJob, owner: Owner | None = None, *, job_id: str | None = None) -> JobTracker:
         """Record a new job held by ``owner`` (default: this process) and return its checkpointer.
 
         The job is recorded under ``job_id``, else the job's own ``job_id``, else a random id."""
@@ -108,7 +109,7 @@ class RecoveryRegistry:
         return JobTracker(self, job_id, 1, Checkpoint())
 
     def resume(self, job_id: str, owner: Owner | None = None, *,
-               force: bool = False) -> tuple[DownloadJob, JobTracker]:
+               force: bool = False) -> tuple[DownloadJob | PackJob, JobTracker]:
         """Claim job ``job_id`` for ``owner`` (default: this process): its job and a checkpointer that
         yields the missing tiles, then the failed ones.
 

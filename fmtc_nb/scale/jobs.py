@@ -61,7 +61,10 @@ def resumed(registry: RecoveryRegistry, job_id: str, *, cluster: Any = None, for
                            "(--cluster local:N or tcp://HOST:PORT).")
     if isinstance(cluster, str):
         parse_cluster(cluster)  # a malformed address is refused before the job is claimed
+    if not isinstance(info.job(), DownloadJob):
+        raise ClusterError(f"Job {info.id} is a style pack, which runs on this machine: resume it without --cluster.")
     job, tracker = registry.resume(info.id, force=force)
+    assert isinstance(job, DownloadJob)
     sharded = ShardedDownload(job, registry.root_dir, cluster=cluster, tracker=tracker, plan=plan, on_start=on_start)
     tracker.bind(sharded)
     return sharded

@@ -35,6 +35,8 @@ from fmtc_nb.store.root import Root
 from fmtc_nb.tls import client_ssl_context
 
 MAX_ZOOM = 30
+CORS = {"Access-Control-Allow-Origin": "*"}
+"""Every answer may be read by a page of another loopback port (a map page beside the proxy)."""
 
 
 def _http_date(value: str | None) -> float | None:
@@ -203,13 +205,13 @@ class CachingProxy:
         """Answer one tile request according to the mode."""
         z, x, y = (int(request.match_info[k]) for k in ("z", "x", "y"))
         if z > MAX_ZOOM or x >= 1 << z or y >= 1 << z:
-            return web.Response(status=404, text=f"tile {z}/{x}/{y} does not exist\n")
+            return web.Response(status=404, text=f"tile {z}/{x}/{y} does not exist\n", headers=CORS)
         stored: TileRecord | None = await self._call(self.store.get_tile_record, z, x, y)
         fresh = stored is not None and time.time() - stored.fetched_at < self.valid_for_s
         if self.mode == "cache-only" or (self.mode == "cache-first" and fresh):
             if stored is None:
                 self._count(False)
-                return web.Response(status=404, text=f"tile {z}/{x}/{y} is not stored\n")
+                return web.Response(status=404, text=f"tile {z}/{x}/{y} is not stored\n", headers=CORS)
             self._count(True, (z, x, y))
             return self._answer(request, stored, "HIT")
         answer = await self._ask_once(z, x, y, stored)
@@ -230,7 +232,7 @@ class CachingProxy:
             return self._answer(request, stored, "STALE")
         self._count(False)
         status = 404 if answer.kind == "negative" else 502
-        return web.Response(status=status, text=f"tile {z}/{x}/{y}: origin answered {answer.reason}\n")
+        return web.Response(status=status, text=f"tile {z}/{x}/{y}: origin answered {answer.reason}\n", headers=CORS)
 
     @staticmethod
     def _answer(request: web.Request, record: TileRecord, cache: str) -> web.Response:
@@ -245,8 +247,11 @@ class CachingProxy:
         if (match and tag in {t.strip() for t in match.split(",")} | ({tag} if match.strip() == "*" else set())) or \
                 (not match and since is not None and modified is not None and modified <= since):
             return web.Response(status=304, headers=headers)
-        mime = MIME.get(sniff_format(record.data) or "", "application/octet-stream")
-        return web.Response(body=record.data, content_type=mime, headers=headers)
+        fmt = sniff_format(record.data)
+        if fmt == "pbf":  # a vector tile stored gzip-compressed: browsers unpack it only when told
+            headers["Content-Encoding"] = "gzip"
+        return web.Response(body=record.data, content_type=MIME.get(fmt or "", "application/octet-stream"),
+                            headers=headers)
 
 
 class ProxyHandle:

@@ -28,6 +28,11 @@ def tilejson_url(url_template: str) -> str:
     return url_template.split("/{z}")[0] + "/tilejson.json"
 
 
+def style_url(url_template: str) -> str:
+    """The demo MapLibre style's address on the server whose tiles are at ``url_template``."""
+    return url_template.split("/{z}")[0] + "/styles/demo.json"
+
+
 class ServerThread:
     """The tile server on its own event loop in a daemon thread. ``app`` holds the request counters."""
 
@@ -50,6 +55,11 @@ class ServerThread:
     def tilejson_url(self) -> str:
         """``http://127.0.0.1:PORT/tilejson.json`` (TileJSON 3.0.0 with the attribution)."""
         return tilejson_url(self.url_template)
+
+    @property
+    def style_url(self) -> str:
+        """``http://127.0.0.1:PORT/styles/demo.json`` (the vector demo style)."""
+        return style_url(self.url_template)
 
     def start(self) -> ServerThread:
         """Start serving; returns once the port is bound (raises if it cannot be)."""
@@ -109,6 +119,7 @@ class ServerProcess:
             raise SourceError(f"The demo tile server subprocess exited with code {self.process.returncode}.")
         self.port = int(self.url_template.split(":")[2].split("/")[0])
         self.tilejson_url = tilejson_url(self.url_template)
+        self.style_url = style_url(self.url_template)
 
     def stop(self) -> None:
         """Terminate the subprocess and wait for it."""

@@ -1,8 +1,8 @@
 """The embedded demo tile server: an aiohttp app on 127.0.0.1 serving rendered Natural Earth basemap tiles.
 
 Routes: ``/{z}/{x}/{y}.png`` (tiles, with ETag, Cache-Control and If-None-Match support), ``/tilejson.json``
-(TileJSON 3.0.0 with the attribution), ``/`` (a one-paragraph description), and the WMS, WMTS and quadkey
-routes of :mod:`fmtc_nb.tileserver.ogc`.
+(TileJSON 3.0.0 with the attribution), ``/`` (a one-paragraph description), the WMS, WMTS and quadkey routes of
+:mod:`fmtc_nb.tileserver.ogc`, and the vector tiles, style, sprite and glyphs of :mod:`fmtc_nb.tileserver.vector`.
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ class TileApp:
         from fmtc_nb.tileserver.ogc import OgcRoutes  # WMS, WMTS and quadkey routes over the same tiles
 
         self.ogc = OgcRoutes(self, cached_tile, CACHE_CONTROL).register(app)
+        from fmtc_nb.tileserver.vector import VectorRoutes  # vector tiles, style, sprite, glyphs
+
+        self.vector = VectorRoutes(self, CACHE_CONTROL).register(app)
         return app
 
     async def tile(self, request: web.Request) -> web.StreamResponse:

@@ -67,7 +67,26 @@ def estimate_html(est: Estimate, plan: Plan | None) -> str:
     return text
 
 
-class EstimatePanel:
+class PickedRegion:
+    """What a panel built on a region picker (or a fixed region) reads: ``source`` (a :class:`Region` or a
+    picker) and ``zoom_range`` (a range slider of zoom levels)."""
+
+    source: Any
+    zoom_range: Any
+
+    @property
+    def region(self) -> Region | None:
+        """The panel's region (the picker's current one when built from a picker)."""
+        return self.source if isinstance(self.source, Region) else getattr(self.source, "region", None)
+
+    @property
+    def zooms(self) -> list[int]:
+        """The zoom levels chosen (from the slider's low to its high end)."""
+        low, high = self.zoom_range.value
+        return list(range(low, high + 1))
+
+
+class EstimatePanel(PickedRegion):
     """Estimates the download of ``region`` (a Region, or a :class:`RegionPicker` whose current region and
     zooms are used) from ``url_template``; ``budget`` like "20MB" or "5000tiles" feeds the planner.
     ``samples`` caps the requests, ``seed`` makes the sample repeatable, ``parallel``/``rate_limit`` set the
@@ -99,17 +118,6 @@ class EstimatePanel:
         if self.follows_picker:
             region.on_change(self._on_picker)
         self._estimated_for: tuple[Region | None, list[int]] | None = None
-
-    @property
-    def region(self) -> Region | None:
-        """The region estimated (the picker's current one when built from a picker)."""
-        return self.source if isinstance(self.source, Region) else getattr(self.source, "region", None)
-
-    @property
-    def zooms(self) -> list[int]:
-        """The zoom levels estimated."""
-        low, high = self.zoom_range.value
-        return list(range(low, high + 1))
 
     def run(self) -> Estimate | None:
         """Estimate now (blocking: a few seconds on the embedded server) and show the result."""
