@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Self
 
 from aiohttp import web
 from PIL import Image
@@ -36,6 +37,28 @@ class LoopThread:
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
+
+
+class LoopServer:
+    """A server living on its own :class:`LoopThread`: subclasses give ``_start`` and ``_stop`` coroutines."""
+
+    def __init__(self) -> None:
+        self._loop = LoopThread()
+        self.port = 0
+
+    async def _start(self) -> None:
+        raise NotImplementedError
+
+    async def _stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self._loop.call(self._start())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.call(self._stop())
+        self._loop.stop()
 
 
 @dataclass
@@ -70,7 +93,7 @@ class Log:
         return best
 
 
-class ThrottlingTileServer:
+class ThrottlingTileServer(LoopServer):
     """Serves ``/{z}/{x}/{y}.png`` on 127.0.0.1 (HTTPS with ``ssl_context``), throttling as ``throttle`` says."""
 
     def __init__(self, throttle: Throttle | None = None, ssl_context: ssl.SSLContext | None = None) -> None:
@@ -79,9 +102,8 @@ class ThrottlingTileServer:
         self.window_started: float | None = None
         self.window_ended: float | None = None
         self._ssl = ssl_context
-        self._loop = LoopThread()
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        super().__init__()
 
     @property
     def url_template(self) -> str:
@@ -124,14 +146,9 @@ class ThrottlingTileServer:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
-    def __enter__(self) -> ThrottlingTileServer:
-        self._loop.call(self._start())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
+    async def _stop(self) -> None:
         assert self._runner is not None
-        self._loop.call(self._runner.cleanup())
-        self._loop.stop()
+        await self._runner.cleanup()
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -145,15 +162,14 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         writer.close()
 
 
-class ForwardProxy:
+class ForwardProxy(LoopServer):
     """A forward proxy on 127.0.0.1: absolute-URI requests are forwarded (one request a connection) and
     CONNECT opens a tunnel. ``requests`` records ``(method, target)`` of everything it was asked to carry."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str]] = []
-        self._loop = LoopThread()
         self._server: asyncio.Server | None = None
-        self.port = 0
+        super().__init__()
 
     @property
     def url(self) -> str:
@@ -195,17 +211,10 @@ class ForwardProxy:
         assert self._server is not None
         self._server.close()
 
-    def __enter__(self) -> ForwardProxy:
-        self._loop.call(self._start())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.call(self._stop())
-        self._loop.stop()
 
 
 
-class Http2TileServer:
+class Http2TileServer(LoopServer):
     """Tiles over HTTPS with HTTP/2 (hypercorn, ALPN h2) on 127.0.0.1; ``versions`` records each request's
     HTTP version and ``clients`` the client ports (one a connection). ``latency_s`` delays every answer."""
 
@@ -213,10 +222,9 @@ class Http2TileServer:
         self.certfile, self.keyfile, self.latency_s = certfile, keyfile, latency_s
         self.versions: list[str] = []
         self.clients: set[int] = set()
-        self._loop = LoopThread()
-        self._stop: asyncio.Event | None = None
+        self._stopping: asyncio.Event | None = None
         self._task: asyncio.Future[object] | None = None
-        self.port = 0
+        super().__init__()
 
     @property
     def url_template(self) -> str:
@@ -248,8 +256,8 @@ class Http2TileServer:
         config.bind = [f"127.0.0.1:{self.port}"]
         config.certfile, config.keyfile = self.certfile, self.keyfile
         config.accesslog = config.errorlog = None
-        self._stop = asyncio.Event()
-        self._task = asyncio.ensure_future(serve(self._app, config, shutdown_trigger=self._stop.wait))
+        self._stopping = asyncio.Event()
+        self._task = asyncio.ensure_future(serve(self._app, config, shutdown_trigger=self._stopping.wait))
         for _ in range(100):
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", self.port)
@@ -258,15 +266,7 @@ class Http2TileServer:
             except OSError:
                 await asyncio.sleep(0.05)
 
-    async def _shutdown(self) -> None:
-        assert self._stop is not None and self._task is not None
-        self._stop.set()
+    async def _stop(self) -> None:
+        assert self._stopping is not None and self._task is not None
+        self._stopping.set()
         await self._task
-
-    def __enter__(self) -> Http2TileServer:
-        self._loop.call(self._start())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.call(self._shutdown())
-        self._loop.stop()

@@ -179,7 +179,8 @@ class CachingProxy:
         if self.source is not None:
             timeout = aiohttp.ClientTimeout(total=30, sock_connect=10)
             self._session = aiohttp.ClientSession(timeout=timeout, headers=self.source.request_headers(),
-                                                  connector=aiohttp.TCPConnector(ssl=client_ssl_context()))
+                                                  connector=aiohttp.TCPConnector(ssl=client_ssl_context()),
+                                                  trust_env=True)  # HTTPS_PROXY/NO_PROXY, as downloads do
         self._flusher = asyncio.create_task(self._flush_periodically())
 
     async def _cleanup(self, app: web.Application) -> None:
