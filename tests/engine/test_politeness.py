@@ -156,3 +156,20 @@ def test_cli_max_wait_exits_75_paused_with_the_reason(tmp_path):
                               env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     assert done.returncode == 75, done.stderr
     assert "paused" in done.stdout and "--max-wait" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_sharded_jobs_summed_snapshot_tells_the_longest_wait():
+    pytest.importorskip("dask")
+    from fmtc_nb.scale.plan import Shard
+    from fmtc_nb.scale.progress import ShardState, aggregate
+
+    waiting = ProgressSnapshot(status="running", waiting_until=2e9, wait_reason="HTTP 429, Retry-After 9 s",
+                               concurrency_now=1)
+    states = [ShardState(Shard(0, 0, 10), 10, state="running", snapshot=waiting),
+              ShardState(Shard(1, 10, 20), 10, state="running",
+                         snapshot=ProgressSnapshot(status="running", waiting_until=1.9e9, wait_reason="HTTP 503",
+                                                   concurrency_now=3)),
+              ShardState(Shard(2, 20, 30), 10, state="completed",
+                         snapshot=ProgressSnapshot(status="completed", concurrency_now=8))]
+    summed = aggregate(states, 1.0, "running")
+    assert (summed.waiting_until, summed.wait_reason, summed.concurrency_now) == (2e9, waiting.wait_reason, 4)
