@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import math
 import ssl
 import threading
 import time
@@ -64,13 +66,16 @@ class LoopServer:
 @dataclass
 class Throttle:
     """How the tile server says "slow down": after ``after`` answered requests, every request for ``window_s``
-    seconds gets ``status`` with ``Retry-After: retry_after`` (None: no header). ``latency_s`` delays every answer."""
+    seconds gets ``status`` with ``Retry-After: retry_after`` (None: no header). ``per_second``: at most that
+    many requests are answered in each whole second (fixed windows), the others get 429 with the seconds left
+    in the window as Retry-After (a common API rate limit). ``latency_s`` delays every answer."""
 
     after: int = 0
     window_s: float = 0.0
     status: int = 429
     retry_after: str | None = "3"
     latency_s: float = 0.0
+    per_second: int | None = None
 
 
 @dataclass
@@ -101,6 +106,7 @@ class ThrottlingTileServer(LoopServer):
         self.log = Log()
         self.window_started: float | None = None
         self.window_ended: float | None = None
+        self._second, self._answered_this_second = 0, 0
         self._ssl = ssl_context
         self._runner: web.AppRunner | None = None
         super().__init__()
@@ -109,6 +115,18 @@ class ThrottlingTileServer(LoopServer):
     def url_template(self) -> str:
         scheme = "https" if self._ssl else "http"
         return f"{scheme}://127.0.0.1:{self.port}/{{z}}/{{x}}/{{y}}.png"
+
+    def _over_the_rate(self, now: float) -> str | None:
+        """The Retry-After to send if this request is over ``per_second`` (None: answer it)."""
+        if self.throttle.per_second is None:
+            return None
+        second = int(now)
+        if second != self._second:
+            self._second, self._answered_this_second = second, 0
+        if self._answered_this_second < self.throttle.per_second:
+            self._answered_this_second += 1
+            return None
+        return str(max(1, math.ceil(second + 1 - now)))
 
     def _throttling(self, now: float) -> bool:
         t = self.throttle
@@ -126,7 +144,9 @@ class ThrottlingTileServer(LoopServer):
         now = time.monotonic()
         if self.throttle.latency_s:
             await asyncio.sleep(self.throttle.latency_s)
-        if self._throttling(now):
+        if (wait := self._over_the_rate(now)) is not None:
+            status, response = 429, web.Response(status=429, text="slow down", headers={"Retry-After": wait})
+        elif self._throttling(now):
             headers = {"Retry-After": self.throttle.retry_after} if self.throttle.retry_after is not None else {}
             status = self.throttle.status
             response = web.Response(status=status, text="slow down", headers=headers)
@@ -233,6 +253,13 @@ class Http2TileServer(LoopServer):
     async def _app(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
             return
+        if scope["path"] == "/stats":  # for a server in another process: what it saw, as JSON
+            body = json.dumps({"versions": sorted(set(self.versions)), "requests": len(self.versions),
+                               "connections": len(self.clients)}).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
         self.versions.append(scope["http_version"])
         self.clients.add(scope["client"][1])
         if self.latency_s:
@@ -270,3 +297,11 @@ class Http2TileServer(LoopServer):
         assert self._stopping is not None and self._task is not None
         self._stopping.set()
         await self._task
+
+
+if __name__ == "__main__":  # python -m tests.netservers CERT KEY LATENCY_S: an HTTP/2 tile server in its own process
+    import sys
+
+    with Http2TileServer(sys.argv[1], sys.argv[2], float(sys.argv[3])) as served:
+        print(served.port, flush=True)
+        sys.stdin.read()  # until the parent closes stdin (or kills this process)

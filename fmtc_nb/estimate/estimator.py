@@ -29,7 +29,7 @@ from fmtc_nb.estimate.sampling import (
     neyman_allocation,
     pilot_sizes,
 )
-from fmtc_nb.estimate.summary import Seen, summarize
+from fmtc_nb.estimate.summary import Seen, include_waits, summarize
 from fmtc_nb.source import TileSource
 from fmtc_nb.zooms import parse_zooms
 
@@ -61,6 +61,8 @@ def estimate(region: Any, zooms: Any, source: TileSource | str, *, samples: int 
             result = await estimate_with(cover, prober.measure, samples=samples, seed=seed, parallel=parallel,
                                          rate_limit=rate_limit, confidence=confidence)
             result.requests = prober.requests
+            result.throttling = prober.throttling
+            result.duration_s = include_waits(result.duration_s, cover.total, prober.throttling)
             return result
 
     return run_blocking(run())

@@ -1,8 +1,11 @@
 """Measure sampled tiles on the real source: size, body hash and response time, with the engine's politeness.
 
-Requests go through :func:`fmtc_nb.engine.fetch.fetch_tile` with the source's headers (User-Agent naming
-fmtc-nb), the engine's token bucket for the rate limit, and retries paced by the engine's
-:meth:`~fmtc_nb.engine.job.DownloadOptions.backoff_delay` (at least the server's Retry-After).
+Requests go through :func:`fmtc_nb.engine.fetch.fetch_tile` on the engine's connection
+(:func:`~fmtc_nb.engine.transport.tile_session`) with the source's headers (User-Agent naming fmtc-nb), the
+engine's token bucket for the rate limit and its one voice towards the server
+(:class:`~fmtc_nb.engine.politeness.Politeness`: a 429/503 holds every request), and retries paced by the
+engine's :meth:`~fmtc_nb.engine.job.DownloadOptions.backoff_delay`. What the server's throttling cost the
+sample is measured (:class:`Throttling`), so that the duration estimate includes the waits.
 """
 
 from __future__ import annotations
@@ -11,15 +14,19 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
-
-import aiohttp
+from typing import Any
 
 from fmtc_nb.engine.fetch import fetch_tile
 from fmtc_nb.engine.job import DownloadOptions
+from fmtc_nb.engine.politeness import Politeness
 from fmtc_nb.engine.ratelimit import TokenBucket
+from fmtc_nb.engine.transport import tile_session
 from fmtc_nb.source import TileSource, check_bulk_url
-from fmtc_nb.tls import client_ssl_context
+
+#: Waits the server may ask of one sampled tile before its throttle answers count as failed attempts.
+MAX_WAITS_PER_TILE = 20
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,25 @@ class Measurement:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class Throttling:
+    """How the server paced the sample: ``throttles`` answers of 429/503 among ``requests``, ``held_s`` seconds
+    every request was held for them, and ``answered`` usable answers in ``busy_s`` seconds of measuring (from
+    the first request of a batch to its last answer, holds included)."""
+
+    throttles: int = 0
+    requests: int = 0
+    held_s: float = 0.0
+    answered: int = 0
+    busy_s: float = 0.0
+
+    @property
+    def tiles_per_s(self) -> float | None:
+        """Usable answers a second the server allowed the sample, its holds included (None: it never
+        throttled, so response times alone say the speed)."""
+        return self.answered / self.busy_s if self.throttles and self.answered and self.busy_s > 0 else None
+
+
 class Prober:
     """Fetches tiles of one source with ``options.parallel`` concurrent requests; use as an async context."""
 
@@ -47,19 +73,24 @@ class Prober:
         self.options = options
         self.requests = 0
         self.usable = 0  # answers that were a tile or a negative answer (the source works)
-        self._bucket = TokenBucket(options.rate_limit)
-        self._session: aiohttp.ClientSession | None = None
+        self._polite = Politeness(TokenBucket(options.rate_limit), options.parallel, backoff_s=options.backoff_s,
+                                  max_backoff_s=options.max_backoff_s)
+        self._session: Any = None
+        self._stack = AsyncExitStack()
+        self._busy_s = 0.0
 
     async def __aenter__(self) -> Prober:
-        opts = self.options
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=opts.connect_timeout_s, sock_read=opts.read_timeout_s)
-        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=opts.parallel, ssl=client_ssl_context()),
-                                              timeout=timeout, headers=self.source.request_headers())
+        self._session = await self._stack.enter_async_context(tile_session(self.options,
+                                                                           self.source.request_headers()))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self._session is not None
-        await self._session.close()
+        await self._stack.aclose()
+
+    @property
+    def throttling(self) -> Throttling:
+        """What the server's throttling cost the sample so far."""
+        return Throttling(self._polite.throttles, self.requests, self._polite.held_s, self.usable, self._busy_s)
 
     async def measure(self, tiles: Sequence[tuple[int, int, int]]) -> list[Measurement]:
         """Measure ``tiles`` (z, x, y) with ``parallel`` workers; results in the order of ``tiles``. Like the
@@ -74,6 +105,13 @@ class Prober:
         return done
 
     async def _measure_all(self, tiles: Sequence[tuple[int, int, int]]) -> list[Measurement]:
+        started = time.monotonic()
+        try:
+            return await self._measure_batch(tiles)
+        finally:
+            self._busy_s += time.monotonic() - started
+
+    async def _measure_batch(self, tiles: Sequence[tuple[int, int, int]]) -> list[Measurement]:
         results: list[Measurement | None] = [None] * len(tiles)
         queue = iter(range(len(tiles)))
 
@@ -87,15 +125,20 @@ class Prober:
     async def _one(self, z: int, x: int, y: int) -> Measurement:
         assert self._session is not None
         opts = self.options
-        spent, attempts = 0.0, 0
+        spent, attempts, waits = 0.0, 0, 0
         while True:
-            await self._bucket.acquire()
+            ticket = await self._polite.acquire()
+            assert ticket is not None  # no stop event: acquire always ends with a ticket
             started = time.perf_counter()
             result = await fetch_tile(self._session, self.source.url(z, x, y), self.source.tile_format, opts.proxy,
                                       allowed=check_bulk_url)  # a redirect to a host forbidding bulk use stops
             spent += time.perf_counter() - started
-            attempts += 1
             self.requests += 1
+            throttled = await self._polite.done(ticket, result.status, result.retry_after_s)
+            if throttled and waits < MAX_WAITS_PER_TILE and (result.status == 429 or result.retry_after_s is not None):
+                waits += 1  # the server asked every request to wait (the hold is the Politeness's): not a failure
+                continue
+            attempts += 1
             if result.kind != "failed":
                 self.usable += 1
             if result.kind == "ok":
@@ -103,4 +146,4 @@ class Prober:
                                    .digest(), spent, attempts)
             if result.kind == "negative" or attempts > opts.retries:
                 return Measurement(z, x, y, result.kind, 0, None, spent, attempts, result.reason)
-            await asyncio.sleep(opts.backoff_delay(attempts, result.retry_after_s))
+            await asyncio.sleep(0.0 if throttled else opts.backoff_delay(attempts))

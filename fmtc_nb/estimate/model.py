@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fmtc_nb.estimate.statistics import CombinedTotal, Interval, StratumTotal, combine
@@ -12,6 +12,7 @@ from fmtc_nb.estimate.statistics import CombinedTotal, Interval, StratumTotal, c
 if TYPE_CHECKING:
     import pandas as pd
 
+    from fmtc_nb.estimate.measure import Throttling
     from fmtc_nb.estimate.planner import Plan
     from fmtc_nb.estimate.sizes import Budget
 
@@ -49,7 +50,8 @@ class ZoomEstimate:
 class Estimate:
     """Size and time of downloading a region: ``tiles`` (exact), ``requests`` the estimate made, transfer
     ``bytes``, ``storage_bytes`` (identical tiles stored once) and ``duration_s`` (seconds at ``parallel``
-    requests and ``rate_limit`` tiles/s), each an :class:`Interval`; ``zooms`` per zoom."""
+    requests and ``rate_limit`` tiles/s, the waits of a throttling server included), each an :class:`Interval`;
+    ``zooms`` per zoom."""
 
     tiles: int
     requests: int
@@ -60,6 +62,8 @@ class Estimate:
     parallel: int
     rate_limit: float | None
     confidence: float
+    #: How the server throttled the sample (None: not measured by a prober); ``duration_s`` includes the waits.
+    throttling: Throttling | None = None
     storage_parts: dict[int, StratumTotal] = field(repr=False, default_factory=dict)
     repeated_bodies: dict[builtins.bytes, tuple[int, frozenset[int]]] = field(repr=False, default_factory=dict)
 
@@ -94,6 +98,8 @@ class Estimate:
             "storage_bytes": self.storage_bytes.to_dict(), "duration_s": self.duration_s.to_dict(),
             "per_zoom": [z.to_dict() for z in self.zooms],
         }
+        if self.throttling is not None:
+            doc["throttling"] = asdict(self.throttling)
         if plan is not None:
             doc["plan"] = plan.to_dict()
         return doc

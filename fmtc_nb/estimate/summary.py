@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from fmtc_nb.errors import EstimateError
-from fmtc_nb.estimate.measure import Measurement
+from fmtc_nb.estimate.measure import Measurement, Throttling
 from fmtc_nb.estimate.model import Estimate, ZoomEstimate, storage_total
 from fmtc_nb.estimate.sampling import Block
 from fmtc_nb.estimate.statistics import (
@@ -143,6 +143,19 @@ def _duration(latency: CombinedTotal, tiles: int, parallel: int, rate_limit: flo
     iv = latency.interval(confidence)
     return Interval(max(iv.estimate / parallel, floor), max(iv.low / parallel * (1 - FASTER_MARGIN), floor),
                     max(iv.high / parallel * (1 + SLOWER_MARGIN), floor), confidence)
+
+
+def include_waits(duration: Interval, tiles: int, throttling: Throttling) -> Interval:
+    """The duration interval of fetching ``tiles`` against a server that throttled the sample (429/503): the
+    download runs no faster than the usable answers a second the server allowed the sample, its holds
+    (Retry-After, pauses without one), the 429/503 answers and the rate limit all included; the margins are
+    :func:`_duration`'s. Unchanged when the server never throttled."""
+    rate = throttling.tiles_per_s
+    if rate is None:
+        return duration
+    floor = tiles / rate
+    return Interval(max(duration.estimate, floor), max(duration.low, floor * (1 - FASTER_MARGIN)),
+                    max(duration.high, floor * (1 + SLOWER_MARGIN)), duration.confidence)
 
 
 def _check_usable(measurements: Sequence[Measurement]) -> None:

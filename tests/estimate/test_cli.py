@@ -30,7 +30,8 @@ def test_json_shape(pyramid: Pyramid, pyramid_url: str, capsys: pytest.CaptureFi
                            "--parallel", "8", "--rate-limit", "5000")
     assert code == 0
     doc = json.loads(out)
-    assert set(doc) == {"tiles", "requests", "bytes", "storage_bytes", "duration_s", "per_zoom"}
+    assert set(doc) == {"tiles", "requests", "bytes", "storage_bytes", "duration_s", "per_zoom", "throttling"}
+    assert doc["throttling"]["throttles"] == 0 and doc["throttling"]["requests"] == doc["requests"]
     assert doc["tiles"] == pyramid.tiles and 200 <= doc["requests"] <= 215
     for key in ("bytes", "storage_bytes", "duration_s"):
         assert set(doc[key]) == KEYS and doc[key]["confidence"] == 0.95

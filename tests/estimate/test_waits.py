@@ -1,0 +1,36 @@
+"""Estimates that include waiting (issue 15): against a server that throttles, the duration interval accounts for
+the holds its 429s cause, not only response times. The 9-of-10 coverage check is in benchmarks/bench_network.py."""
+
+from __future__ import annotations
+
+from fmtc_nb.estimate import estimate
+from fmtc_nb.estimate.measure import Throttling
+from fmtc_nb.estimate.statistics import Interval
+from fmtc_nb.estimate.summary import include_waits
+from fmtc_nb.regions import parse_region
+from tests.netservers import Throttle, ThrottlingTileServer
+
+WORLD = "rect:-180,-85,180,85"
+
+
+def test_the_model_adds_the_measured_waits_and_leaves_an_unthrottled_estimate_alone():
+    fast = Interval(2.0, 1.5, 3.0, 0.95)
+    assert include_waits(fast, 1000, Throttling(throttles=0, requests=100, answered=100, busy_s=1.0)) == fast
+    throttled = Throttling(throttles=12, requests=112, held_s=9.0, answered=100, busy_s=10.0)  # 10 tiles/s
+    with_waits = include_waits(fast, 1000, throttled)
+    assert with_waits.estimate == 100.0 and with_waits.low == 75.0 and with_waits.high == 150.0
+    assert include_waits(Interval(200.0, 180.0, 260.0, 0.95), 1000, throttled) == Interval(200.0, 180.0, 260.0, 0.95)
+
+
+def test_an_estimate_against_a_rate_limited_server_counts_its_holds():
+    with ThrottlingTileServer(Throttle(per_second=30)) as server:
+        result = estimate(parse_region(WORLD), "0-3", server.url_template, seed=1, parallel=8)
+    assert server.log.count(429) > 0
+    throttling = result.throttling
+    assert throttling is not None and throttling.throttles == server.log.count(429)
+    assert throttling.held_s >= 1.0 and throttling.answered == 85
+    # every tile was measured (a census): the estimate is the sample's own time, holds included (response
+    # times alone would say about 0.1 s)
+    assert result.duration_s.estimate >= throttling.busy_s * 0.99 >= throttling.held_s
+    assert result.duration_s.low <= throttling.busy_s <= result.duration_s.high
+    assert result.to_dict()["throttling"]["throttles"] == throttling.throttles
