@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import math
 import ssl
 import threading
@@ -253,13 +252,6 @@ class Http2TileServer(LoopServer):
     async def _app(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
             return
-        if scope["path"] == "/stats":  # for a server in another process: what it saw, as JSON
-            body = json.dumps({"versions": sorted(set(self.versions)), "requests": len(self.versions),
-                               "connections": len(self.clients)}).encode()
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body", "body": body})
-            return
         self.versions.append(scope["http_version"])
         self.clients.add(scope["client"][1])
         if self.latency_s:
@@ -298,10 +290,3 @@ class Http2TileServer(LoopServer):
         self._stopping.set()
         await self._task
 
-
-if __name__ == "__main__":  # python -m tests.netservers CERT KEY LATENCY_S: an HTTP/2 tile server in its own process
-    import sys
-
-    with Http2TileServer(sys.argv[1], sys.argv[2], float(sys.argv[3])) as served:
-        print(served.port, flush=True)
-        sys.stdin.read()  # until the parent closes stdin (or kills this process)

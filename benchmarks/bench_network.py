@@ -1,0 +1,200 @@
+"""Networks as they are (issue 15): HTTP/2 against a far server that allows few connections, the engine's
+HTTP/1.1 cost on plain loopback nginx, and the duration estimate against a throttling server.
+
+    .venv/bin/python benchmarks/bench_network.py                 # all three parts, a few minutes
+    .venv/bin/python benchmarks/bench_network.py --part http2    # or: nginx, estimate
+
+- http2: Debian's nginx speaking HTTP/2 and HTTP/1.1 over TLS (trustme certificate, 127.0.0.1) in front of an
+  aiohttp tile server adding 50 ms to every answer. The same tiles are downloaded by the engine over HTTP/1.1
+  (aiohttp, parallel 2: the 2 connections such a server allows) and over HTTP/2 (httpx, few connections, many
+  streams), alternately, in the same run. nginx logs each request's protocol and connection number, so the
+  figures show how many connections each run used.
+- nginx: the engine over HTTP/1.1 against Debian's nginx on loopback vs the bare aiohttp loop
+  (``bench_engine.py``'s setup): the ratio of medians must stay >= 0.85 with the politeness layer in place.
+- estimate: 10 runs, each an estimate (a fresh seed) then the full download, against a server answering at
+  most N requests a second (429 + Retry-After beyond); a run counts when the measured duration lies in the
+  estimate's interval. Target: 9 of 10.
+
+Writes benchmarks/results/network.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from _common import load_results, save_results  # noqa: E402
+from bench_engine import bare_loop, engine_run, make_pyramid  # noqa: E402
+
+from fmtc_nb.engine import Download, DownloadJob, DownloadOptions  # noqa: E402
+from fmtc_nb.estimate import estimate  # noqa: E402
+from fmtc_nb.regions import parse_region  # noqa: E402
+from fmtc_nb.source import TileSource  # noqa: E402
+from fmtc_nb.zooms import parse_zooms  # noqa: E402
+from tests.estimate.pyramid import free_port, nginx_serving  # noqa: E402
+from tests.netservers import Throttle, ThrottlingTileServer  # noqa: E402
+
+WORLD = "rect:-180,-85,180,85"
+
+
+def timed_download(template: str, zooms: str, root: Path, **options) -> tuple[float, object]:
+    """Seconds to download ``zooms`` of the world from ``template`` into a fresh store, and the snapshot."""
+    opts = DownloadOptions(skip_existing=False, retries=2, **options)
+    job = DownloadJob(parse_region(WORLD), parse_zooms(zooms), TileSource(template), "bench", opts)
+    started = time.perf_counter()
+    snap = Download(job, root).run()
+    return time.perf_counter() - started, snap
+
+
+@contextlib.contextmanager
+def nginx_http2(certfile: Path, keyfile: Path, upstream_port: int) -> Iterator[tuple[str, Path]]:
+    """Debian's nginx speaking HTTP/2 and HTTP/1.1 over TLS on 127.0.0.1 in front of ``upstream_port`` (kept-alive
+    HTTP/1.1 connections to it); yields the URL template and the log of every request's protocol and connection."""
+    port = free_port()
+    work = Path(tempfile.mkdtemp(prefix="fmtc-nginx-h2-"))
+    work.chmod(0o755)
+    conf = work / "nginx.conf"
+    conf.write_text(
+        f"worker_processes 1; pid {work}/nginx.pid; error_log {work}/error.log; daemon on;\n"
+        "events { worker_connections 4096; }\n"
+        f"http {{ log_format seen '$server_protocol $connection'; access_log {work}/access.log seen;\n"
+        f"  client_body_temp_path {work}; proxy_temp_path {work}; fastcgi_temp_path {work}; "
+        f"uwsgi_temp_path {work}; scgi_temp_path {work}; keepalive_requests 100000000; http2_max_requests 100000000;\n"
+        f"  upstream tiles {{ server 127.0.0.1:{upstream_port}; keepalive 256; }}\n"
+        f"  server {{ listen 127.0.0.1:{port} ssl http2; ssl_certificate {certfile}; ssl_certificate_key {keyfile};\n"
+        "    http2_max_concurrent_streams 256;\n"
+        "    location / { proxy_pass http://tiles; proxy_http_version 1.1; proxy_set_header Connection \"\"; } } }\n")
+    subprocess.run([shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-e", str(work / "error.log")],
+                   check=True, capture_output=True)
+    try:
+        wait_for_port(port)
+        yield f"https://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png", work / "access.log"
+    finally:
+        os.kill(int((work / "nginx.pid").read_text()), signal.SIGTERM)
+        time.sleep(0.2)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def wait_for_port(port: int) -> None:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.02)
+
+
+def http2_part(runs: int, h2_parallel: int, zooms: str) -> dict:
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    h1, h2, connections = [], [], {"http1.1": [], "http2": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        certfile, keyfile, bundle = tmpdir / "cert.pem", tmpdir / "key.pem", tmpdir / "ca.pem"
+        cert.cert_chain_pems[0].write_to_path(str(certfile))
+        cert.private_key_pem.write_to_path(str(keyfile))
+        ca.cert_pem.write_to_path(str(bundle))
+        for i in range(runs):
+            for label, parallel, http2, out in (("http1.1", 2, False, h1), ("http2", h2_parallel, True, h2)):
+                with ThrottlingTileServer(Throttle(latency_s=0.05)) as upstream, \
+                        nginx_http2(certfile, keyfile, upstream.port) as (template, log):
+                    seconds, snap = timed_download(template, zooms, tmpdir / f"{label}{i}",
+                                                   parallel=parallel, http2=http2, ca_bundle=str(bundle))
+                    time.sleep(0.3)  # nginx writes its log
+                    seen = [line.split() for line in log.read_text().splitlines()]
+                assert snap.cached == snap.max_tiles and snap.failed == 0, snap
+                assert {protocol for protocol, _ in seen} == {"HTTP/2.0" if http2 else "HTTP/1.1"}, seen[:3]
+                out.append(snap.max_tiles / seconds)
+                connections[label].append(len({connection for _, connection in seen}))
+    return {"tiles": snap.max_tiles, "added_latency_s": 0.05, "runs": runs,
+            "http1_parallel": 2, "http2_parallel": h2_parallel,
+            "http1_tiles_per_s": [round(v, 1) for v in h1], "http2_tiles_per_s": [round(v, 1) for v in h2],
+            "connections_used": connections,
+            "http1_median": round(statistics.median(h1), 1), "http2_median": round(statistics.median(h2), 1),
+            "ratio_of_medians": round(statistics.median(h2) / statistics.median(h1), 2), "target_ratio": 10,
+            "loadavg_1m": round(os.getloadavg()[0], 2),
+            "note": "nginx (HTTP/2 and HTTP/1.1 over TLS) in front of an aiohttp server adding 50 ms, sharing 2 "
+                    "cores with the client and other work; HTTP/1.1 is capped at 2 connections / 50 ms = 40 tiles/s "
+                    "by design, HTTP/2 by CPU (httpx/h2 is pure Python). Seconds include opening the store."}
+
+
+def nginx_part(runs: int, parallel: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        tmpdir.chmod(0o755)  # nginx workers started by root run as nobody
+        pyramid = tmpdir / "pyramid"
+        pyramid.mkdir()
+        zooms = range(0, 8)
+        count = make_pyramid(pyramid, zooms)
+        tiles = [(z, x, y) for z in zooms for x in range(1 << z) for y in range(1 << z)]
+        bare, engine = [], []
+        with nginx_serving(pyramid) as template:
+            for i in range(runs):
+                bare.append(asyncio.run(bare_loop(template, tiles, parallel)))
+                snap = engine_run(template, list(zooms), tmpdir / f"root{i}", parallel)
+                assert snap.cached == count and snap.failed == 0, snap
+                engine.append(snap.tiles_per_s)
+    return {"tiles": count, "parallel": parallel, "runs": runs,
+            "bare_aiohttp_tiles_per_s": [round(v) for v in bare], "engine_tiles_per_s": [round(v) for v in engine],
+            "ratio_of_medians": round(statistics.median(engine) / statistics.median(bare), 3), "target_ratio": 0.85,
+            "loadavg_1m": round(os.getloadavg()[0], 2)}
+
+
+def estimate_part(runs: int, per_second: int, zooms: str) -> dict:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in range(runs):
+            with ThrottlingTileServer(Throttle(per_second=per_second)) as server:
+                guess = estimate(parse_region(WORLD), zooms, server.url_template, seed=seed, parallel=8)
+                seconds, snap = timed_download(server.url_template, zooms, Path(tmp) / f"run{seed}", parallel=8)
+            assert snap.cached == snap.max_tiles and snap.failed == 0, snap
+            iv = guess.duration_s
+            rows.append({"seed": seed, "measured_s": round(seconds, 2), "estimate_s": round(iv.estimate, 2),
+                         "low_s": round(iv.low, 2), "high_s": round(iv.high, 2),
+                         "covered": iv.low <= seconds <= iv.high, "sample_requests": guess.requests,
+                         "sample_throttles": guess.throttling.throttles if guess.throttling else 0,
+                         "download_429": server.log.count(429)})
+    return {"tiles": snap.max_tiles, "server_per_second": per_second, "parallel": 8, "runs": runs,
+            "covered": sum(r["covered"] for r in rows), "target_covered": 9, "rows": rows}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--part", choices=["http2", "nginx", "estimate"], action="append")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--h2-parallel", type=int, default=64)
+    args = parser.parse_args()
+    parts = args.part or ["http2", "nginx", "estimate"]
+    results = load_results("network")
+    if "http2" in parts:
+        results["http2"] = http2_part(args.runs, args.h2_parallel, "0-5")
+        print("http2", results["http2"])
+    if "nginx" in parts:
+        results["nginx"] = nginx_part(args.runs, 16)
+        print("nginx", results["nginx"])
+    if "estimate" in parts:
+        results["estimate"] = estimate_part(10, 100, "0-5")
+        print("estimate", results["estimate"])
+    save_results("network", results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
