@@ -75,6 +75,11 @@ class Politeness:
         return 1 if self._probe else max(1, min(self.parallel, math.floor(self._window)))
 
     @property
+    def holds(self) -> int:
+        """Holds of the whole job so far (throttles that were reacted to, not their echoes)."""
+        return self._epoch
+
+    @property
     def waiting(self) -> bool:
         """True while a hold the server asked for lasts."""
         return self.waiting_until is not None and self.waiting_until > time.time()

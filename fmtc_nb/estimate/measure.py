@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import time
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 from fmtc_nb.engine.fetch import fetch_tile
@@ -23,6 +25,7 @@ from fmtc_nb.engine.job import DownloadOptions
 from fmtc_nb.engine.politeness import Politeness
 from fmtc_nb.engine.ratelimit import TokenBucket
 from fmtc_nb.engine.transport import tile_session
+from fmtc_nb.estimate.statistics import Interval
 from fmtc_nb.source import TileSource, check_bulk_url
 
 #: Waits the server may ask of one sampled tile before its throttle answers count as failed attempts.
@@ -48,21 +51,26 @@ class Measurement:
 
 @dataclass(frozen=True)
 class Throttling:
-    """How the server paced the sample: ``throttles`` answers of 429/503 among ``requests``, ``held_s`` seconds
-    every request was held for them, and ``answered`` usable answers in ``busy_s`` seconds of measuring (from
-    the first request of a batch to its last answer, holds included)."""
+    """How the server paced the sample: ``throttles`` answers of 429/503 among ``requests``, ``holds`` of the
+    whole sample they caused, ``held_s`` seconds every request was held, and ``answered`` usable answers in
+    ``busy_s`` seconds of measuring (holds included)."""
 
     throttles: int = 0
     requests: int = 0
+    holds: int = 0
     held_s: float = 0.0
     answered: int = 0
     busy_s: float = 0.0
 
-    @property
-    def tiles_per_s(self) -> float | None:
-        """Usable answers a second the server allowed the sample, its holds included (None: it never
-        throttled, so response times alone say the speed)."""
-        return self.answered / self.busy_s if self.throttles and self.answered and self.busy_s > 0 else None
+    def waiting(self, tiles: int, confidence: float) -> Interval:
+        """Seconds a download of ``tiles`` tiles is expected to be held by the server: the sample's seconds held
+        per usable answer, for every tile. Holds are rare events counted in the sample, so the interval is a
+        Poisson one on their number (relative half-width z / sqrt(holds)); no hold seen: no wait."""
+        if not self.holds or not self.answered:
+            return Interval(0.0, 0.0, 0.0, confidence)
+        estimate = tiles * self.held_s / self.answered
+        spread = NormalDist().inv_cdf(0.5 + confidence / 2) / math.sqrt(self.holds)
+        return Interval(estimate, estimate * max(0.0, 1 - spread), estimate * (1 + spread), confidence)
 
 
 class Prober:
@@ -90,7 +98,8 @@ class Prober:
     @property
     def throttling(self) -> Throttling:
         """What the server's throttling cost the sample so far."""
-        return Throttling(self._polite.throttles, self.requests, self._polite.held_s, self.usable, self._busy_s)
+        polite = self._polite
+        return Throttling(polite.throttles, self.requests, polite.holds, polite.held_s, self.usable, self._busy_s)
 
     async def measure(self, tiles: Sequence[tuple[int, int, int]]) -> list[Measurement]:
         """Measure ``tiles`` (z, x, y) with ``parallel`` workers; results in the order of ``tiles``. Like the

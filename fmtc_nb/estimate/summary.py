@@ -146,16 +146,12 @@ def _duration(latency: CombinedTotal, tiles: int, parallel: int, rate_limit: flo
 
 
 def include_waits(duration: Interval, tiles: int, throttling: Throttling) -> Interval:
-    """The duration interval of fetching ``tiles`` against a server that throttled the sample (429/503): the
-    download runs no faster than the usable answers a second the server allowed the sample, its holds
-    (Retry-After, pauses without one), the 429/503 answers and the rate limit all included; the margins are
-    :func:`_duration`'s. Unchanged when the server never throttled."""
-    rate = throttling.tiles_per_s
-    if rate is None:
-        return duration
-    floor = tiles / rate
-    return Interval(max(duration.estimate, floor), max(duration.low, floor * (1 - FASTER_MARGIN)),
-                    max(duration.high, floor * (1 + SLOWER_MARGIN)), duration.confidence)
+    """The duration interval of fetching ``tiles`` with the server's measured throttling added: its holds
+    (Retry-After, pauses without one) stop every request, so the seconds they are expected to take
+    (:meth:`Throttling.waiting`) add to both ends. Unchanged when the sample was never held."""
+    waits = throttling.waiting(tiles, duration.confidence)
+    return Interval(duration.estimate + waits.estimate, duration.low + waits.low, duration.high + waits.high,
+                    duration.confidence)
 
 
 def _check_usable(measurements: Sequence[Measurement]) -> None:
