@@ -68,6 +68,8 @@ class Politeness:
         self.held_s = 0.0
         #: Answers other than a throttle or a server error received so far (tells a tile's own 429 from the job's).
         self.successes = 0
+        #: Successes before the first hold: the server's allowance before it first said "slow down".
+        self.free_successes = 0
 
     @property
     def concurrency_now(self) -> int:
@@ -136,6 +138,8 @@ class Politeness:
             if retry_after_s is not None:
                 self._hold(now, retry_after_s, f"HTTP {status}, Retry-After {retry_after_s:g} s")
             return
+        if not self._epoch:
+            self.free_successes = self.successes
         self._epoch += 1
         self._strikes += 1
         self._window = max(1.0, self._window / 2)

@@ -53,7 +53,7 @@ class Measurement:
 class Throttling:
     """How the server paced the sample: ``throttles`` answers of 429/503 among ``requests``, ``holds`` of the
     whole sample they caused, ``held_s`` seconds every request was held, and ``answered`` usable answers in
-    ``busy_s`` seconds of measuring (holds included)."""
+    ``busy_s`` seconds of measuring (holds included), ``free`` of them before the first hold."""
 
     throttles: int = 0
     requests: int = 0
@@ -61,14 +61,19 @@ class Throttling:
     held_s: float = 0.0
     answered: int = 0
     busy_s: float = 0.0
+    free: int = 0
 
     def waiting(self, tiles: int, confidence: float) -> Interval:
         """Seconds a download of ``tiles`` tiles is expected to be held by the server: the sample's seconds held
-        per usable answer, for every tile. Holds are rare events counted in the sample, so the interval is a
-        Poisson one on their number (relative half-width z / sqrt(holds)); no hold seen: no wait."""
+        per usable answer once the server began to hold, for every tile beyond its allowance before the first
+        hold (``free``: the download gets it too). The answers between two holds are taken to be at least that
+        allowance (a rate limiter's quota), so a sample that ends just after a hold does not count the hold
+        for a handful of answers. Holds are rare events counted in the sample, so the interval is a Poisson one
+        on their number (relative half-width z / sqrt(holds)); no hold: no wait."""
         if not self.holds or not self.answered:
             return Interval(0.0, 0.0, 0.0, confidence)
-        estimate = tiles * self.held_s / self.answered
+        between = max(self.answered - self.free, self.free * self.holds, 1)
+        estimate = max(tiles - self.free, 0) * self.held_s / between
         spread = NormalDist().inv_cdf(0.5 + confidence / 2) / math.sqrt(self.holds)
         return Interval(estimate, estimate * max(0.0, 1 - spread), estimate * (1 + spread), confidence)
 
@@ -99,7 +104,8 @@ class Prober:
     def throttling(self) -> Throttling:
         """What the server's throttling cost the sample so far."""
         polite = self._polite
-        return Throttling(polite.throttles, self.requests, polite.holds, polite.held_s, self.usable, self._busy_s)
+        return Throttling(polite.throttles, self.requests, polite.holds, polite.held_s, self.usable, self._busy_s,
+                          polite.free_successes)
 
     async def measure(self, tiles: Sequence[tuple[int, int, int]]) -> list[Measurement]:
         """Measure ``tiles`` (z, x, y) with ``parallel`` workers; results in the order of ``tiles``. Like the

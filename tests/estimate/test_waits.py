@@ -16,11 +16,11 @@ WORLD = "rect:-180,-85,180,85"
 def test_the_model_adds_the_measured_waits_and_leaves_an_unthrottled_estimate_alone():
     fast = Interval(2.0, 1.5, 3.0, 0.95)
     assert include_waits(fast, 1000, Throttling(throttles=0, requests=100, answered=100, busy_s=1.0)) == fast
-    # 4 holds of 1 s in 100 usable answers: 10 s of waiting a 1,000 tiles, +- 1.96 / sqrt(4) of it
-    throttled = Throttling(throttles=12, requests=112, holds=4, held_s=1.0, answered=100, busy_s=5.0)
-    with_waits = include_waits(fast, 1000, throttled)
-    assert with_waits.estimate == 12.0
-    assert abs(with_waits.low - (1.5 + 10 * (1 - 0.98))) < 0.01 and abs(with_waits.high - (3.0 + 19.8)) < 0.01
+    # 25 answers free, then 4 holds (2 s) in 100 more: 2 s per 100 tiles beyond the 25 free, +- 1.96 / sqrt(4)
+    throttled = Throttling(throttles=12, requests=137, holds=4, held_s=2.0, answered=125, busy_s=5.0, free=25)
+    with_waits = include_waits(fast, 1025, throttled)
+    assert with_waits.estimate == 22.0
+    assert abs(with_waits.low - (1.5 + 20 * (1 - 0.98))) < 0.01 and abs(with_waits.high - (3.0 + 39.6)) < 0.01
 
 
 def test_an_estimate_against_a_rate_limited_server_counts_its_holds():
@@ -30,8 +30,8 @@ def test_an_estimate_against_a_rate_limited_server_counts_its_holds():
     throttling = result.throttling
     assert throttling is not None and throttling.throttles == server.log.count(429)
     assert throttling.held_s >= 1.0 and throttling.answered == 85
-    # every tile was measured (a census): the waits estimated are the sample's own holds, added to the response
-    # times (which alone would say about 0.1 s)
-    assert throttling.holds >= 1 and result.duration_s.estimate >= throttling.held_s
+    # every tile was measured (a census): the waits estimated from the sample's own holds are added to the
+    # response times (which alone would say about 0.1 s)
+    assert throttling.holds >= 1 and 0 < throttling.free < 85 and result.duration_s.estimate >= 1.0
     assert result.duration_s.high >= throttling.busy_s
     assert result.to_dict()["throttling"]["throttles"] == throttling.throttles
