@@ -7,7 +7,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 
 class RecordingProxy:
@@ -82,10 +82,8 @@ class TlsRelay:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with suppress(OSError):
                     s.close()
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self.sock.close()
