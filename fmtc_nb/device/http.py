@@ -67,7 +67,7 @@ def _where(url: str) -> str:
     return url.split("/api/")[0]
 
 
-def _unreachable(url: str, exc: Exception, certificate: str | None = None) -> DeviceError:
+def unreachable_error(url: str, exc: Exception, certificate: str | None = None) -> DeviceError:
     """The sentence for a device that could not be reached, or whose certificate is not the paired one."""
     cause: BaseException | None = exc
     while cause is not None:
@@ -87,7 +87,7 @@ def _error_sentence(response: httpx.Response) -> str:
     return str(message)
 
 
-def _checked(response: httpx.Response) -> httpx.Response:
+def checked(response: httpx.Response) -> httpx.Response:
     if response.status_code >= 400:
         raise DeviceHTTPError(_error_sentence(response), response.status_code)
     return response
@@ -120,9 +120,9 @@ class DeviceLink:
         """A JSON request to ``path`` (under the device URL); the decoded JSON answer."""
         try:
             response = self.client.request(method, path, json=body)
-            return _checked(response).json()
+            return checked(response).json()
         except _TRANSPORT_ERRORS as exc:
-            raise _unreachable(self.url + path, exc, self.certificate) from None
+            raise unreachable_error(self.url + path, exc, self.certificate) from None
         except ValueError:
             raise DeviceError(f"The device at {self.url} sent an answer that is not JSON.") from None
 
@@ -131,20 +131,20 @@ class DeviceLink:
         """The body of ``path`` as chunks (a file pulled from the device)."""
         try:
             with self.client.stream("GET", path, headers={"Accept": accept}) as response:
-                _checked(response)
+                checked(response)
                 yield response.iter_bytes(256 * 1024)
         except _TRANSPORT_ERRORS as exc:
-            raise _unreachable(self.url + path, exc, self.certificate) from None
+            raise unreachable_error(self.url + path, exc, self.certificate) from None
 
     def events(self, path: str) -> Iterator[tuple[str, Any]]:
         """``(event name, decoded JSON data)`` of a text/event-stream until the device ends it."""
         try:
             with connect_sse(self.client, "GET", path) as source:
-                _checked(source.response)
+                checked(source.response)
                 for sse in source.iter_sse():
                     yield sse.event, json.loads(sse.data)
         except httpx.ConnectError as exc:
-            raise _unreachable(self.url + path, exc, self.certificate) from None
+            raise unreachable_error(self.url + path, exc, self.certificate) from None
         except (*_TRANSPORT_ERRORS, SSEError, ValueError) as exc:
             raise _stream_broke(self.url + path, exc) from None
 
@@ -168,9 +168,9 @@ class AsyncDeviceLink:
             response = await self.client.request(method, path, json=body)
             if response.status_code >= 400:
                 await response.aread()
-            return _checked(response).json()
+            return checked(response).json()
         except _TRANSPORT_ERRORS as exc:
-            raise _unreachable(self.url + path, exc, self.certificate) from None
+            raise unreachable_error(self.url + path, exc, self.certificate) from None
         except ValueError:
             raise DeviceError(f"The device at {self.url} sent an answer that is not JSON.") from None
 
@@ -179,7 +179,7 @@ class AsyncDeviceLink:
         async with aconnect_sse(self.client, "GET", path) as source:
             if source.response.status_code >= 400:
                 await source.response.aread()
-            _checked(source.response)
+            checked(source.response)
             yield source
 
     async def events(self, path: str) -> AsyncIterator[tuple[str, Any]]:
@@ -189,7 +189,7 @@ class AsyncDeviceLink:
                 async for sse in source.aiter_sse():
                     yield sse.event, json.loads(sse.data)
         except httpx.ConnectError as exc:
-            raise _unreachable(self.url + path, exc, self.certificate) from None
+            raise unreachable_error(self.url + path, exc, self.certificate) from None
         except (*_TRANSPORT_ERRORS, SSEError, ValueError) as exc:
             raise _stream_broke(self.url + path, exc) from None
 

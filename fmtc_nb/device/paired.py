@@ -103,6 +103,9 @@ def get_device(name: str, directory: Path | None = None) -> PairedDevice:
     return devices[name]
 
 
-def new_device(name: str, url: str, token: str, device_id: str) -> PairedDevice:
-    """A freshly paired device record."""
-    return PairedDevice(name, url.rstrip("/"), token, device_id, time.time())
+def new_device(name: str, url: str, token: str, device_id: str, certificate: str | None = None) -> PairedDevice:
+    """A freshly paired device record (``certificate``: the PEM pinned for a device paired over HTTPS)."""
+    from fmtc_nb.pake import pem_fingerprint
+
+    return PairedDevice(name, url.rstrip("/"), token, device_id, time.time(), certificate or "",
+                        pem_fingerprint(certificate) if certificate else "")

@@ -1,28 +1,22 @@
 """The certificate a device was paired with, and TLS that trusts exactly it.
 
 A bridge on the LAN serves HTTPS with a self-signed certificate made on the phone. Pairing binds the client to
-that certificate (:mod:`fmtc_nb.device.pake`); afterwards the client trusts that one certificate as its only
+that certificate (:mod:`fmtc_nb.pake`); afterwards the client trusts that one certificate as its only
 anchor (no host name check: a phone's LAN address changes) and refuses any other with a sentence that names
 both fingerprints.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ssl
 from urllib.parse import urlsplit
 
 from fmtc_nb.errors import DeviceError
+from fmtc_nb.pake import pem_fingerprint as fingerprint
 
 
 class CertificateChanged(DeviceError):
     """The device presented a certificate other than the one it was paired with."""
-
-
-def fingerprint(pem: str) -> str:
-    """SHA-256 of the certificate's DER bytes, as colon-separated upper-case hex pairs (as browsers show it)."""
-    digest = hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest().upper()
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
 def pinned_ssl_context(pem: str) -> ssl.SSLContext:
