@@ -47,7 +47,7 @@ def _presented(response: httpx.Response) -> bytes | None:
     """The DER certificate the TLS connection of ``response`` presented (None over plain HTTP)."""
     stream = response.extensions.get("network_stream")
     ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
-    return ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+    return ssl_object.getpeercert(True) if ssl_object is not None else None
 
 
 def exchange(url: str, code: str, name: str, timeout: float = 30.0) -> Paired:
