@@ -21,10 +21,11 @@ from fmtc_nb.errors import DeviceError
 __all__ = ["DeviceClient", "PairedDevice", "build_job", "connect", "devices", "forget", "pair"]
 
 
-def pair(url: str, code: str, name: str, directory: Path | None = None) -> DeviceClient:
+def pair(url: str, code: str, name: str, directory: Path | None = None, fingerprint: str | None = None) -> DeviceClient:
     """Pair with the device at ``url`` using the six-digit ``code`` it shows, without sending the code (a
     SPAKE2 exchange bound to the device's certificate, :mod:`fmtc_nb.device.pair_exchange`); remember it as
-    ``name`` with its token and, over HTTPS, its certificate, the only one trusted for it from then on."""
+    ``name`` with its token and, over HTTPS, its certificate, the only one trusted for it from then on.
+    ``fingerprint``: the certificate's SHA-256 as the phone's status page shows it (checked when given)."""
     if not name or not name.isprintable() or len(name) > 100:
         raise DeviceError("A device name must be 1-100 printable characters.")
     code = str(code).strip()
@@ -32,7 +33,7 @@ def pair(url: str, code: str, name: str, directory: Path | None = None) -> Devic
         raise DeviceError(f"The device URL {url!r} is not an http(s) URL such as http://127.0.0.1:8765.")
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise DeviceError("The pairing code must be the six digits the device shows.")
-    paired = exchange(url, code, name)
+    paired = exchange(url, code, name, expected=fingerprint)
     device = new_device(name, url, paired.token, paired.device_id, paired.certificate)
     save_device(device, directory)
     return DeviceClient(device.url, device.token, device.name, certificate=device.certificate)

@@ -50,9 +50,10 @@ def _presented(response: httpx.Response) -> bytes | None:
     return ssl_object.getpeercert(True) if ssl_object is not None else None
 
 
-def exchange(url: str, code: str, name: str, timeout: float = 30.0) -> Paired:
+def exchange(url: str, code: str, name: str, timeout: float = 30.0, expected: str | None = None) -> Paired:
     """Pair with the bridge at ``url`` by the six-digit ``code`` without sending it; :class:`DeviceError`
-    with one sentence for every failure (wrong code, someone in the middle, garbled answers, lockout)."""
+    with one sentence for every failure (wrong code, someone in the middle, garbled answers, lockout).
+    ``expected``: the certificate fingerprint the phone's status page shows (its QR code), checked too."""
     unchecked = ssl.create_default_context()
     unchecked.check_hostname, unchecked.verify_mode = False, ssl.CERT_NONE  # decided by the exchange below
     with httpx.Client(base_url=url.rstrip("/"), trust_env=False, verify=unchecked, timeout=timeout,
@@ -61,6 +62,9 @@ def exchange(url: str, code: str, name: str, timeout: float = 30.0) -> Paired:
         start = _post(client, PAIR_START, {"msg": encode(msg_a), "name": name})
         der = _presented(start.response)
         fingerprint = der_fingerprint(der) if der else ""
+        if expected and expected.strip().upper() != fingerprint:
+            raise DeviceError(f"The device at {url} presented certificate {fingerprint or 'none (plain HTTP)'}, not "
+                              f"{expected.strip().upper()} as its status page shows; nothing was sent.")
         try:
             msg_b = decode(start.body.get("msg"), MESSAGE_BYTES)
             session = start.body.get("session")
