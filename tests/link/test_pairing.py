@@ -148,3 +148,17 @@ def test_plain_pairing_is_refused_on_the_lan_only(tmp_path):
     assert status == 403 and "never crosses the network" in answer["error"]
     status, answer = asyncio.run(plain_pair(lan=False))
     assert status == 201 and answer["token"]
+
+
+def test_an_expired_code_is_a_sentence_and_leaves_no_device(tmp_path):
+    dev = VirtualDeviceProcess(tmp_path / "device", args=("--tls", "--code-ttl", "1")).start()
+    try:
+        old = dev.code
+        import time
+
+        time.sleep(1.5)  # the code the user read has expired; the phone shows a new one
+        with pytest.raises(DeviceError, match="code is wrong or has expired|not confirmed"):
+            pair(dev.url, old, "phone", tmp_path / "config")
+        assert devices(tmp_path / "config") == []
+    finally:
+        dev.stop()
