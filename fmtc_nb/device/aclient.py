@@ -1,5 +1,6 @@
-"""The device client for code on an event loop (a notebook's kernel): the same calls as
-:class:`~fmtc_nb.device.DeviceClient`, awaited, over one kept ``httpx.AsyncClient`` connection.
+"""The device client for code on an event loop (a notebook's kernel): the calls of
+:class:`~fmtc_nb.device.DeviceClient`, awaited, over one kept ``httpx.AsyncClient`` connection (a store is
+pulled with the blocking client, which checks the copy before it takes its place).
 
 >>> async with AsyncDeviceClient.named("pixel") as dev:             # doctest: +SKIP
 ...     row = await dev.watch(job_id, on_progress=print)           # a task the notebook can cancel
@@ -48,13 +49,58 @@ class AsyncDeviceClient:
         answer: dict[str, Any] = await self.link.call("GET", f"{API}/device")
         return answer
 
+    async def jobs(self) -> list[JobRow]:
+        """Every job of the device."""
+        return [JobRow.from_dict(row) for row in (await self.link.call("GET", f"{API}/jobs"))["jobs"]]
+
+    async def recovery(self) -> list[JobRow]:
+        """The device's recovery registry, one row a job."""
+        return [JobRow.from_dict(row) for row in (await self.link.call("GET", f"{API}/recovery"))["jobs"]]
+
+    async def stores(self) -> list[str]:
+        """Names of the device's stores."""
+        names: list[str] = (await self.link.call("GET", f"{API}/stores"))["stores"]
+        return names
+
+    async def store_stats(self, store: str) -> dict[str, Any]:
+        """Statistics of a store on the device."""
+        stats: dict[str, Any] = await self.link.call("GET", f"{API}/stores/{quote(store, safe='')}/stats")
+        return stats
+
     async def job(self, job_id: str) -> JobRow:
         """One job's row."""
         return JobRow.from_dict(await self.link.call("GET", f"{API}/jobs/{quote(job_id, safe='')}"))
 
+    async def dispatch(self, region: Any, zooms: Any, url: str | None = None, store: str | None = None,
+                       **arguments: Any) -> JobRow:
+        """Start a job on the device (arguments as :func:`fmtc_nb.device.build_job`, checked before sending)."""
+        from fmtc_nb.device.client import build_job
+
+        return await self.dispatch_job(build_job(region, zooms, url, store, **arguments))
+
+    async def dispatch_job(self, job: Any) -> JobRow:
+        """Start a ready :class:`~fmtc_nb.engine.DownloadJob` on the device."""
+        return JobRow.from_dict(await self.link.call("POST", f"{API}/jobs", job.to_dict()))
+
     async def control(self, job_id: str, action: str) -> JobRow:
         """``pause``, ``resume`` or ``cancel`` a job."""
         return JobRow.from_dict(await self.link.call("POST", f"{API}/jobs/{quote(job_id, safe='')}/{action}"))
+
+    async def pause(self, job_id: str) -> JobRow:
+        """Pause a running job."""
+        return await self.control(job_id, "pause")
+
+    async def resume(self, job_id: str) -> JobRow:
+        """Resume a paused or stopped job."""
+        return await self.control(job_id, "resume")
+
+    async def cancel(self, job_id: str) -> JobRow:
+        """Cancel a job (its stored tiles stay)."""
+        return await self.control(job_id, "cancel")
+
+    async def unpair(self) -> None:
+        """Revoke this client's token on the device."""
+        await self.link.call("DELETE", f"{API}/pair")
 
     def events(self, job_id: str) -> AsyncIterator[tuple[str, Any]]:
         """The raw event stream of a job (``("progress" | "end", data)``)."""

@@ -48,3 +48,31 @@ def test_watching_as_a_task_follows_the_job_to_its_end_and_a_cancel_stops_only_t
     assert final["status"] == "completed"
     assert panel.shown is not None and panel.shown.attempted == final["tiles_total"]
     assert "Job ended on the device: <b>completed</b>" in panel.message.value
+
+
+def test_the_async_client_makes_the_same_calls(server, tmp_path):
+    from fmtc_nb.device import pair
+    from fmtc_nb.device.aclient import AsyncDeviceClient
+
+    device = VirtualDeviceProcess(tmp_path / "phone").start()
+    try:
+        pair(device.url, device.code, "phone", tmp_path / "config").close()
+
+        async def calls() -> tuple:
+            async with AsyncDeviceClient.named("phone", tmp_path / "config") as dev:
+                info = await dev.info()
+                row = await dev.dispatch("rect:6.5,46.4,6.8,46.6", "0-10", server.url_template, "async",
+                                         rate_limit=100)
+                paused = await dev.pause(row.id)
+                resumed = await dev.resume(row.id)
+                final = await dev.watch(row.id)
+                return (info, row, paused, resumed, final, await dev.jobs(), await dev.recovery(),
+                        await dev.stores(), await dev.store_stats("async"))
+
+        info, row, paused, resumed, final, jobs, recovery, stores, stats = asyncio.run(calls())
+    finally:
+        device.stop()
+    assert info["device_id"] == device.info["device_id"]
+    assert paused.status == "paused" and resumed.status == "running" and final.status == "completed"
+    assert [j.id for j in jobs] == [row.id] and [r.id for r in recovery] == [row.id]
+    assert stores == ["async"] and stats["tiles"] == final.tiles_done
