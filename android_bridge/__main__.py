@@ -1,4 +1,4 @@
-"""``python -m android_bridge --virtual [--port P] [--root DIR] [--lan]``: run the bridge on a desktop.
+"""``python -m android_bridge --virtual [--port P] [--root DIR] [--lan] [--tls]``: run the bridge on a desktop.
 
 The first line printed is JSON for programs (``{"url": ..., "code": ..., "device_id": ..., "pid": ...,
 "resumed": [...]}``); the lines after it are for people. The process serves until SIGTERM or SIGINT, which
@@ -26,7 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the virtual device (simulated platform); on a phone the service starts the bridge")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
     p.add_argument("--root", default=None, help="device root (default: $FMTC_NB_ROOT or the user data dir)")
-    p.add_argument("--lan", action="store_true", help="listen on every interface, not only 127.0.0.1")
+    p.add_argument("--lan", action="store_true",
+                   help="listen on every interface, not only 127.0.0.1 (always HTTPS with the device's certificate)")
+    p.add_argument("--tls", action="store_true",
+                   help="serve HTTPS with the device's own certificate on 127.0.0.1 too")
     p.add_argument("--max-tiles", type=int, default=BridgeConfig.max_tiles, help="most tiles one job may cover")
     p.add_argument("--max-zoom", type=int, default=BridgeConfig.max_zoom, help="highest zoom a job may ask for")
     p.add_argument("--code-ttl", type=float, default=BridgeConfig.code_ttl_s, help="seconds a pairing code lives")
@@ -52,8 +55,10 @@ async def serve(config: BridgeConfig) -> None:
     await bridge.start()
     code = bridge.pairing.current()
     print(json.dumps({"url": bridge.url, "code": code.code if code else None, "device_id": bridge.device_id,
-                      "pid": os.getpid(), "root": str(config.root), "resumed": bridge.resumed}), flush=True)
-    where = "every interface" if config.lan else "127.0.0.1 only"
+                      "pid": os.getpid(), "root": str(config.root), "resumed": bridge.resumed,
+                      "fingerprint": bridge.fingerprint}), flush=True)
+    where = ("every interface" if config.lan else "127.0.0.1 only") + \
+        (f", certificate {bridge.fingerprint}" if bridge.fingerprint else "")
     print(f"fmtc-nb virtual device {bridge.device_id} at {bridge.url} ({where})", flush=True)
     print(f"pairing code: {code.code if code else '(locked)'}  (new codes appear in "
           f"{config.state_dir / 'screen.json'})", flush=True)
@@ -81,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0 <= args.port < 65536:
         print("python -m android_bridge: error: --port must be 0-65535.", file=sys.stderr)
         return 2
-    config = BridgeConfig(root=Path(resolve_root(args.root)), port=args.port, lan=args.lan,
+    config = BridgeConfig(root=Path(resolve_root(args.root)), port=args.port, lan=args.lan, tls=args.tls,
                           max_tiles=args.max_tiles, max_zoom=args.max_zoom, code_ttl_s=args.code_ttl,
                           code_tries=args.code_tries, lockout_s=args.lockout, head_timeout_s=args.head_timeout,
                           body_timeout_s=args.body_timeout, max_connections=args.max_connections,

@@ -67,6 +67,28 @@ def pairing_text(pairing: dict[str, Any], now: float | None = None) -> str:
     return f"Pairing code: <b>{html.escape(code[:3])} {html.escape(code[3:])}</b> (valid until {until}; type it in your notebook)"
 
 
+def pairing_command(pairing: dict[str, Any]) -> str | None:
+    """The command a notebook user types to pair (URL, code and, over HTTPS, the certificate's fingerprint), from
+    the service's ``pairing.json``; None without a live code or URL."""
+    code, url = pairing.get("code"), pairing.get("url")
+    if not isinstance(code, str) or not isinstance(url, str):
+        return None
+    fingerprint = pairing.get("fingerprint") or ""
+    return f"fmtc-nb device pair {url} {code} --name phone" + (f" --fingerprint {fingerprint}" if fingerprint else "")
+
+
+def pairing_qr(pairing: dict[str, Any]) -> str:
+    """The pairing command as a QR code (inline SVG, drawn by the pure-Python ``segno``) with the same text
+    beside it, for users who copy it from a photo; "" without a live code."""
+    command = pairing_command(pairing)
+    if command is None:
+        return ""
+    import segno
+
+    svg = segno.make(command, error="m").svg_inline(scale=3, title="pairing command")
+    return f'<figure class="pairing-qr">{svg}<figcaption><code>{html.escape(command)}</code></figcaption></figure>'
+
+
 def status_page(info: DeviceInfo, advice: dict[str, Any], running: bool, pairing: dict[str, Any],
                 port: int = DEFAULT_PORT) -> str:
     """The HTML the webview shows (``advice``: :func:`android_bridge.vendors.vendor_advice` for the phone;
@@ -94,7 +116,7 @@ def status_page(info: DeviceInfo, advice: dict[str, Any], running: bool, pairing
         f'{e(advice["url"])}</a>.</p>'
     )
     state = "running" if running else "stopped"
-    code = f"<p>{pairing_text(pairing)}</p>"
+    code = f"<p>{pairing_text(pairing)}</p>{pairing_qr(pairing) if running else ''}"
     buttons = (
         '<form method="post" action="stop"><button>Stop the bridge</button></form>'
         if running

@@ -80,11 +80,27 @@ def remembered_settings(state_dir: Path, argument: str) -> dict[str, Any]:
     return settings
 
 
-def write_pairing(state_dir: Path, code: str | None, expires_at: float | None) -> None:
-    """Record the pairing code the phone shows (None: locked) for the app's status page (app-private)."""
+def write_pairing(state_dir: Path, code: str | None, expires_at: float | None, url: str | None = None,
+                  fingerprint: str = "") -> None:
+    """Record the pairing code the phone shows (None: locked), the URL a notebook reaches the bridge at and
+    the fingerprint of its certificate, for the app's status page (app-private)."""
     from android_bridge.statefile import write_json_atomically
 
-    write_json_atomically(state_dir / PAIRING_FILE, {"code": code, "expires_at": expires_at})
+    write_json_atomically(state_dir / PAIRING_FILE, {"code": code, "expires_at": expires_at, "url": url,
+                                                      "fingerprint": fingerprint})
+
+
+def lan_address() -> str:
+    """The phone's address on its Wi-Fi (the interface of the default route; a UDP socket "connected" to a
+    private address sends nothing)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "PHONE-ADDRESS"
 
 
 def device_root(environ: dict[str, str] | None = None) -> Path:
@@ -106,8 +122,15 @@ async def run_service(platform: Any, root: Path, argument: str = "") -> None:
     state_dir = BridgeConfig(root=root).state_dir
     settings = remembered_settings(state_dir, argument)
 
+    url = f"https://{lan_address()}:{settings['port']}" if settings["lan"] else f"http://127.0.0.1:{settings['port']}"
+
     def show_code(code: PairingCode | None) -> None:  # for the app's status page
-        write_pairing(state_dir, code.code if code else None, code.expires_at if code else None)
+        from android_bridge.tlscert import CERT_FILE
+        from fmtc_nb.pake import pem_fingerprint
+
+        cert = state_dir / CERT_FILE  # made before the first code on the LAN (Bridge.__init__)
+        fingerprint = pem_fingerprint(cert.read_text()) if settings["lan"] and cert.exists() else ""
+        write_pairing(state_dir, code.code if code else None, code.expires_at if code else None, url, fingerprint)
 
     bridge = Bridge(BridgeConfig(root=root, port=settings["port"], lan=settings["lan"]), platform,
                     on_pairing_code=show_code)

@@ -24,6 +24,7 @@ from android_bridge.openapi import openapi_document
 from android_bridge.pairing import PairingRefused
 from android_bridge.stores import snapshot_copy, store_list, store_stats
 from fmtc_nb.errors import FmtcError, JobConflict, RecoveryError, StoreNotFound
+from fmtc_nb.pake import PairingMessageError
 
 if TYPE_CHECKING:
     from android_bridge.bridge import Bridge
@@ -65,10 +66,14 @@ def _unauthorized() -> web.Response:
     return error_response(401, "Unauthorized.", {"WWW-Authenticate": "Bearer"})
 
 
+#: The endpoints that work without a token: they are how a client gets one.
+PAIRING_PATHS = (f"{PREFIX}/pair", f"{PREFIX}/pair/start", f"{PREFIX}/pair/finish")
+
+
 @web.middleware
 async def errors_and_auth(request: web.Request, handler: Any) -> web.StreamResponse:
     """Check the bearer token (except for pairing), then turn every failure into a JSON error."""
-    if not (request.path == f"{PREFIX}/pair" and request.method == "POST"):
+    if not (request.path in PAIRING_PATHS and request.method == "POST"):
         client = request.app[BRIDGE_KEY].tokens.check(bearer_token(request.headers.get("Authorization", "")))
         if client is None:
             return _unauthorized()
@@ -155,22 +160,66 @@ async def get_device(request: web.Request) -> web.Response:
     })
 
 
-async def post_pair(request: web.Request) -> web.Response:
-    """Trade the code the device shows for a bearer token."""
-    bridge = request.app[BRIDGE_KEY]
-    body = await read_json(request)
-    if not isinstance(body, dict) or set(body) - {"code", "name"} or "code" not in body:
-        raise ApiError(400, 'The body must be {"code": "<six digits>", "name": "<your notebook>"}.')
+def _refused(exc: PairingRefused) -> ApiError:
+    headers = {"Retry-After": str(int(exc.retry_after_s) + 1)} if exc.retry_after_s is not None else None
+    return ApiError(exc.status, str(exc), headers)
+
+
+def _client_name(body: dict[str, Any]) -> str:
     name = body.get("name", "notebook")
     if not isinstance(name, str) or not 0 < len(name) <= 100 or not name.isprintable():
         raise ApiError(400, "The name must be 1-100 printable characters.")
+    return name
+
+
+async def post_pair(request: web.Request) -> web.Response:
+    """Trade the code the device shows for a bearer token, in plain (loopback only: on the LAN the code and
+    the token would cross the Wi-Fi, so only the exchange of ``/pair/start`` works there)."""
+    bridge = request.app[BRIDGE_KEY]
+    if bridge.config.lan:
+        raise ApiError(403, "On the LAN the pairing code never crosses the network: pair with `fmtc-nb device pair` "
+                            "(the exchange of /api/v1/pair/start), not by sending the code.")
+    body = await read_json(request)
+    if not isinstance(body, dict) or set(body) - {"code", "name"} or "code" not in body:
+        raise ApiError(400, 'The body must be {"code": "<six digits>", "name": "<your notebook>"}.')
+    name = _client_name(body)
     try:
         bridge.pairing.redeem(body["code"])
     except PairingRefused as exc:
-        headers = {"Retry-After": str(int(exc.retry_after_s) + 1)} if exc.retry_after_s is not None else None
-        raise ApiError(exc.status, str(exc), headers) from None
+        raise _refused(exc) from None
     client, token = bridge.tokens.issue(name)
     return web.json_response({"token": token, "client_id": client.id, "device_id": bridge.device_id}, status=201)
+
+
+async def post_pair_start(request: web.Request) -> web.Response:
+    """Pairing without sending the code: the client's SPAKE2 message in, the bridge's and its confirmation out
+    (see :mod:`fmtc_nb.pake`)."""
+    bridge = request.app[BRIDGE_KEY]
+    body = await read_json(request)
+    if not isinstance(body, dict) or set(body) - {"msg", "name"} or "msg" not in body:
+        raise ApiError(400, 'The body must be {"msg": "<base64 SPAKE2 message>", "name": "<your notebook>"}.')
+    try:
+        answer = bridge.pake.start(bridge.pairing, bridge.fingerprint, _client_name(body), body["msg"])
+    except PairingRefused as exc:
+        raise _refused(exc) from None
+    except PairingMessageError as exc:
+        raise ApiError(400, str(exc)) from None
+    return web.json_response(answer | {"device_id": bridge.device_id})
+
+
+async def post_pair_finish(request: web.Request) -> web.Response:
+    """The client's confirmation in; its bearer token out, sealed under the exchange's key."""
+    bridge = request.app[BRIDGE_KEY]
+    body = await read_json(request)
+    if not isinstance(body, dict) or set(body) != {"session", "confirm"}:
+        raise ApiError(400, 'The body must be {"session": "<id>", "confirm": "<base64 confirmation>"}.')
+    try:
+        client, box = bridge.pake.finish(bridge.pairing, body["session"], body["confirm"], bridge.tokens.issue)
+    except PairingRefused as exc:
+        raise _refused(exc) from None
+    except PairingMessageError as exc:
+        raise ApiError(400, str(exc)) from None
+    return web.json_response({"box": box, "client_id": client.id, "device_id": bridge.device_id}, status=201)
 
 
 async def delete_pair(request: web.Request) -> web.Response:
@@ -308,6 +357,8 @@ def build_app(bridge: Bridge) -> web.Application:
     r.add_get(f"{PREFIX}/openapi.json", get_openapi)
     r.add_get(f"{PREFIX}/device", get_device)
     r.add_post(f"{PREFIX}/pair", post_pair)
+    r.add_post(f"{PREFIX}/pair/start", post_pair_start)
+    r.add_post(f"{PREFIX}/pair/finish", post_pair_finish)
     r.add_delete(f"{PREFIX}/pair", delete_pair)
     r.add_get(f"{PREFIX}/jobs", get_jobs)
     r.add_post(f"{PREFIX}/jobs", post_jobs)

@@ -24,10 +24,13 @@ from android_bridge.foreground import ForegroundService
 from android_bridge.guard import ConnectionGuard
 from android_bridge.jobs import JobManager
 from android_bridge.pairing import PairingCode, PairingCodes
+from android_bridge.pake_sessions import PakeSessions
 from android_bridge.platform.base import Platform
 from android_bridge.recovery_link import RecoveryLink
 from android_bridge.statefile import make_private_dir, read_state, write_json_atomically
+from android_bridge.tlscert import ensure_certificate, server_context
 from android_bridge.tokens import TokenStore
+from fmtc_nb.pake import pem_fingerprint
 
 
 def device_id(state_dir: Path) -> str:
@@ -54,6 +57,11 @@ class Bridge:
         self.platform = platform
         state = make_private_dir(config.state_dir)  # also closes what an older version left open
         self.device_id = device_id(state)
+        #: The device's TLS certificate (PEM) and its fingerprint when it serves HTTPS; None and "" otherwise.
+        self.certificate = ensure_certificate(state, self.device_id) if config.serves_tls else None
+        self.fingerprint = pem_fingerprint(self.certificate) if self.certificate else ""
+        #: Pairing exchanges under way (see :mod:`android_bridge.pake_sessions`).
+        self.pake = PakeSessions()
         for leftover in (state / "exports").glob("export-*.mbtiles"):  # copies a killed process left behind
             leftover.unlink(missing_ok=True)
         self.tokens = TokenStore(state / "tokens.json")
@@ -74,7 +82,7 @@ class Bridge:
     @property
     def url(self) -> str:
         """The API's base URL (loopback form; on the LAN use the device's address)."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.certificate else 'http'}://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
         """Serve the API and resume this device's jobs that died with the previous process."""
@@ -88,7 +96,9 @@ class Bridge:
         assert self._runner.server is not None
         guard = ConnectionGuard(self._runner.server, max_connections=cfg.max_connections,
                                 max_per_peer=cfg.max_connections_per_peer, head_timeout_s=cfg.head_timeout_s)
-        self._listener = await asyncio.get_running_loop().create_server(guard, cfg.bind_host, cfg.port, backlog=128)
+        tls = server_context(cfg.state_dir) if self.certificate else None
+        self._listener = await asyncio.get_running_loop().create_server(guard, cfg.bind_host, cfg.port, backlog=128,
+                                                                        ssl=tls)
         self.port = int(self._listener.sockets[0].getsockname()[1])
         self._code_turner = asyncio.create_task(self._turn_expired_codes())
         self.resumed = await asyncio.to_thread(self.jobs.resume_orphans)

@@ -14,7 +14,8 @@ class BridgeConfig:
     """Settings of one bridge.
 
     root: the fmtc-nb root on the device (stores, recovery registry); the bridge's own files live in
-    ``root/bridge``. host/port: where the API listens (127.0.0.1 unless ``lan``; port 0 picks a free one).
+    ``root/bridge``. host/port: where the API listens (127.0.0.1 unless ``lan``; port 0 picks a free one). tls:
+    serve HTTPS with the device's own certificate also on loopback (``lan`` always serves HTTPS).
     max_tiles: most tiles one job may cover; max_zoom: highest zoom a job may ask for. max_body_bytes: largest
     request body accepted. code_ttl_s: seconds a pairing code stays valid; code_tries: wrong codes accepted
     before the lockout; lockout_s: seconds pairing stays locked afterwards. flush_interval_s and batch_size:
@@ -31,6 +32,7 @@ class BridgeConfig:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     lan: bool = False
+    tls: bool = False
     max_tiles: int = 2_000_000
     max_zoom: int = 19
     max_body_bytes: int = 1 << 20
@@ -50,6 +52,12 @@ class BridgeConfig:
     def bind_host(self) -> str:
         """The address to bind: every interface when ``lan`` is asked for, else loopback only."""
         return "0.0.0.0" if self.lan else self.host
+
+    @property
+    def serves_tls(self) -> bool:
+        """HTTPS with the device's own certificate: always on the LAN (the Wi-Fi is not private), on loopback
+        when asked for."""
+        return self.lan or self.tls
 
     @property
     def state_dir(self) -> Path:

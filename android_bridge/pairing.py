@@ -104,6 +104,37 @@ class PairingCodes:
                 raise PairingRefused("The pairing code is wrong.", 403)
             self._issue(now)
 
+    def take_try(self) -> str:
+        """Start a pairing exchange (:mod:`android_bridge.pake_sessions`): count one try of the current code and
+        return the code, or raise :class:`PairingRefused` while locked. With a password-authenticated exchange
+        the bridge cannot tell a wrong code until the client's confirmation, and a relay that guesses learns
+        its answer from the bridge's, so every start is a try; :meth:`confirm` ends a good one."""
+        with self._lock:
+            now = self._clock()
+            if now < self._locked_until:
+                raise PairingRefused("Pairing is locked after too many wrong codes; try again later.", 429,
+                                     self._locked_until - now)
+            if self._code is None or now >= self._code.expires_at:
+                self._issue(now)
+            assert self._code is not None
+            if self._wrong >= self.tries:
+                self._code, self._locked_until = None, now + self.lockout_s
+                self._announce()
+                raise PairingRefused("Too many pairing attempts without the right code; pairing is locked for a "
+                                     "while.", 429, self.lockout_s)
+            self._wrong += 1
+            return self._code.code
+
+    def confirm(self, code: str) -> None:
+        """A pairing exchange with ``code`` proved the client knows it: the code is used up (a new one is shown);
+        :class:`PairingRefused` if that code expired or was replaced meanwhile."""
+        with self._lock:
+            now = self._clock()
+            if self._code is None or now >= self._code.expires_at or \
+                    not hmac.compare_digest(code.encode(), self._code.code.encode()):
+                raise PairingRefused("The pairing code has expired; use the new code the device shows.", 403)
+            self._issue(now)
+
     def _issue(self, now: float) -> PairingCode:
         old = self._code
         self._expired = old.code if old is not None and now >= old.expires_at else None

@@ -83,15 +83,17 @@ panel
 # **Dispatch region** sends the job; the phone answers at once and works on its own from then on. The progress
 # below comes live from the phone (server-sent events), and the card on the right is the notification the phone
 # shows while it works, drawn with the app's own builder from the same figures; when the job ends it names the
-# final state. The next cell presses the button for you and waits for the end.
+# final state. The next cell presses the button for you; watching is a task on this notebook's event loop (no
+# thread), so the notebook stays free while the phone works: `panel.task.cancel()` stops watching (the phone goes
+# on), and `await panel.finished()` waits for the end.
 
 # %%
 job = panel.dispatch(rate_limit=300)   # DownloadOptions fields: rate_limit, parallel, retries ...
-panel.watch()
+panel.watch_task()
 print("job", job["id"], "with", job["tiles_total"], "tiles sent to the phone")
 
 # %%
-final = panel.wait(timeout=90)
+final = await panel.finished(timeout=90)
 print(f"{final.status}: {final.tiles_done:,} tiles, {human_bytes(final.bytes)}, "
       f"{human_count(round(final.tiles_per_s, 1), 'tiles/s')}")
 panel.notification_view   # the card, in its final state

@@ -36,6 +36,8 @@ def register(subparsers: Any) -> None:
     s.add_argument("url", help="the device's API URL, e.g. http://127.0.0.1:8765 after `adb forward`")
     s.add_argument("code", help="the six-digit code the device shows")
     s.add_argument("--name", required=True, help="a name for the device on this computer")
+    s.add_argument("--fingerprint", default=None,
+                   help="the certificate fingerprint the phone's status page shows (checked; its QR code has it)")
     _command(sub, "list", "list paired devices", _list)
     _command(sub, "info", "the device's Android version, vendor, battery optimisation and limits", _info, "name")
 
@@ -72,7 +74,7 @@ def _print(data: Any) -> None:
 def _pair(args: argparse.Namespace) -> int:
     from fmtc_nb.device import pair
 
-    client = pair(args.url, args.code, args.name)
+    client = pair(args.url, args.code, args.name, fingerprint=args.fingerprint)
     print(f"paired with {args.name} at {client.url}; the token is kept in your config directory")
     return 0
 

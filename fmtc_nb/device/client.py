@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from fmtc_nb.device.http import DEFAULT_TIMEOUT_S, call, open_url, server_sent_events
+from fmtc_nb.device.http import DEFAULT_TIMEOUT_S, DeviceLink
 from fmtc_nb.device.paired import PairedDevice, get_device
 from fmtc_nb.errors import DeviceError, StoreError, StoreExists
 from fmtc_nb.wire import JobEvent, JobRow
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     import pandas
 
 API = "/api/v1"
-_CHUNK = 256 * 1024
 
 
 def build_job(region: Any, zooms: Any, url: str | None = None, store: str | None = None, *, source: Any = None,
@@ -63,25 +62,39 @@ def build_job(region: Any, zooms: Any, url: str | None = None, store: str | None
 
 
 class DeviceClient:
-    """Talks to the bridge at ``url`` with bearer ``token`` (see :func:`fmtc_nb.device.pair`)."""
+    """Talks to the bridge at ``url`` with bearer ``token`` (see :func:`fmtc_nb.device.pair`) over one kept
+    httpx connection (:class:`~fmtc_nb.device.http.DeviceLink`); ``certificate``: the PEM the device was paired
+    with over HTTPS (the only one trusted). Close it, or use it in a ``with`` block, to drop the connection."""
 
-    def __init__(self, url: str, token: str, name: str | None = None, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(self, url: str, token: str, name: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
+                 certificate: str | None = None) -> None:
         self.url = url.rstrip("/")
         self.token = token
         self.name = name or self.url
         self.timeout = timeout
+        self.link = DeviceLink(self.url, token, timeout, certificate or None)
 
     @classmethod
     def named(cls, name: str, directory: Path | None = None) -> DeviceClient:
         """The client of the paired device called ``name``."""
         device: PairedDevice = get_device(name, directory)
-        return cls(device.url, device.token, device.name)
+        return cls(device.url, device.token, device.name, certificate=device.certificate)
+
+    def close(self) -> None:
+        """Close the kept connection."""
+        self.link.close()
+
+    def __enter__(self) -> DeviceClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"DeviceClient({self.name!r}, {self.url!r})"
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
-        return call(method, f"{self.url}{API}{path}", body, self.token, self.timeout)
+        return self.link.call(method, f"{API}{path}", body)
 
     def _row(self, method: str, path: str, body: Any = None) -> JobRow:
         return JobRow.from_dict(self._call(method, path, body))
@@ -145,8 +158,7 @@ class DeviceClient:
         """The raw event stream of a job: ``("progress" | "end", data)`` with ``data`` the JSON of a
         :class:`~fmtc_nb.wire.JobEvent` (the engine's snapshot fields, ``job_id`` and ``tiles_done``).
         :meth:`watch` reads it typed."""
-        return server_sent_events(f"{self.url}{API}/jobs/{quote(job_id, safe='')}/events", self.token,
-                                  self.timeout)
+        return self.link.events(f"{API}/jobs/{quote(job_id, safe='')}/events")
 
     def watch(self, job_id: str, on_progress: Callable[[JobEvent], None] | None = None) -> JobRow:
         """Follow a job until it ends on the device; ``on_progress`` gets each progress event. Returns the
@@ -193,10 +205,9 @@ class DeviceClient:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".pull-{os.getpid()}-", suffix=".mbtiles", dir=target.parent)
         try:
-            with os.fdopen(fd, "wb") as out, open_url("GET", f"{self.url}{API}/stores/{quote(store, safe='')}.mbtiles",
-                                                      None, self.token, self.timeout,
-                                                      accept="application/vnd.sqlite3") as response:
-                while chunk := response.read(_CHUNK):
+            with os.fdopen(fd, "wb") as out, self.link.download(f"{API}/stores/{quote(store, safe='')}.mbtiles",
+                                                                "application/vnd.sqlite3") as chunks:
+                for chunk in chunks:
                     out.write(chunk)
             check_mbtiles(Path(tmp))
             if target.exists():

@@ -1,24 +1,37 @@
-"""Tiny synchronous HTTP for the device client (stdlib only): JSON calls, event streams and file downloads.
+"""HTTP to one device on httpx: JSON calls, event streams and file downloads over kept connections.
 
-Every failure becomes a :class:`~fmtc_nb.errors.DeviceError` whose sentence is the device's own error
-message (or says why the device could not be reached); ``status`` holds the HTTP status when there was one.
+:class:`DeviceLink` (blocking) and :class:`AsyncDeviceLink` (on the running event loop) hold one httpx client
+per device: connections are reused, the connect and read timeouts are separate, a failed connect is tried
+again (a flaky ``adb forward``), and the environment's proxies (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``)
+are never used, since the bearer token must reach the phone and nothing else. A device paired over HTTPS is
+reached with its paired certificate as the only trust anchor, so any other certificate is refused.
+
+Every failure becomes a :class:`~fmtc_nb.errors.DeviceError` whose sentence is the device's own error message
+(or says why the device could not be reached); :class:`DeviceHTTPError` carries the HTTP status.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from typing import IO, Any
+import ssl
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import httpx
+from httpx_sse import SSEError, aconnect_sse, connect_sse
 
 from fmtc_nb import __version__
+from fmtc_nb.device.pinning import certificate_changed, pinned_ssl_context
 from fmtc_nb.errors import DeviceError
 
 USER_AGENT = f"fmtc-nb/{__version__} (device client)"
-#: Seconds to wait for an answer (an event stream sends a keep-alive at least every 10 s).
+#: Seconds to wait for an answer once connected (an event stream sends a keep-alive at least every 10 s).
 DEFAULT_TIMEOUT_S = 30.0
+#: Seconds to wait for a connection, per attempt.
+CONNECT_TIMEOUT_S = 5.0
+#: Further attempts after a failed connect (httpx retries connects only, never a request that was sent).
+CONNECT_RETRIES = 2
 #: What to do when a phone does not answer: Android stops the bridge while nothing downloads and the app is
 #: not on screen (docs/android.md, "Service model"); opening the app starts it and resumes its jobs.
 OPEN_THE_APP = ("If it is a phone, open the fmtc-nb bridge app on it (Android stops the bridge while the app is "
@@ -34,65 +47,159 @@ class DeviceHTTPError(DeviceError):
         self.status = status
 
 
-def open_url(method: str, url: str, body: Any = None, token: str | None = None,
-             timeout: float = DEFAULT_TIMEOUT_S, accept: str = "application/json") -> IO[bytes]:
-    """Send a request and return the open response (raise DeviceError on failure)."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("User-Agent", USER_AGENT)
-    request.add_header("Accept", accept)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
+def _client_options(url: str, token: str | None, timeout: float, certificate: str | None) -> dict[str, Any]:
+    """The settings both kinds of client share (``verify`` goes to the transport)."""
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http(s) URLs of paired devices)
-    except urllib.error.HTTPError as exc:
-        raise DeviceHTTPError(_error_sentence(exc), exc.code) from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DeviceError(f"The device at {url.split('/api/')[0]} cannot be reached ({reason}). {OPEN_THE_APP}") from None
+        headers["Authorization"] = f"Bearer {token}"
+    verify: Any = pinned_ssl_context(certificate) if certificate else True
+    return {"base_url": url.rstrip("/"), "headers": headers, "trust_env": False,
+            "timeout": httpx.Timeout(timeout, connect=CONNECT_TIMEOUT_S), "verify": verify}
 
 
-def _error_sentence(exc: urllib.error.HTTPError) -> str:
+def _transport_options(url: str, token: str | None, timeout: float, certificate: str | None) -> tuple[dict, dict]:
+    """(client keywords, transport keywords)."""
+    options = _client_options(url, token, timeout, certificate)
+    return options, {"retries": CONNECT_RETRIES, "verify": options.pop("verify"), "trust_env": False}
+
+
+def _where(url: str) -> str:
+    return url.split("/api/")[0]
+
+
+def unreachable_error(url: str, exc: Exception, certificate: str | None = None) -> DeviceError:
+    """The sentence for a device that could not be reached, or whose certificate is not the paired one."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError) and certificate:
+            return certificate_changed(_where(url), certificate)
+        cause = cause.__cause__ or cause.__context__
+    return DeviceError(f"The device at {_where(url)} cannot be reached ({type(exc).__name__}: {exc}). {OPEN_THE_APP}")
+
+
+def _error_sentence(response: httpx.Response) -> str:
     try:
-        message = json.loads(exc.read().decode())["error"]
+        message = json.loads(response.read().decode())["error"]
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        message = f"The device answered HTTP {exc.code}."
-    if exc.code == 401:
+        message = f"The device answered HTTP {response.status_code}."
+    if response.status_code == 401:
         message = "The device refused the token (it was revoked or the device was reset); pair again."
-    return message
+    return str(message)
 
 
-def call(method: str, url: str, body: Any = None, token: str | None = None,
-         timeout: float = DEFAULT_TIMEOUT_S) -> Any:
-    """A JSON request; the decoded JSON answer."""
-    with open_url(method, url, body, token, timeout) as response:
-        return json.loads(response.read().decode())
+def checked(response: httpx.Response) -> httpx.Response:
+    if response.status_code >= 400:
+        raise DeviceHTTPError(_error_sentence(response), response.status_code)
+    return response
 
 
-def server_sent_events(url: str, token: str | None, timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[tuple[str, Any]]:
-    """``(event name, decoded JSON data)`` of a text/event-stream until the device ends it."""
-    with open_url("GET", url, None, token, timeout, accept="text/event-stream") as response:
-        yield from _parse_events(response, url)
+def _stream_broke(url: str, exc: Exception) -> DeviceError:
+    return DeviceError(f"The event stream from {_where(url)} broke ({type(exc).__name__}); the job goes on (or "
+                       "resumes) on the device, so watch it again.")
 
 
-def _parse_events(response: IO[bytes], url: str) -> Iterator[tuple[str, Any]]:
-    name, data = "message", list[str]()
+#: What a dropped connection or garbled answer raises inside httpx (mapped to one sentence).
+_TRANSPORT_ERRORS = (httpx.TransportError, httpx.DecodingError, httpx.TooManyRedirects)
+
+
+class DeviceLink:
+    """Blocking HTTP to the device at ``url`` (``token``: its bearer token; ``certificate``: the PEM of the
+    certificate it was paired with, for HTTPS: the only one trusted)."""
+
+    def __init__(self, url: str, token: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
+                 certificate: str | None = None) -> None:
+        self.url, self.certificate = url.rstrip("/"), certificate
+        options, transport = _transport_options(url, token, timeout, certificate)
+        self.client = httpx.Client(transport=httpx.HTTPTransport(**transport), **options)
+
+    def close(self) -> None:
+        """Close the kept connections."""
+        self.client.close()
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        """A JSON request to ``path`` (under the device URL); the decoded JSON answer."""
+        try:
+            response = self.client.request(method, path, json=body)
+            return checked(response).json()
+        except _TRANSPORT_ERRORS as exc:
+            raise unreachable_error(self.url + path, exc, self.certificate) from None
+        except ValueError:
+            raise DeviceError(f"The device at {self.url} sent an answer that is not JSON.") from None
+
+    @contextmanager
+    def download(self, path: str, accept: str) -> Iterator[Iterator[bytes]]:
+        """The body of ``path`` as chunks (a file pulled from the device)."""
+        try:
+            with self.client.stream("GET", path, headers={"Accept": accept}) as response:
+                checked(response)
+                yield response.iter_bytes(256 * 1024)
+        except _TRANSPORT_ERRORS as exc:
+            raise unreachable_error(self.url + path, exc, self.certificate) from None
+
+    def events(self, path: str) -> Iterator[tuple[str, Any]]:
+        """``(event name, decoded JSON data)`` of a text/event-stream until the device ends it."""
+        try:
+            with connect_sse(self.client, "GET", path) as source:
+                checked(source.response)
+                for sse in source.iter_sse():
+                    yield sse.event, json.loads(sse.data)
+        except httpx.ConnectError as exc:
+            raise unreachable_error(self.url + path, exc, self.certificate) from None
+        except (*_TRANSPORT_ERRORS, SSEError, ValueError) as exc:
+            raise _stream_broke(self.url + path, exc) from None
+
+
+class AsyncDeviceLink:
+    """:class:`DeviceLink` on ``httpx.AsyncClient``, for code that runs on an event loop (a notebook's kernel)."""
+
+    def __init__(self, url: str, token: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
+                 certificate: str | None = None) -> None:
+        self.url, self.certificate = url.rstrip("/"), certificate
+        options, transport = _transport_options(url, token, timeout, certificate)
+        self.client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(**transport), **options)
+
+    async def close(self) -> None:
+        """Close the kept connections."""
+        await self.client.aclose()
+
+    async def call(self, method: str, path: str, body: Any = None) -> Any:
+        """A JSON request to ``path``; the decoded JSON answer."""
+        try:
+            response = await self.client.request(method, path, json=body)
+            if response.status_code >= 400:
+                await response.aread()
+            return checked(response).json()
+        except _TRANSPORT_ERRORS as exc:
+            raise unreachable_error(self.url + path, exc, self.certificate) from None
+        except ValueError:
+            raise DeviceError(f"The device at {self.url} sent an answer that is not JSON.") from None
+
+    @asynccontextmanager
+    async def _sse(self, path: str) -> AsyncIterator[Any]:
+        async with aconnect_sse(self.client, "GET", path) as source:
+            if source.response.status_code >= 400:
+                await source.response.aread()
+            checked(source.response)
+            yield source
+
+    async def events(self, path: str) -> AsyncIterator[tuple[str, Any]]:
+        """``(event name, decoded JSON data)`` of the event stream until the device ends it."""
+        try:
+            async with self._sse(path) as source:
+                async for sse in source.aiter_sse():
+                    yield sse.event, json.loads(sse.data)
+        except httpx.ConnectError as exc:
+            raise unreachable_error(self.url + path, exc, self.certificate) from None
+        except (*_TRANSPORT_ERRORS, SSEError, ValueError) as exc:
+            raise _stream_broke(self.url + path, exc) from None
+
+
+def call(method: str, url: str, body: Any = None, token: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
+         certificate: str | None = None) -> Any:
+    """One JSON request to a full ``url`` on a connection of its own."""
+    base, _, path = url.partition("/api/")
+    link = DeviceLink(base, token, timeout, certificate)
     try:
-        for raw in response:
-            line = raw.decode().rstrip("\r\n")
-            if not line:
-                if data:
-                    yield name, json.loads("\n".join(data))
-                name, data = "message", []
-            elif not line.startswith(":"):
-                field, _, value = line.partition(":")
-                value = value[1:] if value.startswith(" ") else value
-                if field == "event":
-                    name = value
-                elif field == "data":
-                    data.append(value)
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        raise DeviceError(f"The event stream from {url.split('/api/')[0]} broke ({type(exc).__name__}); the job "
-                          "goes on (or resumes) on the device, so watch it again.") from None
+        return link.call(method, f"/api/{path}", body)
+    finally:
+        link.close()

@@ -268,8 +268,9 @@ class RecoveryRegistry:
         except (StoreError, FileNotFoundError):
             return None
 
-    def _write_progress(self, tracker: JobTracker, *, status: JobStatus, bytes_: int, active_s: float) -> bool | None:
-        """Heartbeat of ``tracker``: None if it lost its claim, else whether a cancel was requested."""
+    def record_progress(self, tracker: JobTracker, *, status: JobStatus, bytes_: int, active_s: float) -> bool | None:
+        """Heartbeat of ``tracker`` (its checkpoint's counts, ``bytes_`` stored and ``active_s`` seconds of work):
+        None if it lost its claim, else whether a cancel was requested. Called by the tracker only."""
         cp = tracker.checkpoint
         with self._writing():
             row = self._db.execute(
@@ -280,8 +281,10 @@ class RecoveryRegistry:
                  tracker.job_id, tracker.claim)).fetchone()
         return None if row is None else bool(row[0])
 
-    def _write_end(self, tracker: JobTracker, status: JobStatus, reason: str | None, *, bytes_: int,
+    def record_end(self, tracker: JobTracker, status: JobStatus, reason: str | None, *, bytes_: int,
                    active_s: float) -> None:
+        """The end of ``tracker``'s run: its status with ``reason`` and final counts; the claim is released.
+        Called by the tracker only."""
         cp = tracker.checkpoint
         now = time.time()
         with self._writing():

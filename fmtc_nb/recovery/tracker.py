@@ -51,7 +51,7 @@ class JobTracker:
     def todo(self, total: int) -> Iterator[int]:
         """Indexes not finished, ascending, then the failed ones (see :meth:`Checkpoint.todo`)."""
         indexes = self.checkpoint.todo(total)
-        self.registry._write_progress(self, status="running", bytes_=self.base_bytes, active_s=self.base_active_s)
+        self.registry.record_progress(self, status="running", bytes_=self.base_bytes, active_s=self.base_active_s)
         return indexes
 
     def batch_checkpoint(self, done: Sequence[int], failed: Sequence[tuple[int, str]]) -> tuple[str, str]:
@@ -74,7 +74,7 @@ class JobTracker:
         """Write the heartbeat and progress (one small UPDATE); obey a cancel request or a lost claim. A
         registry that cannot be written just now (a full disk) skips this beat; the next one tries again."""
         try:
-            answer = self.registry._write_progress(
+            answer = self.registry.record_progress(
                 self, status="paused" if snapshot.status == "paused" else "running",
                 bytes_=self.base_bytes + snapshot.flushed_bytes, active_s=self.base_active_s + snapshot.elapsed_s)
         except RecoveryError:
@@ -92,7 +92,7 @@ class JobTracker:
             return
         if status == "cancelled" and self.cancel_requested:
             reason = "cancelled through the recovery registry"
-        self.registry._write_end(self, status, reason, bytes_=self.base_bytes + snapshot.flushed_bytes,
+        self.registry.record_end(self, status, reason, bytes_=self.base_bytes + snapshot.flushed_bytes,
                                  active_s=self.base_active_s + snapshot.elapsed_s)
 
     def __repr__(self) -> str:

@@ -7,6 +7,7 @@ optimisation state, dispatch the current region, watch the job live, and see the
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import html
 import threading
@@ -20,6 +21,7 @@ import ipywidgets as w
 from fmtc_nb.android.notification import progress_notification
 from fmtc_nb.android.vendors import vendor_advice
 from fmtc_nb.device import DeviceClient, pair
+from fmtc_nb.device.aclient import AsyncDeviceClient
 from fmtc_nb.engine.progress import ProgressSnapshot
 from fmtc_nb.errors import DeviceError, FmtcError
 from fmtc_nb.reports import ProgressRecorder
@@ -27,6 +29,8 @@ from fmtc_nb.states import END_STATUSES
 from fmtc_nb.widgets.progress_view import ProgressView
 from fmtc_nb.wire import JobEvent, JobRow
 
+#: Shown under the device's facts when it stopped answering.
+_STALE = "<div style='font-size:11px;color:#c92a2a'>(last read; the device does not answer now)</div>"
 #: Seconds between reads of the phone's screen while watching.
 SCREEN_POLL_S = 0.5
 
@@ -95,6 +99,8 @@ class DevicePanel:
         self.recorder = ProgressRecorder()
         self.error: str | None = None
         self._thread: threading.Thread | None = None
+        #: The task of :meth:`watch_task` (on the kernel's event loop), None before.
+        self.task: asyncio.Task[JobRow | None] | None = None
         self._last_screen = 0.0
         self._last_event: JobEvent | None = None
         self.url_input = w.Text(value=url, description="device URL", placeholder="http://PHONE-IP:8765")
@@ -167,6 +173,20 @@ class DevicePanel:
                                         daemon=True)
         self._thread.start()
 
+    def watch_task(self, job_id: str | None = None) -> asyncio.Task[JobRow | None]:
+        """Follow the job live as a task on the running event loop (a notebook's kernel: no thread); cancel the
+        task to stop following (the job goes on on the device). ``await panel.finished()`` waits for it."""
+        job_id = job_id or self._job_id()
+        self.lost, self.error = False, None
+        self.task = asyncio.get_running_loop().create_task(self._follow_async(job_id))
+        return self.task
+
+    async def finished(self, timeout: float | None = None) -> JobRow | None:
+        """Await the end of :meth:`watch_task` (at most ``timeout`` seconds); returns the job's row as last seen."""
+        if self.task is not None:
+            await asyncio.wait([self.task], timeout=timeout)
+        return self.job
+
     def wait(self, timeout: float | None = None) -> JobRow | None:
         """Wait until the watched job ends (or ``timeout`` seconds); returns the job's row as last seen."""
         if self._thread is not None:
@@ -228,25 +248,46 @@ class DevicePanel:
     def _follow(self, job_id: str) -> None:
         client = self._client()
         try:
-            job = client.watch(job_id, on_progress=self._on_progress)
+            job = client.watch(job_id, on_progress=lambda event: self._on_event(event, self._poll_device))
             self.job = job
             self.message.value = f"Job ended on the device: <b>{html.escape(job.status)}</b>."
         except FmtcError as exc:
-            self.error, self.lost = str(exc), True
-            self.message.value = (f"<span style='color:#c92a2a'>Lost the device: {html.escape(self.error)}</span> "
-                                  "The job stopped there. If its service was killed, it resumes the job when it "
-                                  "starts again; then watch again.")
+            self._lost(exc)
         self._poll_device()
         self._show()
 
-    def _on_progress(self, event: JobEvent) -> None:
-        """One progress event of the watched job: it becomes the panel's state; the device's facts and screen
-        are read again now and then."""
+    async def _follow_async(self, job_id: str) -> JobRow | None:
+        client = self._client()
+        async with AsyncDeviceClient(client.url, client.token, client.name,
+                                     certificate=client.link.certificate) as aclient:
+            try:
+                self.job = await aclient.watch(job_id, on_progress=self._on_event)
+                self.message.value = f"Job ended on the device: <b>{html.escape(self.job.status)}</b>."
+            except FmtcError as exc:
+                self._lost(exc)
+            try:
+                self.info = await aclient.info()
+                self.info_view.value = info_html(self.info, vendor_advice(str(self.info.get("vendor", ""))))
+            except FmtcError:
+                self.info_view.value = info_html(self.info) + _STALE
+        self._read_screen()
+        self._show()
+        return self.job
+
+    def _lost(self, exc: FmtcError) -> None:
+        self.error, self.lost = str(exc), True
+        self.message.value = (f"<span style='color:#c92a2a'>Lost the device: {html.escape(self.error)}</span> "
+                              "The job stopped there. If its service was killed, it resumes the job when it "
+                              "starts again; then watch again.")
+
+    def _on_event(self, event: JobEvent, poll: Callable[[], None] | None = None) -> None:
+        """One progress event of the watched job: it becomes the panel's state; now and then ``poll`` reads the
+        device's facts and screen again (default: only the screen, as the task reads the facts at the end)."""
         self._last_event = event
         self.recorder.on_progress(event.overall)
         if time.monotonic() - self._last_screen >= SCREEN_POLL_S:
             self._last_screen = time.monotonic()
-            self._poll_device()
+            (poll or self._read_screen)()
         self._show()
 
     def _poll_device(self) -> None:
@@ -256,8 +297,10 @@ class DevicePanel:
             self.info = self._client().info()
             self.info_view.value = info_html(self.info, vendor_advice(str(self.info.get("vendor", ""))))
         except FmtcError:
-            self.info_view.value = (info_html(self.info) + "<div style='font-size:11px;color:#c92a2a'>(last "
-                                    "read; the device does not answer now)</div>")
+            self.info_view.value = info_html(self.info) + _STALE
+        self._read_screen()
+
+    def _read_screen(self) -> None:
         if self.screen is not None:
             try:
                 self.phone_notification = self.screen().get("notification")

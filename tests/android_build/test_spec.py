@@ -10,7 +10,7 @@ from android_bridge.stage_apk import stage
 from tests.android_build.p4a import REPO, SPEC, listed, pinned_version
 
 #: Requirements python-for-android builds from its own recipes (compiled parts included).
-RECIPES = {"python3", "sqlite3", "openssl", "pyjnius", "numpy"}
+RECIPES = {"python3", "sqlite3", "openssl", "pyjnius", "numpy", "cffi", "cryptography"}
 #: Our own recipe (p4a.local_recipes): aiohttp, pure Python.
 LOCAL_RECIPES = {"aiohttp"}
 #: Packages with C speed-ups that fall back to pure Python when those are missing.

@@ -61,7 +61,7 @@ def test_device_cli_errors_are_one_sentence(device, config_dir, capsys):
     assert code == 2 and err.startswith("fmtc-nb: error: No paired device is called 'nobody'")
     code, _, err = run(capsys, "device", "pair", device.url, "000000" if device.code != "000000" else "111111",
                        "--name", "x")
-    assert code == 2 and err == "fmtc-nb: error: The pairing code is wrong.\n"
+    assert code == 2 and err.startswith("fmtc-nb: error: The pairing code is wrong")
     code, _, err = run(capsys, "device", "pair", "http://127.0.0.1:9", "123456", "--name", "x")
     assert code == 2 and "cannot be reached" in err
     code, _, _ = run(capsys, "device", "pair", device.url, device.code, "--name", "phone")

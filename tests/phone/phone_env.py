@@ -22,7 +22,7 @@ VENV = REPO / ".venv-phone"
 #: Packages with C speed-ups: installed from their sdists with the switches set, so no extension exists.
 PURE = ("aiohttp", "multidict", "yarl", "frozenlist", "propcache")
 #: p4a recipes whose Python package the bridge imports (the others are the interpreter, stdlib or pyjnius).
-RECIPE_PACKAGES = ("numpy",)
+RECIPE_PACKAGES = ("numpy", "cffi", "cryptography")
 
 
 def phone_requirements() -> dict[str, str]:

@@ -99,11 +99,11 @@ def test_https_tiles_with_no_system_ca_store_are_trusted_through_certifi(python,
 
 
 def device_test_files() -> list[str]:
-    """The files of tests/bridge that talk to a virtual device process (the rest test the bridge in-process,
-    where the phone's interpreter plays no part)."""
+    """The files of tests/bridge and tests/link that talk to a virtual device process (the rest test the bridge
+    in-process, where the phone's interpreter plays no part)."""
     uses_device = re.compile(r"def test_\w+\([^)]*\bdevice\b|VirtualDeviceProcess")
-    return sorted(str(p.relative_to(REPO)) for p in (REPO / "tests" / "bridge").glob("test_*.py")
-                  if uses_device.search(p.read_text()))
+    files = [p for area in ("bridge", "link") for p in (REPO / "tests" / area).glob("test_*.py")]
+    return sorted(str(p.relative_to(REPO)) for p in files if uses_device.search(p.read_text()))
 
 
 @pytest.mark.slow
@@ -113,6 +113,7 @@ def test_bridge_api_tests_pass_on_the_phone_python(python, tmp_path):
     (it runs in tests/bridge on the desktop)."""
     files = device_test_files()
     assert "tests/bridge/test_end_to_end.py" in files and "tests/bridge/test_security.py" in files
+    assert "tests/link/test_pairing.py" in files  # SPAKE2 and the TLS certificate made on the phone's Python
     env = {**os.environ, **phone_environ(tmp_path), "FMTC_NB_DEVICE_PYTHON": f"{python} -OO"}
     proc = subprocess.run([sys.executable, "-m", "pytest", *files, "-q", "-p", "no:cacheprovider",
                            "-n", "2", "-k", "not schemathesis"], cwd=REPO, env=env, capture_output=True, text=True,

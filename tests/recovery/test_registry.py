@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import time
 from dataclasses import replace
 
 import pytest
@@ -217,17 +216,16 @@ def test_a_paused_run_is_reported_paused_and_still_held(registry):
 
 
 RACER = """
-import sys, time
+import sys
 from fmtc_nb.errors import JobConflict
 from fmtc_nb.recovery import RecoveryRegistry
 registry = RecoveryRegistry(sys.argv[1])
-go = float(sys.argv[3])
-while time.time() < go:
-    time.sleep(0.001)
+print("ready", flush=True)
+sys.stdin.readline()  # "go": every racer is loaded, however slow the machine
 try:
     registry.resume(sys.argv[2])
     print("claimed", flush=True)
-    time.sleep(1.0)  # hold the claim while the others try
+    sys.stdin.readline()  # hold the claim until the others have tried
 except JobConflict as exc:
     print("refused:", exc, flush=True)
 """
@@ -235,9 +233,17 @@ except JobConflict as exc:
 
 def test_of_several_processes_resuming_a_dead_job_exactly_one_claims_it(registry, tmp_path):
     tracker = registry.start(small_job(), Owner.process(dead_pid()))
-    racers = [subprocess.Popen([sys.executable, "-c", RACER, str(tmp_path), tracker.job_id, str(time.time() + 2.5)],
+    racers = [subprocess.Popen([sys.executable, "-c", RACER, str(tmp_path), tracker.job_id], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True) for _ in range(3)]
-    outputs = [p.communicate(timeout=60)[0] for p in racers]
+    assert [p.stdout.readline().strip() for p in racers] == ["ready"] * 3
+    for p in racers:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    answers = [p.stdout.readline() for p in racers]  # each has tried once the line is there
+    for p in racers:
+        p.stdin.write("end\n")
+        p.stdin.flush()
+    outputs = [answer + p.communicate(timeout=60)[0] for answer, p in zip(answers, racers, strict=True)]
     assert sorted(o.split()[0] for o in outputs) == ["claimed", "refused:", "refused:"], outputs
     winner = racers[[o.startswith("claimed") for o in outputs].index(True)].pid
     assert all(f"process {winner} on host" in o or "a moment ago" in o for o in outputs if o.startswith("refused"))
