@@ -24,7 +24,7 @@ from fmtc_nb.engine.job import DownloadJob
 from fmtc_nb.engine.politeness import REFUSED, Politeness, SteppedAside, waits_for_the_server
 from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
 from fmtc_nb.engine.ratelimit import TokenBucket
-from fmtc_nb.engine.transport import tile_session
+from fmtc_nb.engine.transport import ProxyChooser, tile_session
 from fmtc_nb.engine.writer import Batch, StoreWriter
 from fmtc_nb.errors import DiskFull, StoreError
 from fmtc_nb.source import check_bulk_url
@@ -81,6 +81,7 @@ class Download(BackgroundRun):
         self._polite = Politeness(self._bucket, job.options.parallel, backoff_s=job.options.backoff_s,
                                   max_backoff_s=job.options.max_backoff_s)
         self._gave_up_waiting: str | None = None  # the sentence of a job that paused itself (--max-wait)
+        self._proxy = ProxyChooser(job.options)  # environment proxies read once per origin
         self._aside: SteppedAside[Tile] = SteppedAside()
         self._active = 0  # workers inside _one (each may still set a tile aside)
         self._buffer = TileBuffer()
@@ -265,8 +266,9 @@ class Download(BackgroundRun):
             ticket = await self._polite.acquire(self._cancel)
             if ticket is None:
                 return None
-            result = await fetch_tile(session, self.job.source.url(*sea_tile()), self.job.source.tile_format,
-                                      opts.proxy, allowed=check_bulk_url)
+            url = self.job.source.url(*sea_tile())
+            result = await fetch_tile(session, url, self.job.source.tile_format, self._proxy(url),
+                                      allowed=check_bulk_url)
             if await self._polite.done(ticket, result.status, result.retry_after_s) and result.retry_after_s is not None:
                 continue  # the server asked for a wait: never a failed attempt
             if result.kind != "failed" or self._cancel.is_set():
@@ -321,8 +323,8 @@ class Download(BackgroundRun):
             ticket = await self._polite.acquire(self._cancel)
             if ticket is None:
                 return  # cancelled while waiting for the rate limit or a server's pause: the tile stays undone
-            result = await fetch_tile(session, source.url(z, x, y), source.tile_format, opts.proxy,
-                                      allowed=check_bulk_url)
+            url = source.url(z, x, y)
+            result = await fetch_tile(session, url, source.tile_format, self._proxy(url), allowed=check_bulk_url)
             throttled = await self._polite.done(ticket, result.status, result.retry_after_s)
             if result.kind != "failed":
                 self._settle(tile, result, sea)

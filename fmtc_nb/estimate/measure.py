@@ -24,7 +24,7 @@ from fmtc_nb.engine.fetch import fetch_tile
 from fmtc_nb.engine.job import DownloadOptions
 from fmtc_nb.engine.politeness import Politeness
 from fmtc_nb.engine.ratelimit import TokenBucket
-from fmtc_nb.engine.transport import tile_session
+from fmtc_nb.engine.transport import ProxyChooser, tile_session
 from fmtc_nb.estimate.statistics import Interval
 from fmtc_nb.source import TileSource, check_bulk_url
 
@@ -88,6 +88,7 @@ class Prober:
         self.usable = 0  # answers that were a tile or a negative answer (the source works)
         self._polite = Politeness(TokenBucket(options.rate_limit), options.parallel, backoff_s=options.backoff_s,
                                   max_backoff_s=options.max_backoff_s)
+        self._proxy = ProxyChooser(options)
         self._session: Any = None
         self._stack = AsyncExitStack()
         self._busy_s = 0.0
@@ -145,7 +146,8 @@ class Prober:
             ticket = await self._polite.acquire()
             assert ticket is not None  # no stop event: acquire always ends with a ticket
             started = time.perf_counter()
-            result = await fetch_tile(self._session, self.source.url(z, x, y), self.source.tile_format, opts.proxy,
+            url = self.source.url(z, x, y)
+            result = await fetch_tile(self._session, url, self.source.tile_format, self._proxy(url),
                                       allowed=check_bulk_url)  # a redirect to a host forbidding bulk use stops
             spent += time.perf_counter() - started
             self.requests += 1
