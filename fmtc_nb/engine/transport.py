@@ -117,8 +117,9 @@ class Http2Session:
         import httpx
 
         self._httpx = httpx
-        timeout = httpx.Timeout(connect=options.connect_timeout_s, read=options.read_timeout_s, write=None,
-                                pool=None)
+        # every phase bounded, so a stream that never gets going fails (and is retried) instead of stalling
+        timeout = httpx.Timeout(connect=options.connect_timeout_s, read=options.read_timeout_s,
+                                write=options.read_timeout_s, pool=options.read_timeout_s)
         self._client = httpx.AsyncClient(http2=True, verify=ssl_context, timeout=timeout, headers=dict(headers),
                                          proxy=options.proxy, trust_env=options.env_proxy,
                                          limits=httpx.Limits(max_connections=None, max_keepalive_connections=None))
