@@ -181,7 +181,16 @@ def test_a_bowtie_keeps_the_map_and_the_other_shapes_and_shapes_drag_and_erase(
         open_notebook1(page, url, token)
         counts = page.locator(".fmtc-counts").first
         summary = page.locator(".fmtc-region-summary").first
-        before_text = counts.inner_text()
+
+        def headline() -> str:
+            """The counts' text once it holds a headline (the widget redraws its HTML while the kernel works),
+            read in the same step as the check."""
+            found = page.wait_for_function(
+                "() => { const t = document.querySelector('.fmtc-counts')?.innerText ?? '';"
+                " return /\\d+ shapes?, [\\d,]+ tiles/.test(t) ? t : null; }", timeout=30_000)
+            return str(found.json_value())
+
+        before_text = headline()
         mapbox = page.locator(".leaflet-container").first
         box_before = mapbox.bounding_box()
         assert box_before is not None
@@ -198,7 +207,7 @@ def test_a_bowtie_keeps_the_map_and_the_other_shapes_and_shapes_drag_and_erase(
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "notebook1_bowtie.png"))
         error_text = page.locator(".fmtc-region-summary .fmtc-error").first.inner_text()
-        with_bowtie = counts.inner_text()
+        with_bowtie = headline()
         box_bowtie = mapbox.bounding_box()
         summary_box = summary.bounding_box()
         red = page.locator(".leaflet-fmtc-bad-pane path").count()
@@ -206,14 +215,14 @@ def test_a_bowtie_keeps_the_map_and_the_other_shapes_and_shapes_drag_and_erase(
         page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-delete").first.click()
         page.mouse.click(*at(0.11, 0.18))
         page.wait_for_function("!document.querySelector('.fmtc-region-summary .fmtc-error')", timeout=30_000)
-        after_erase = counts.inner_text()
+        after_erase = headline()
         page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-delete").first.click()  # leave remove mode
         # a rectangle, dragged, then erased
         page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-rectangle").first.click()
         page.mouse.click(*at(0.10, 0.10))
         page.mouse.click(*at(0.22, 0.22))
         counts.filter(has_text="4 shapes").wait_for(timeout=30_000)
-        drawn = counts.inner_text()
+        drawn = headline()
         page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-drag").first.click()
         page.mouse.move(*at(0.16, 0.16))
         page.mouse.down()
@@ -223,12 +232,12 @@ def test_a_bowtie_keeps_the_map_and_the_other_shapes_and_shapes_drag_and_erase(
         page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-drag").first.click()  # leave drag mode
         page.wait_for_function(f"!document.querySelector('.fmtc-counts').innerText.includes({drawn.splitlines()[0]!r})",
                                timeout=30_000)
-        dragged = counts.inner_text()
+        dragged = headline()
         page.screenshot(path=str(ARTIFACTS / "notebook1_dragged.png"))
         page.locator(".leaflet-pm-toolbar .leaflet-pm-icon-delete").first.click()
         page.mouse.click(*at(0.31, 0.26))
         counts.filter(has_text="3 shapes").wait_for(timeout=30_000)
-        erased = counts.inner_text()
+        erased = headline()
     assert box_bowtie == box_before  # the map keeps its size
     assert summary_box is not None and summary_box["height"] <= 430
     assert "intersects itself" in error_text and "shape 4" in error_text
