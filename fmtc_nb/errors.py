@@ -94,3 +94,7 @@ class ShardError(ClusterError):
 class PackError(FmtcError):
     """A map style pack cannot be planned, downloaded, stored or exported as asked (a bad style, a source
     without tiles, a resource that could not be fetched)."""
+
+
+class ProfileError(FmtcError, ValueError):
+    """A classroom profile, user-action script or rule parameter is malformed or unknown."""
