@@ -56,8 +56,8 @@ class ModelRun:
     summary: dict[str, Any] = field(default_factory=dict)
 
     def fired(self, rule_id: str) -> list[float]:
-        """The simulated times at which ``rule_id`` (or action) fired."""
-        return [e["t_s"] for e in self.events if e["rule"] == rule_id]
+        """The simulated times at which ``rule_id`` (or action) fired, each once."""
+        return sorted({e["t_s"] for e in self.events if e["rule"] == rule_id})
 
 
 class _Phone:
@@ -147,7 +147,8 @@ class _Phone:
         self.alive = self.fgs = False
         self.waiting = True
         self.timers.pop("idle_stop", None)
-        self.log("p4a_destroy_kills_process", f"{why}: the service stops and its process ends ({rule_id})")
+        self.log(rule_id, f"{why}: the service stops")
+        self.log("p4a_destroy_kills_process", "PythonService.onDestroy ends the service's process")
 
     def enter_foreground(self, cause: str) -> bool:
         """The (re)started service tries to enter the foreground to download."""
