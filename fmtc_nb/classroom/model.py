@@ -88,8 +88,9 @@ class _Phone:
     def param(self, rule_id: str, name: str) -> float:
         return self.book[rule_id].params[name]
 
-    def log(self, rule_id: str, what: str) -> None:
-        self.run.events.append({"t_s": self.t, "rule": rule_id, "what": what})
+    def log(self, rule_id: str, what: str, effect: str | None = None) -> None:
+        """Record an event; ``effect`` is what a real run does then (see :mod:`fmtc_nb.classroom.real`)."""
+        self.run.events.append({"t_s": self.t, "rule": rule_id, "what": what, "effect": effect})
 
     @property
     def rate(self) -> float:
@@ -134,7 +135,7 @@ class _Phone:
         self.kills += 1
         self.timers.pop("huawei", None)
         self.timers.pop("data_sync", None)
-        self.log(rule_id, f"the service process is killed; {lost} tiles of the open batch are lost")
+        self.log(rule_id, f"the service process is killed; {lost} tiles of the open batch are lost", "kill")
         if force or self.o.fmtc:
             self.waiting = True
             why = "FMTC's recovery reports the job failed" if self.o.fmtc and not force else "force-stopped"
@@ -147,7 +148,7 @@ class _Phone:
         self.alive = self.fgs = False
         self.waiting = True
         self.timers.pop("idle_stop", None)
-        self.log(rule_id, f"{why}: the service stops")
+        self.log(rule_id, f"{why}: the service stops", "stop")
         self.log("p4a_destroy_kills_process", "PythonService.onDestroy ends the service's process")
 
     def enter_foreground(self, cause: str) -> bool:
@@ -215,7 +216,7 @@ class _Phone:
 
     # -- events --------------------------------------------------------------------------------------------------
     def action(self, do: str) -> None:
-        self.log(do, "the user: " + do.replace("_", " "))
+        self.log(do, "the user: " + do.replace("_", " "), None if do == "reboot" else do)
         if do == "screen_off":
             self.screen_on = self.visible = False
             self.arm_screen_off_timers()
@@ -262,23 +263,24 @@ class _Phone:
             self.kill("vendor_wake_lock_force_stop", force=True)
         elif name == "sleep_net":
             self.net_cut = True
-            self.log("vendor_sleep_cuts_network", "the vendor's sleep optimisation cuts the network")
+            self.log("vendor_sleep_cuts_network", "the vendor's sleep optimisation cuts the network", "stall")
         elif name == "samsung_sleep":
             self.cpu_asleep = True
-            self.log("samsung_fgs_wake_lock_ignored", "the wake lock is ignored: the CPU sleeps, the job stalls")
+            self.log("samsung_fgs_wake_lock_ignored", "the wake lock is ignored: the CPU sleeps, the job stalls",
+                     "stall")
         elif name == "doze":
             self.doze = True
             exempt = self.fgs or self.p.exempt or not self.alive
             self.log("doze_network_suspended", "Doze: " + (
                 "no effect, nothing of the app runs" if not self.alive else
                 "no effect, a foreground service or exempt app keeps its network" if exempt
-                else "the network is cut"))
+                else "the network is cut"), None if exempt else "stall")
             self.net_cut = self.net_cut or not exempt
         elif name == "standby":
             self.log("standby_bucket_restricted", "the app is in the rare bucket: " +
                      ("no effect while its foreground service runs" if self.fgs else "its work is deferred"))
         elif name == "sticky":
-            self.log("sticky_restart", "Android creates the sticky service again")
+            self.log("sticky_restart", "Android creates the sticky service again", "restart")
             self.restart_process("sticky_restart")
         elif name == "idle_stop":
             self.end_process("idle_background_service_stopped", "a minute in the background without foreground")

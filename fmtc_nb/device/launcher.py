@@ -23,6 +23,9 @@ from typing import Any
 
 from fmtc_nb.android.screen import read_screen
 
+#: The virtual phone's settings file in its state directory (``android_bridge.platform.virtual`` reads it).
+SETTINGS_FILE = "virtual_settings.json"
+
 
 class VirtualDeviceProcess:
     """``python -m android_bridge --virtual`` on ``root`` as a child process; ``args`` are extra options.
@@ -59,6 +62,23 @@ class VirtualDeviceProcess:
     def screen(self) -> dict[str, Any]:
         """What the phone shows: foreground state, notification, wake lock, pairing code."""
         return read_screen(self.root / "bridge")
+
+    def change_settings(self, **changes: Any) -> dict[str, Any]:
+        """Change the virtual phone's settings (``sdk_int``, ``app_visible``, ``battery_optimisation_ignored``
+        ...) as its user would; a running device reads them at its next call. Returns the settings written."""
+        state = self.root / "bridge"
+        state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = state / SETTINGS_FILE
+        try:
+            current = json.loads(path.read_text()) if path.exists() else {}
+        except ValueError:
+            current = {}
+        settings = {**(current if isinstance(current, dict) else {}), **changes}
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+            json.dump(settings, f)
+        os.replace(tmp, path)
+        return settings
 
     def start(self) -> VirtualDeviceProcess:
         """Start the device and wait for its first line (URL, code, resumed jobs); nothing if it runs."""
