@@ -38,8 +38,9 @@ def events_frame(run: ModelRun) -> Any:
     return pd.DataFrame(run.events, columns=["t_s", "rule", "what"])
 
 
-def summary_frame(runs: Iterable[ModelRun]) -> Any:
-    """One row per run (see :func:`fmtc_nb.classroom.model.simulate` for the columns), attribution attached."""
+def summary_frame(runs: Iterable[Any]) -> Any:
+    """One row per run, model or real (see :func:`fmtc_nb.classroom.model.simulate` for the columns), attribution
+    attached."""
     import pandas as pd
 
     frame = pd.DataFrame([r.summary for r in runs], columns=SUMMARY_COLUMNS)
