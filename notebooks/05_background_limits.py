@@ -18,7 +18,10 @@
 # 3. **a killed service**: some vendors kill even foreground services; we kill the virtual phone's service the
 #    hard way (SIGKILL) in the middle of a job;
 # 4. **recovery**: when the app starts again, it resumes the job exactly where its last checkpoint left it;
-# 5. **vendor facts**: which phone makers are known to kill background work, from dontkillmyapp.com.
+# 5. **vendor facts**: which phone makers are known to kill background work, from dontkillmyapp.com;
+# 6. **the classroom**: the rule book, the same download on one phone model after another (a model that sweeps
+#    every vendor x Android version x exemption in a second, and a real run on the virtual device), two
+#    exercises, and what FMTC's recovery would do on the same phone.
 
 # %%
 import time
@@ -121,6 +124,101 @@ print(ATTRIBUTION)
 # **Take-aways.** Ask for the battery-optimisation exemption before a long job; keep the notification (it
 # is the foreground service); expect the service to be killed anyway on some phones, and rely on recovery rather
 # than on luck.
+
+# %% [markdown]
+# ## 6 · The classroom: one rule book, every phone
+# Each behaviour above is a **rule** with its source and its timings as named parameters. Android's own rules are
+# the rows of the lifecycle table the bridge is tested against (`fmtc_nb.android.lifecycle`); the vendor rules
+# come from the dontkillmyapp data. Where no source gives a number, the parameter says *(assumed)*: change it
+# with `edit(book, rule, name=value)` and run again.
+
+# %%
+from fmtc_nb.classroom.model import ModelOptions, simulate
+from fmtc_nb.classroom.outcomes import (compare_with_fmtc, events_frame, plot_completion, plot_sweep,
+                                        summary_frame, sweep)
+from fmtc_nb.classroom.profiles import Action, Profile
+from fmtc_nb.classroom.rulebook import edit, rulebook, rulebook_frame
+
+book = rulebook()
+rules = rulebook_frame(book)
+print(rules.attrs["attribution"])
+rules[["rule", "api", "vendors", "params", "lifecycle row"]]
+
+# %% [markdown]
+# A **profile** is a phone (vendor, API level), what the user allowed (battery exemption, notifications) and a
+# script of what the user does. The job: 20,000 tiles at 2 tiles a second (about 2.8 undisturbed hours). Below:
+# a Xiaomi on Android 14, the screen off after a minute, the app opened again after two hours.
+
+# %%
+job = ModelOptions(tiles_total=20_000, rate_tps=2.0)
+script = (Action(60, "screen_off"), Action(7200, "reopen"))
+xiaomi = simulate(Profile("xiaomi", 34, script=script), job, book)
+events_frame(xiaomi)
+
+# %% [markdown]
+# ### Exercise 1 · What does the battery exemption change on Xiaomi?
+# Run the same profile exempt and not exempt, on Xiaomi and on Vivo. Read the `kills` and `time_to_complete_s`
+# columns, and the data's `user_can_fix` column in section 5. *(Answer: on Xiaomi nothing: the data says the
+# user cannot fix it with the exemption alone (it takes Autostart and locking the app in recents), so the kill
+# 10 minutes after screen-off still comes and the job waits for the user; on Vivo the exemption prevents the
+# kill.)*
+
+# %%
+summary_frame(simulate(Profile(vendor, 34, exempt, script=script), job, book)
+              for vendor in ("xiaomi", "vivo") for exempt in (False, True))
+
+# %% [markdown]
+# ### Exercise 2 · Why does stock Android 15 stop at six hours, and what brings the job back?
+# A bigger job (60,000 tiles, over 8 hours) on a stock Android 15 phone whose user opens the app again after
+# 9 hours. *(Answer: a dataSync foreground service may run 6 hours in 24 (`data_sync_timeout`); then Android
+# calls `onTimeout`, the service stops and no new dataSync start is allowed until the user brings the app to the
+# foreground, which also resets the six hours: the reopen brings the job back, and recovery resumes it.)*
+
+# %%
+big = ModelOptions(tiles_total=60_000, rate_tps=2.0)
+android15 = simulate(Profile("stock", 35, script=(Action(60, "screen_off"), Action(9 * 3600, "reopen"))), big,
+                     book)
+events_frame(android15).query("rule in ['data_sync_timeout', 'p4a_destroy_kills_process', 'reopen', 'completed']")
+
+# %% [markdown]
+# ### FMTC on the same phone
+# The same profile with FMTC's recovery (a live job is reported as failed, so nothing resumes it until the user
+# starts it again) and no buffering (each tile written at once: nothing lost on a kill, but slower writes). On an
+# Oppo with Android 11 the kill at screen-off is followed by Android's sticky restart: ours resumes by itself.
+
+# %%
+oppo = Profile("oppo", 30, script=script)
+print(compare_with_fmtc(oppo, job, book).attrs["attribution"])
+compare_with_fmtc(oppo, job, book)
+
+# %%
+runs = [simulate(oppo, job, book), simulate(oppo, ModelOptions(20_000, 2.0, fmtc=True), book), xiaomi,
+        simulate(Profile("stock", 34, script=script), job, book)]
+plot_completion(runs);
+
+# %% [markdown]
+# ### Every phone at once
+# The sweep runs every vendor x API 26-35 x exemption through the model. Grey cells never complete within 24
+# simulated hours.
+
+# %%
+started = time.perf_counter()
+swept = sweep(job, book)
+print(f"{len(swept)} profiles in {time.perf_counter() - started:.2f} s")
+plot_sweep(swept, exempt=False);
+
+# %% [markdown]
+# ### And for real
+# The same Xiaomi profile on a virtual device: a real process, SIGKILLed when the rule says, on a clock running
+# 240 times faster (a simulated minute every quarter second). The summary is measured, not modelled.
+
+# %%
+from fmtc_nb.classroom.real import run_real
+
+real = run_real(Profile("xiaomi", 34, script=(Action(60, "screen_off"), Action(900, "reopen"))),
+                root=session.root / "classroom", speedup=240.0, rate_limit=400.0)
+print(f"{real.tiles_in_store:,} of {real.tiles_total:,} tiles in the store")
+summary_frame([real])
 
 # %% [markdown]
 # ## Tidy up

@@ -309,3 +309,28 @@ def test_notebook5_cell_by_cell_panel_card_and_prints_agree(jupyterlab: tuple[st
     assert resumed[0] == resumed[1] and "completed" in resumed[2] and "(100.0%)" in resumed[2]
     assert all("completed" in c for c in resumed[3])
     assert f"{resumed[1]:,} of {resumed[1]:,} tiles" in resumed_out
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_notebook5_classroom_lesson_in_chromium(jupyterlab: tuple[str, str], notebook_env: Path) -> None:
+    """The classroom half of notebook 5 in a real browser: the rule book with its credit, the exercises' tables,
+    the FMTC comparison, both plots drawn as images, and a real run ending with exactly the region's tiles."""
+    url, token = jupyterlab
+    with chromium_page() as page:
+        page.goto(f"{url}/lab/tree/{NOTEBOOK5}?token={token}")
+        page.wait_for_selector(".jp-Notebook", timeout=90_000)
+        page.wait_for_selector(".jp-StatusBar-TextItem:has-text('Idle')", timeout=120_000)
+        cells = page.locator(".jp-Notebook .jp-CodeCell")
+        first = next(i for i in range(cells.count()) if "rulebook_frame" in cells.nth(i).inner_text())
+        run_cell(page, 0)  # the session: tile server and virtual device
+        outputs = {i: run_cell(page, i) for i in range(first, first + 8)}
+        images = [cells.nth(i).locator(".jp-OutputArea img").count() for i in (first + 5, first + 6)]
+        page.screenshot(path=str(ARTIFACTS / "notebook5_classroom.png"), full_page=True)
+    texts = list(outputs.values())
+    assert "dontkillmyapp.com" in texts[0] and "vendor_kill_by_award" in texts[0]
+    assert "vendor_kill_by_award" in texts[1] and "completed" in texts[1]
+    assert "vivo" in texts[2] and "data_sync_timeout" in texts[3]
+    assert "FMTC" in texts[4] and "dontkillmyapp.com" in texts[4]
+    assert images == [1, 1], "completion plot and sweep heatmap are drawn"
+    assert "360 profiles" in texts[6]
+    assert "3,224 of 3,224 tiles in the store" in texts[7] and "real" in texts[7]

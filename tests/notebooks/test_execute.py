@@ -57,6 +57,8 @@ def test_notebook_runs_headless(name: str, notebook_env: Path) -> None:
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
     assert "Traceback" not in outputs_of(nb)
+    if name.startswith("05_"):  # the classroom lesson: the vendor data's credit and a real run's exact tiles
+        assert "dontkillmyapp.com" in outputs_of(nb) and "3,224 of 3,224 tiles in the store" in outputs_of(nb)
     deadline = time.monotonic() + 10
     while processes_mentioning(str(notebook_env)) and time.monotonic() < deadline:
         time.sleep(0.2)
