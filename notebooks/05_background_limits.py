@@ -134,8 +134,14 @@ print(ATTRIBUTION)
 
 # %%
 from fmtc_nb.classroom.model import ModelOptions, simulate
-from fmtc_nb.classroom.outcomes import (compare_with_fmtc, events_frame, plot_completion, plot_sweep,
-                                        summary_frame, sweep)
+from fmtc_nb.classroom.outcomes import (
+                    compare_with_fmtc,
+                    events_frame,
+                    plot_completion,
+                    plot_sweep,
+                    summary_frame,
+                    sweep,
+)
 from fmtc_nb.classroom.profiles import Action, Profile
 from fmtc_nb.classroom.rulebook import edit, rulebook, rulebook_frame
 
@@ -153,6 +159,9 @@ rules[["rule", "api", "vendors", "params", "lifecycle row"]]
 job = ModelOptions(tiles_total=20_000, rate_tps=2.0)
 script = (Action(60, "screen_off"), Action(7200, "reopen"))
 xiaomi = simulate(Profile("xiaomi", 34, script=script), job, book)
+sooner = edit(book, "vendor_kill_by_award", award5_s=300)   # an assumption changed: the kill 5 min after
+print("killed at", xiaomi.fired("vendor_kill_by_award"), "s; with award5_s=300:",
+      simulate(Profile("xiaomi", 34, script=script), job, sooner).fired("vendor_kill_by_award"), "s")
 events_frame(xiaomi)
 
 # %% [markdown]

@@ -105,7 +105,7 @@ def parse_script(text: str) -> tuple[Action, ...]:
     """The actions of a JSON script (see the module docstring); ProfileError in one sentence otherwise."""
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ProfileError(f"The script is not valid JSON ({exc.msg} at line {exc.lineno}).") from None
     if isinstance(data, dict):
         data = data.get("actions")

@@ -67,10 +67,12 @@ def _vendors_whose(symptom: str) -> tuple[str, ...]:
 
 
 def _vendor_rule(rule_id: str, behaviour: str, vendors: tuple[str, ...], params: dict[str, float],
-                 assumed: tuple[str, ...], **limits: int) -> Rule:
+                 assumed: tuple[str, ...], min_api: int = 1, max_api: int = 99) -> Rule:
+    """A rule from the vendor data: its source is the vendors' pages, with the data's credit."""
     source = f"{SITE} ({', '.join(vendors)}); {ATTRIBUTION}"
-    return Rule(rule_id, behaviour, source, vendors=vendors, params=MappingProxyType(params),
-                assumptions=MappingProxyType({name: ASSUMED[name] for name in assumed}), **limits)
+    return Rule(rule_id, behaviour, source, min_api=min_api, max_api=max_api, vendors=vendors,
+                params=MappingProxyType(params),
+                assumptions=MappingProxyType({name: ASSUMED[name] for name in assumed}))
 
 
 #: Why each assumed number is what it is (no source gives one).

@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 import time
-
 from typing import Any
 
 from fmtc_nb.errors import ProfileError
@@ -89,8 +88,8 @@ def _profile(args: argparse.Namespace) -> Any:
 
 
 def _sweep(args: argparse.Namespace, options: Any, attribution: str) -> int:
-    from fmtc_nb.classroom.outcomes import sweep_profiles
     from fmtc_nb.classroom.model import simulate
+    from fmtc_nb.classroom.outcomes import sweep_profiles
     from fmtc_nb.classroom.profiles import DEFAULT_SCRIPT, load_script
 
     script = load_script(args.script) if args.script else DEFAULT_SCRIPT
@@ -126,6 +125,3 @@ def _clock(seconds: float | None) -> str:
 
 def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-
