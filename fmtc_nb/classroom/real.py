@@ -32,6 +32,7 @@ from typing import Any
 from fmtc_nb.classroom.model import COMPLETED, KILLED, RUNNING, STALLED, WAITING, ModelOptions, simulate
 from fmtc_nb.classroom.profiles import Profile
 from fmtc_nb.classroom.rulebook import RuleBook
+from fmtc_nb.errors import DeviceError
 
 REGION, ZOOMS = "rect:7.0,46.0,9.0,47.5", "0-13"  # 3,224 tiles
 STORE = "classroom"
@@ -172,7 +173,7 @@ class _Runner:
             try:
                 row = self.client.job(self.job_id)
                 status, self.last_done = row["status"], int(row["tiles_done"])
-            except Exception:  # the device is going down between two polls: it answers again or it is gone
+            except (DeviceError, OSError):  # the device went down between two polls: it answers again or is gone
                 status = None
         if status == "completed":
             state = COMPLETED
@@ -224,5 +225,5 @@ class _Runner:
         try:
             if self.client.job(self.job_id)["status"] == "running":
                 self.resumes += 1
-        except Exception:  # noqa: S110 - a device that refused or died is simply not resumed
+        except (DeviceError, OSError):  # a device that refused or died is simply not resumed
             pass

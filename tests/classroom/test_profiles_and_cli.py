@@ -5,6 +5,7 @@ the outcome frames and the FMTC comparison say what they should."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -128,3 +129,13 @@ def test_cli_script_file(tmp_path):
     script.write_text('[{"at": "1m", "do": "fly"}]')
     bad = cli("--vendor", "xiaomi", "--android", "34", "--script", str(script))
     assert bad.returncode == 2 and "unknown action 'fly'" in bad.stderr
+
+
+def test_cli_real_runs_the_virtual_device(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "fmtc_nb", "simulate", "--vendor", "stock", "--android", "34",
+                           "--real", "--json"], capture_output=True, text=True, timeout=240,
+                          env={**os.environ, "FMTC_NB_CONFIG": str(tmp_path / "config")})
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["summary"]["mode"] == "real" and data["summary"]["completed"] and data["summary"]["kills"] == 0
+    assert data["attribution"] == ATTRIBUTION
