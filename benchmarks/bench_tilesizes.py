@@ -265,19 +265,20 @@ def _median(values: list[float], digits: int = 1) -> float:
 
 def measure(template: str, max_zoom: int, tmp: Path, runs: int, tiles: int) -> dict:
     """``runs`` alternating runs of the engine and the bare loop, each with its 1-tile start-up run."""
-    samples: dict[str, dict[str, list[float]]] = {name: {"wall_s": [], "startup_s": [], "cpu_s": [], "bytes": []}
-                                                  for name in ("engine", "bare")}
+    samples: dict[str, dict[str, list[float]]] = {name: {"wall_s": [], "startup_s": [], "cpu_s": [], "bytes": [],
+                                                         "load": []} for name in ("engine", "bare")}
     runners = {"engine": engine_run, "bare": bare_run}
     for i in range(runs):
         for name in (("bare", "engine") if i % 2 == 0 else ("engine", "bare")):
             startup = runners[name](template, 0, tmp / f"{name}{i}-start")[0]
             wall, cpu, size = runners[name](template, max_zoom, tmp / f"{name}{i}")
-            for key, value in (("wall_s", wall), ("startup_s", startup), ("cpu_s", cpu), ("bytes", size)):
+            load = round(os.getloadavg()[0], 2)
+            for key, value in (("wall_s", wall), ("startup_s", startup), ("cpu_s", cpu), ("bytes", size), ("load", load)):
                 samples[name][key].append(value)
             for folder in (tmp / f"{name}{i}-start", tmp / f"{name}{i}"):
                 shutil.rmtree(folder)
             print(f"  run {i} {name}: {tiles / wall:.0f} tiles/s, {cpu / tiles * 1e6:.0f} µs CPU/tile, "
-                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+                  f"load {load:.1f}", flush=True)
     out: dict = {}
     for name, s in samples.items():
         rates = [(tiles - 1) / (w - st) for w, st in zip(s["wall_s"], s["startup_s"], strict=True)]
@@ -285,6 +286,7 @@ def measure(template: str, max_zoom: int, tmp: Path, runs: int, tiles: int) -> d
             "tiles_per_s": [round(r) for r in rates], "tiles_per_s_median": round(statistics.median(rates)),
             "tiles_per_s_raw_median": round(statistics.median(tiles / w for w in s["wall_s"])),
             "wall_s": [round(w, 2) for w in s["wall_s"]], "startup_s_median": _median(s["startup_s"], 3),
+            "loadavg_1min_after_each_run": s["load"],
             "cpu_us_per_tile": [round(c / tiles * 1e6, 1) for c in s["cpu_s"]],
             "cpu_us_per_tile_median": _median([c / tiles * 1e6 for c in s["cpu_s"]]),
             "cpu_us_per_kb_median": _median([c * 1e6 / (b / 1024) for c, b in zip(s["cpu_s"], s["bytes"],
@@ -293,6 +295,7 @@ def measure(template: str, max_zoom: int, tmp: Path, runs: int, tiles: int) -> d
     rate_ratios = [e / b for e, b in zip(out["engine"]["tiles_per_s"], out["bare"]["tiles_per_s"], strict=True)]
     out["ratio_engine_to_bare"] = round(out["engine"]["tiles_per_s_median"] / out["bare"]["tiles_per_s_median"], 3)
     out["ratio_per_run"] = [round(r, 3) for r in rate_ratios]
+    out["ratio_per_run_median"] = round(statistics.median(rate_ratios), 3)
     out["cpu_ratio_bare_to_engine"] = round(out["bare"]["cpu_us_per_tile_median"] /
                                             out["engine"]["cpu_us_per_tile_median"], 3)
     return out
@@ -320,7 +323,7 @@ def main() -> int:
             (tmp / "pyramid").mkdir()
             shape = build(tmp / "pyramid", kind, args.max_zoom)
             print(f"{name}: {json.dumps(shape)}", flush=True)
-            with nginx_serving(tmp / "pyramid", f"sea.{kind.ext}", kind.ext) as template:
+            with nginx_serving(tmp / "pyramid", fallback=f"sea.{kind.ext}", ext=kind.ext) as template:
                 entry = {"pyramid": shape, **measure(template, args.max_zoom, tmp, args.runs, shape["tiles"])}
                 if args.mapproxy_runs:
                     walls, cpus = [], []

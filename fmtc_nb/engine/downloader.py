@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -39,6 +40,9 @@ Tile = tuple[int, int, int, int]  # index, z, x, y
 SEA_POINT = (-140.0, -30.0)
 SEA_ZOOM = 8
 _ROW_CHUNK = 256
+#: Batches queued for the store thread (the one committing included) while the workers go on fetching; a
+#: full buffer waits for the oldest commit beyond this, so memory stays bounded and no worker idles on each commit.
+MAX_QUEUED_BATCHES = 2
 #: A todo index this far past the stream's position is reached by seeking the cover, not by walking it.
 _SEEK_GAP = 4096
 
@@ -85,6 +89,7 @@ class Download(BackgroundRun):
         self._aside: SteppedAside[Tile] = SteppedAside()
         self._active = 0  # workers inside _one (each may still set a tile aside)
         self._buffer = TileBuffer()
+        self._queued: deque[Future[None]] = deque()
         self._later: list[Tile] = []
         self._final_pass = False
         # every store call runs on this one thread, so SQLite writes overlap the network work of the loop
@@ -213,19 +218,28 @@ class Download(BackgroundRun):
                 "kept, so free space and resume it.")
 
     def _tiles(self, cover: Any, store: Any) -> Iterator[Tile]:
-        """Stream the checkpointer's todo indexes as tiles, dropping existing ones when asked."""
+        """Stream the checkpointer's todo indexes as tiles, dropping existing ones when asked.
+
+        Only tiles inside the extent the store held at the start (per zoom) are looked up, a row at a time:
+        a new store, or new ground, costs no query (each one waits for the store thread, and so stalls the
+        event loop behind a commit)."""
         opts = self.job.options
+        if not opts.skip_existing:
+            yield from self._indexed(cover)
+            return
         fresher = time.time() - opts.fresher_than_days * 86400 if opts.fresher_than_days is not None else None
+        extents = self._io.submit(store.zoom_extents).result()
         chunk: list[Tile] = []
         for tile in self._indexed(cover):
-            if opts.skip_existing and chunk and (tile[1] != chunk[0][1] or tile[3] != chunk[0][3]
-                                                or len(chunk) >= _ROW_CHUNK):  # a new row (z, y) or a full chunk
+            _, z, x, y = tile
+            extent = extents.get(z)
+            if extent is None or not (extent[0] <= x <= extent[1] and extent[2] <= y <= extent[3]):
+                yield tile  # no stored tile can be here
+                continue
+            if chunk and (z != chunk[0][1] or y != chunk[0][3] or len(chunk) >= _ROW_CHUNK):  # new row or full
                 yield from self._drop_existing(chunk, store, fresher)
                 chunk = []
-            if opts.skip_existing:
-                chunk.append(tile)
-            else:
-                yield tile
+            chunk.append(tile)
         if chunk:
             yield from self._drop_existing(chunk, store, fresher)
 
@@ -303,7 +317,7 @@ class Download(BackgroundRun):
             finally:
                 self._active -= 1
             if len(self._buffer) >= batch:
-                await self._aflush()
+                await self._hand_over(batch)
 
     async def _gate(self, store: Any) -> bool:
         """Wait while paused (flushing first); False once cancelled."""
@@ -408,10 +422,28 @@ class Download(BackgroundRun):
             future.result()
 
     async def _aflush(self) -> None:
-        """Flush without blocking the event loop; a writer that gave up stops the run."""
+        """Flush and wait for the commit without blocking the event loop; a writer that gave up stops the run."""
         future = self._write()
         if future is not None:
             await asyncio.wrap_future(future)
+        self._stop_if_writer_gave_up()
+
+    async def _hand_over(self, batch_size: int) -> None:
+        """Queue the full buffer for the store thread and go on fetching; first wait while
+        :data:`MAX_QUEUED_BATCHES` batches are queued already (the store thread is behind)."""
+        while True:
+            while self._queued and self._queued[0].done():
+                self._queued.popleft()
+            if len(self._queued) < MAX_QUEUED_BATCHES:
+                break
+            await asyncio.wrap_future(self._queued[0])
+        if len(self._buffer) >= batch_size:  # else another waiting worker handed it over first
+            future = self._write()
+            if future is not None:
+                self._queued.append(future)
+        self._stop_if_writer_gave_up()
+
+    def _stop_if_writer_gave_up(self) -> None:
         if self._writer is not None and self._writer.error is not None:
             self._cancel.set()
 

@@ -3,8 +3,9 @@
 MBTiles readers (GDAL, QGIS, tile servers) see the ``metadata`` table and the ``tiles`` view (TMS rows);
 fmtc-nb keeps the real data in ``fmtc_*`` tables:
 
-- ``fmtc_blobs``: each distinct tile body once (64-bit BLAKE2b hash, reference count), found through the
-  ``fmtc_hash_new`` / ``fmtc_hash_old`` tables (see ``fmtc_nb.store.blobs``);
+- ``fmtc_blobs``: each distinct tile body once (64-bit key, reference count), found through the
+  ``fmtc_hash_new`` / ``fmtc_hash_old`` tables (see ``fmtc_nb.store.blobs``); the key is a sampled SHA-256
+  in layout 2 and the whole body's BLAKE2b in layout 1 (``PRAGMA user_version``; older stores keep theirs);
 - ``fmtc_tiles``: one row per tile with its blob, size (bytes), fetched/used/expiry times (epoch seconds),
   ETag and Last-Modified; primary key (zoom_level, tile_row, tile_column) so a row of tiles is one range;
 - ``fmtc_counters`` / ``fmtc_zooms``: the statistics, updated in the transactions that change tiles;
@@ -18,7 +19,7 @@ import sqlite3
 #: ``PRAGMA application_id`` of MBTiles files ("MPBX").
 MBTILES_APPLICATION_ID = 0x4D504258
 #: ``PRAGMA user_version`` of the fmtc-nb store layout.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE TABLE metadata (name TEXT NOT NULL PRIMARY KEY, value TEXT);

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from fmtc_nb.errors import StoreError
-from fmtc_nb.store.blobs import add_blobs, blob_hash, find_blobs, next_blob_id, release_blobs
+from fmtc_nb.store.blobs import add_blobs, assign_blobs, blob_keys, release_blobs
 from fmtc_nb.store.connection import BUSY_TIMEOUT_S, connect, database_error
 from fmtc_nb.store.formats import sniff_format
 from fmtc_nb.store.maintenance import delete_tiles, verify_problems
@@ -62,6 +62,8 @@ class Store:
         if not ok:
             self.close()
             raise StoreError(f"The file {self.path} is not an fmtc-nb store; import it with 'fmtc-nb store import'.")
+        #: How this store keys its blobs (sampled SHA-256 since layout 2, whole-body BLAKE2b in layout 1).
+        self.blob_keys = blob_keys(self._db.execute("PRAGMA user_version").fetchone()[0])
         if not readonly:
             with contextlib.suppress(sqlite3.OperationalError):  # copies made by SQLite backup arrive in DELETE mode
                 self._db.execute("PRAGMA journal_mode = WAL")
@@ -156,18 +158,12 @@ class Store:
             db.execute("UPDATE fmtc_counters SET updated_at = ?", (now,))
 
     def _put(self, db: sqlite3.Connection, records: list[TileRecord], now: float) -> None:
-        bodies: dict[bytes, int] = {}
         for r in records:
             if not (0 <= r.z <= MAX_ZOOM and 0 <= r.x < 1 << r.z and 0 <= r.y < 1 << r.z):
                 raise StoreError(f"The tile {r.z}/{r.x}/{r.y} does not exist (x and y run from 0 to 2^z - 1, z to {MAX_ZOOM}).")
-            if r.data not in bodies:
-                bodies[r.data] = blob_hash(r.data)
-        existing = find_blobs(db, bodies)
-        first = next_blob_id(db)
-        new = {data: first + i for i, data in enumerate(d for d in bodies if d not in existing)}
-        ids = existing | new
-        rows = [(r.z, tms_row(r.z, r.y), r.x, ids[r.data], len(r.data), r.fetched_at, now, r.etag,
-                 r.last_modified, r.expires_at) for r in records]
+        ids, new = assign_blobs(db, [r.data for r in records], self.blob_keys)
+        rows = [(r.z, tms_row(r.z, r.y), r.x, blob_id, len(r.data), r.fetched_at, now, r.etag,
+                 r.last_modified, r.expires_at) for r, blob_id in zip(records, ids, strict=True)]
         refs: dict[int, int] = {}
         for row in rows:
             refs[row[3]] = refs.get(row[3], 0) + 1
@@ -183,11 +179,11 @@ class Store:
         db.execute("RELEASE put")
         for _, _, _, blob_id, _ in replaced:
             refs[blob_id] = refs.get(blob_id, 0) - 1
-        add_blobs(db, [(i, bodies[data], data, refs.pop(i)) for data, i in new.items()])
+        add_blobs(db, [(i, h, data, refs.pop(i)) for i, h, data in new])
         db.executemany("UPDATE fmtc_blobs SET refs = refs + ? WHERE id = ?",
                        [(n, i) for i, n in refs.items() if n])
         gone = release_blobs(db, [i for i, n in refs.items() if n < 0])
-        new_bytes = sum(len(data) for data in new)
+        new_bytes = sum(len(data) for _, _, data in new)
         added_bytes = sum(row[4] for row in rows) - sum(old[4] for old in replaced)
         db.execute("UPDATE fmtc_counters SET tiles = tiles + ?, tile_bytes = tile_bytes + ?, blobs = blobs + ?, "
                    "blob_bytes = blob_bytes + ?", (len(rows) - len(replaced), added_bytes, len(new) - gone[0],
@@ -257,6 +253,13 @@ class Store:
             sql, args = sql + " AND fetched_at >= ?", (*args, fresher_than)
         with self._using() as db:
             return {x for (x,) in db.execute(sql, args)}
+
+    def zoom_extents(self) -> dict[int, tuple[int, int, int, int]]:
+        """Zoom -> (min x, max x, min y, max y), XYZ, of the tiles stored at each zoom that has any (O(zooms))."""
+        with self._using() as db:
+            rows = db.execute("SELECT zoom_level, min_col, max_col, min_row, max_row FROM fmtc_zooms "
+                              "WHERE tiles > 0").fetchall()
+        return {z: (x0, x1, tms_row(z, row1), tms_row(z, row0)) for z, x0, x1, row0, row1 in rows}
 
     def get_tile(self, z: int, x: int, y: int) -> bytes | None:
         """The bytes of tile z/x/y (XYZ), or None if not stored."""

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
 import sqlite3
 import time
 
 import pytest
 
-import fmtc_nb.store.store as store_module
 from fmtc_nb.errors import StoreError, StoreExists, StoreNotFound
 from fmtc_nb.store import Root, TileRecord, tms_row
+from fmtc_nb.store.blobs import (
+    MAX_SAME_KEY,
+    SAMPLE_EDGE,
+    SAMPLE_STRIDE,
+    SAMPLED_SINCE_VERSION,
+    BlobKeys,
+    full_key,
+    legacy_blob_hash,
+    sample_key,
+)
+from fmtc_nb.store.schema import SCHEMA_VERSION
 
 from .conftest import URL, png, records
 
@@ -37,12 +49,85 @@ def test_identical_tiles_are_stored_once(store):
     assert store.verify() == []
 
 
-def test_hash_collisions_never_merge_different_tiles(store, monkeypatch):
-    monkeypatch.setattr(store_module, "blob_hash", lambda data: 42)
+def test_hash_collisions_never_merge_different_tiles(store):
+    store.blob_keys = BlobKeys(lambda data: 42, lambda data: 42)
     store.put_tiles(records(4, range(3), range(1)))
     store.put_tiles(records(4, range(3, 5), range(1)))
     assert [store.get_tile(4, x, 0) for x in range(5)] == [png(4, x, 0) for x in range(5)]
     assert store.stats().unique_blobs == 5 and store.verify() == []
+
+
+def test_colliding_and_identical_bodies_in_one_batch_are_told_apart(store):
+    store.blob_keys = BlobKeys(lambda data: 7, lambda data: 7)  # only the byte comparison tells bodies apart
+    batch = records(5, range(3), range(1)) + records(5, range(3, 6), range(1), blank=True)
+    store.put_tiles(batch)
+    store.put_tiles(records(5, range(6, 8), range(1), blank=True) + records(5, range(1), range(1, 2)))
+    assert [store.get_tile(5, x, 0) for x in range(8)] == [r.data for r in batch] + [png(0, 0, 0, blank=True)] * 2
+    assert store.get_tile(5, 0, 1) == png(5, 0, 1)
+    assert store.stats().unique_blobs == 3 + 1 + 1 and store.verify() == []
+
+
+def sha64(data: bytes) -> int:
+    return int.from_bytes(hashlib.sha256(data).digest()[:8], "little", signed=True)
+
+
+def big_body(tag: int, size: int = 40_000) -> bytes:
+    """A JPEG-sized body; ``tag`` changes 4 bytes in the middle, between the bytes the sampled key reads."""
+    body = bytearray(random.Random(1).randbytes(size))
+    middle = size // 2 - (size // 2 - SAMPLE_EDGE) % SAMPLE_STRIDE + 1  # just after a sampled byte
+    body[middle:middle + 4] = tag.to_bytes(4, "little")
+    return bytes(body)
+
+
+def test_new_stores_key_short_bodies_whole_and_long_ones_by_a_sample(store):
+    small, big = png(4, 0, 0), big_body(0)
+    store.put_tiles([TileRecord(4, 0, 0, small, time.time()), TileRecord(4, 1, 0, big, time.time())])
+    db = sqlite3.connect(store.path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == SAMPLED_SINCE_VERSION
+    stored = dict(db.execute("SELECT data, hash FROM fmtc_blobs"))
+    db.close()
+    sample = len(big).to_bytes(8, "little") + big[:SAMPLE_EDGE] + big[-SAMPLE_EDGE:] + \
+        big[SAMPLE_EDGE:-SAMPLE_EDGE:SAMPLE_STRIDE]
+    assert stored == {small: sha64(small), big: sha64(sample)}
+    assert sample_key(big) != full_key(big) and sample_key(small) == full_key(small)
+
+
+def test_bodies_differing_between_sampled_bytes_stay_apart_and_lookups_stay_short(store):
+    bodies = [big_body(tag) for tag in range(10)]
+    assert len({sample_key(b) for b in bodies}) == 1 and len(set(bodies)) == 10
+    store.put_tiles([TileRecord(6, x, 0, body, time.time()) for x, body in enumerate(bodies[:6])])
+    store.put_tiles([TileRecord(6, x, 1, body, time.time()) for x, body in enumerate(bodies)])
+    store.put_tiles([TileRecord(6, x, 2, body, time.time()) for x, body in enumerate(bodies)])
+    assert [store.get_tile(6, x, y) for y in range(3) for x in range(10) if y or x < 6] == \
+        bodies[:6] + bodies + bodies
+    assert store.stats().unique_blobs == 10 and store.verify() == []
+    db = sqlite3.connect(store.path)
+    keys = [h for (h,) in db.execute("SELECT hash FROM fmtc_blobs ORDER BY id")]
+    db.close()
+    # beyond MAX_SAME_KEY blobs under the sampled key, new bodies go under their full hash: a lookup never
+    # reads more than MAX_SAME_KEY blobs of one sampled key (here 6, stored in one batch before it was crowded)
+    assert keys == [sample_key(bodies[0])] * 6 + [full_key(b) for b in bodies[6:]]
+    assert MAX_SAME_KEY <= 6
+
+
+def test_layout_1_stores_keep_deduplicating_with_blake2b(root):
+    root.create("old", URL).close()
+    db = sqlite3.connect(root.store_path("old"))
+    db.execute("PRAGMA user_version = 1")  # as the first fmtc-nb versions made them
+    db.close()
+    with root.open("old") as old:
+        old.put_tiles(records(4, range(2), range(1), blank=True) + [TileRecord(4, 0, 1, big_body(1), time.time())])
+    with root.open("old") as old:
+        old.put_tiles(records(4, range(2, 4), range(1), blank=True) + records(4, range(4, 5), range(1)) +
+                      [TileRecord(4, 1, 1, big_body(1), time.time())])
+        assert old.stats().unique_blobs == 3 and old.stats().tiles == 7 and old.verify() == []
+    db = sqlite3.connect(root.store_path("old"))
+    stored = db.execute("SELECT hash, data FROM fmtc_blobs").fetchall()
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.close()
+    assert version == 1 and len(stored) == 3
+    assert all(h == legacy_blob_hash(data) == int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little",
+                                                              signed=True) for h, data in stored)
 
 
 def test_replacing_tiles_keeps_counters_and_references_true(store):
