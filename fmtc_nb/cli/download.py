@@ -145,7 +145,8 @@ def wait_words(snap: Any) -> str | None:
 
 def run_with_bar(download: Any, json_out: bool, failures_hint: str | None = None) -> int:
     """Run ``download`` with a tqdm bar (stderr); Ctrl-C cancels cleanly. Return the exit code: 0, 1 (some
-    tiles failed), 130 (cancelled) or 75 (paused: the store could not be written; the reason is printed).
+    tiles failed), 130 (cancelled) or 75 (paused: the store could not be written, or the server kept the job
+    waiting past --max-wait; the reason is printed).
     ``failures_hint`` says where the failures are listed (default: the store's stats)."""
     from tqdm import tqdm
 
