@@ -21,8 +21,7 @@ from typing import Any
 from android_bridge.lifecycle_rules import rule
 from android_bridge.platform.base import DeviceInfo, ForegroundServiceRefused, Notification
 from android_bridge.statefile import make_private_dir, write_json_atomically
-from fmtc_nb.android.screen import SCREEN_FILE, read_screen
-from fmtc_nb.device.launcher import SETTINGS_FILE
+from fmtc_nb.android.screen import SCREEN_FILE, SETTINGS_FILE, read_screen
 
 __all__ = ["SCREEN_FILE", "SETTINGS_FILE", "VirtualPlatform", "VirtualSettings", "change_settings", "read_screen",
            "read_settings"]

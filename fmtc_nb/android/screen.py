@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 SCREEN_FILE = "screen.json"
+#: The virtual phone's settings (Android version, vendor, permissions), changed by a notebook or the classroom.
+SETTINGS_FILE = "virtual_settings.json"
 
 
 def read_screen(state_dir: str | os.PathLike[str]) -> dict[str, Any]:

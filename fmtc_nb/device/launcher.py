@@ -21,10 +21,9 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from fmtc_nb.android.screen import read_screen
+from fmtc_nb.android.screen import SETTINGS_FILE, read_screen
 
 #: The virtual phone's settings file in its state directory (``android_bridge.platform.virtual`` reads it).
-SETTINGS_FILE = "virtual_settings.json"
 
 
 class VirtualDeviceProcess:

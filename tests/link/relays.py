@@ -3,6 +3,7 @@ answers none), and a TLS-terminating relay that logs everything it sees between 
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import threading
@@ -40,53 +41,45 @@ class RecordingProxy:
 class TlsRelay:
     """Listens with TLS on 127.0.0.1 under its own certificate (``server_context``), connects to the bridge at
     ``target`` (host, port) with TLS (unverified: a relay does not care) or plain TCP, and copies bytes both
-    ways, keeping a copy of everything in :attr:`log` (what an attacker on the Wi-Fi would hold)."""
+    ways, keeping a copy of everything in :attr:`log` (what an attacker on the Wi-Fi would hold). It runs on an
+    asyncio loop in its own thread (an SSL socket must not be read and written from two threads at once)."""
 
     def __init__(self, server_context: ssl.SSLContext, target: tuple[str, int], target_tls: bool = True) -> None:
         self.server_context, self.target, self.target_tls = server_context, target, target_tls
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"https://127.0.0.1:{self.sock.getsockname()[1]}"
         self.log = bytearray()
-        self._lock = threading.Lock()
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        self.server = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._relay, "127.0.0.1", 0, ssl=server_context), self.loop).result(10)
+        self.url = f"https://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                raw, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._relay, args=(raw,), daemon=True).start()
-
-    def _relay(self, raw: socket.socket) -> None:
-        try:
-            client = self.server_context.wrap_socket(raw, server_side=True)
-        except (OSError, ssl.SSLError):
-            raw.close()
-            return
-        upstream = socket.create_connection(self.target)
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_tls = None
         if self.target_tls:
-            context = ssl.create_default_context()
-            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-            upstream = context.wrap_socket(upstream)
-        for a, b in ((client, upstream), (upstream, client)):
-            threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+            upstream_tls = ssl.create_default_context()
+            upstream_tls.check_hostname, upstream_tls.verify_mode = False, ssl.CERT_NONE
         try:
-            while data := src.recv(65536):
-                with self._lock:
-                    self.log += data
-                dst.sendall(data)
+            up_reader, up_writer = await asyncio.open_connection(*self.target, ssl=upstream_tls)
         except OSError:
+            writer.close()
+            return
+        await asyncio.gather(self._pump(reader, up_writer), self._pump(up_reader, writer), return_exceptions=True)
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                self.log += data
+                writer.write(data)
+                await writer.drain()
+        except (OSError, ssl.SSLError):
             pass
         finally:
-            for s in (src, dst):
-                with suppress(OSError):
-                    s.close()
+            with suppress(OSError, ssl.SSLError, RuntimeError):
+                writer.close()
 
     def close(self) -> None:
-        self.sock.close()
+        self.loop.call_soon_threadsafe(self.server.close)
+        self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 @contextmanager

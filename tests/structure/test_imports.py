@@ -53,3 +53,12 @@ def test_only_the_scale_package_imports_dask():
     plain = ("fmtc_nb.scale", "fmtc_nb.scale.plan", "fmtc_nb.scale.ledger", "fmtc_nb.scale.checkpoints",
              "fmtc_nb.scale.merge", "fmtc_nb.scale.progress")
     assert not any(top_level_imports()[m] & {"dask", "distributed"} for m in plain), "these work without Dask"
+
+
+def test_the_phone_never_imports_the_device_client():
+    """The device client (fmtc_nb.device: httpx, filelock) is the notebook's side; the bridge on the phone, which
+    carries neither, never imports it (only the desktop launcher re-export may)."""
+    graph = import_graph()
+    offenders = sorted(m for m, deps in graph.items() if m.startswith("android_bridge") and m != "android_bridge.launcher"
+                       and any(d.startswith("fmtc_nb.device") for d in deps))
+    assert offenders == []
