@@ -75,7 +75,7 @@ def test_the_map_draws_the_stored_pack_with_the_network_cut(pack_root, demo, tmp
 
             page.route("**/*", route)
             page.goto(site.url + VIEW)
-            page.wait_for_function("window.map && map.loaded() && map.areTilesLoaded() && document.body.dataset.idle",
+            page.wait_for_function("typeof window.map?.loaded === 'function' && map.loaded() && map.areTilesLoaded() && document.body.dataset.idle",
                                    timeout=90_000)
             png = page.screenshot(path=str(ARTIFACTS / f"pack_{how}_geneva.png"))
             points = page.evaluate("(ps) => ps.map(p => { const q = map.project(p); return [q.x, q.y]; })",
