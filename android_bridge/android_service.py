@@ -90,9 +90,9 @@ def write_pairing(state_dir: Path, code: str | None, expires_at: float | None, u
                                                       "fingerprint": fingerprint})
 
 
-def lan_address() -> str:
+def lan_address() -> str | None:
     """The phone's address on its Wi-Fi (the interface of the default route; a UDP socket "connected" to a
-    private address sends nothing)."""
+    private address sends nothing); None without a network."""
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
@@ -100,7 +100,7 @@ def lan_address() -> str:
             probe.connect(("10.255.255.255", 1))
             return str(probe.getsockname()[0])
         except OSError:
-            return "PHONE-ADDRESS"
+            return None
 
 
 def device_root(environ: dict[str, str] | None = None) -> Path:
@@ -122,7 +122,8 @@ async def run_service(platform: Any, root: Path, argument: str = "") -> None:
     state_dir = BridgeConfig(root=root).state_dir
     settings = remembered_settings(state_dir, argument)
 
-    url = f"https://{lan_address()}:{settings['port']}" if settings["lan"] else f"http://127.0.0.1:{settings['port']}"
+    address = lan_address() if settings["lan"] else "127.0.0.1"  # None: no Wi-Fi, so no pairing command to show
+    url = f"{'https' if settings['lan'] else 'http'}://{address}:{settings['port']}" if address else None
 
     def show_code(code: PairingCode | None) -> None:  # for the app's status page
         from android_bridge.tlscert import CERT_FILE

@@ -47,20 +47,17 @@ class DeviceHTTPError(DeviceError):
         self.status = status
 
 
-def _client_options(url: str, token: str | None, timeout: float, certificate: str | None) -> dict[str, Any]:
-    """The settings both kinds of client share (``verify`` goes to the transport)."""
+def _options(url: str, token: str | None, timeout: float, certificate: str | None) -> tuple[dict, dict]:
+    """(client keywords, transport keywords) both kinds of link share: the token, separate timeouts, connect
+    retries, no environment proxies, and the paired certificate as the only trust anchor (if any)."""
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    verify: Any = pinned_ssl_context(certificate) if certificate else True
-    return {"base_url": url.rstrip("/"), "headers": headers, "trust_env": False,
-            "timeout": httpx.Timeout(timeout, connect=CONNECT_TIMEOUT_S), "verify": verify}
-
-
-def _transport_options(url: str, token: str | None, timeout: float, certificate: str | None) -> tuple[dict, dict]:
-    """(client keywords, transport keywords)."""
-    options = _client_options(url, token, timeout, certificate)
-    return options, {"retries": CONNECT_RETRIES, "verify": options.pop("verify"), "trust_env": False}
+    client = {"base_url": url.rstrip("/"), "headers": headers, "trust_env": False,
+              "timeout": httpx.Timeout(timeout, connect=CONNECT_TIMEOUT_S)}
+    transport = {"retries": CONNECT_RETRIES, "trust_env": False,
+                 "verify": pinned_ssl_context(certificate) if certificate else True}
+    return client, transport
 
 
 def _where(url: str) -> str:
@@ -109,7 +106,7 @@ class DeviceLink:
     def __init__(self, url: str, token: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
                  certificate: str | None = None) -> None:
         self.url, self.certificate = url.rstrip("/"), certificate
-        options, transport = _transport_options(url, token, timeout, certificate)
+        options, transport = _options(url, token, timeout, certificate)
         self.client = httpx.Client(transport=httpx.HTTPTransport(**transport), **options)
 
     def close(self) -> None:
@@ -155,7 +152,7 @@ class AsyncDeviceLink:
     def __init__(self, url: str, token: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
                  certificate: str | None = None) -> None:
         self.url, self.certificate = url.rstrip("/"), certificate
-        options, transport = _transport_options(url, token, timeout, certificate)
+        options, transport = _options(url, token, timeout, certificate)
         self.client = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(**transport), **options)
 
     async def close(self) -> None:
@@ -193,13 +190,3 @@ class AsyncDeviceLink:
         except (*_TRANSPORT_ERRORS, SSEError, ValueError) as exc:
             raise _stream_broke(self.url + path, exc) from None
 
-
-def call(method: str, url: str, body: Any = None, token: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
-         certificate: str | None = None) -> Any:
-    """One JSON request to a full ``url`` on a connection of its own."""
-    base, _, path = url.partition("/api/")
-    link = DeviceLink(base, token, timeout, certificate)
-    try:
-        return link.call(method, f"/api/{path}", body)
-    finally:
-        link.close()

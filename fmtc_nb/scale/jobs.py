@@ -36,16 +36,26 @@ def download(region: Any, zooms: Any, url: str, store: str, root: Any = None, *,
     job = DownloadJob(region, parse_zooms(zooms), TileSource(url), store, DownloadOptions(**options))
     sizes = bytes_per_tile(estimate) if estimate is not None else None
     root = Root(root)
-    root.open_or_create(job.store, url).close()  # a bad name or another source's store: refused before recording
     settings: dict[str, Any] = {"shard_tiles": shard_tiles, "shard_bytes": shard_bytes, "sizes": sizes,
                                 "shard_root": shard_root, "pmtiles": pmtiles, "on_progress": on_progress}
     if not recovery:
-        return ShardedDownload(job, root, cluster=cluster, **settings).run()
+        return recorded(job, root, None, cluster=cluster, **settings).run()
     with RecoveryRegistry(root) as registry:
-        tracker = registry.start(job)
-        sharded = ShardedDownload(job, root, cluster=cluster, tracker=tracker, **settings)
-        tracker.bind(sharded)
-        return sharded.run()
+        return recorded(job, root, registry, cluster=cluster, **settings).run()
+
+
+def recorded(job: DownloadJob, root: Root, registry: RecoveryRegistry | None, *, cluster: Any,
+             **settings: Any) -> ShardedDownload:
+    """The sharded run of a new ``job``: its store checked first (a bad name or another source's store is refused
+    before anything is recorded), then the job recorded in ``registry`` (None: not recorded), whose cancel
+    requests reach the run. ``settings``: :class:`ShardedDownload` keywords."""
+    root.open_or_create(job.store, job.source.url_template).close()
+    if registry is None:
+        return ShardedDownload(job, root, cluster=cluster, **settings)
+    tracker = registry.start(job)
+    sharded = ShardedDownload(job, root, cluster=cluster, tracker=tracker, **settings)
+    tracker.bind(sharded)
+    return sharded
 
 
 def resumed(registry: RecoveryRegistry, job_id: str, *, cluster: Any = None, force: bool = False,

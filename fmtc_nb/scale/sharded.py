@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from distributed import Variable, as_completed
 
 from fmtc_nb.engine import DownloadJob, ProgressSnapshot
+from fmtc_nb.engine.background import BackgroundRun
 from fmtc_nb.errors import FmtcError, RecoveryError, ShardError
 from fmtc_nb.recovery import Checkpoint
 from fmtc_nb.scale.checkpoints import failed_in, is_done, part_of, shard_key, todo_count
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 PROGRESS_S, HEARTBEAT_S = 0.1, 1.0
 
 
-class ShardedDownload:
+class ShardedDownload(BackgroundRun):
     """``job`` run as shards on ``cluster`` (see :func:`fmtc_nb.scale.cluster.connect`) into its store under
     ``root``.
 
@@ -58,6 +59,8 @@ class ShardedDownload:
     ``dashboard``); :meth:`shards_frame` says how each shard stands. ``run()`` blocks; ``start()`` + ``wait()`` run it
     in a thread (notebooks); ``pause()``, ``resume()`` and ``cancel()`` work from any thread.
     """
+
+    thread_name = "fmtc-nb-sharded"
 
     def __init__(self, job: DownloadJob, root: Any = None, *, cluster: Any, tracker: JobTracker | None = None,
                  plan: ShardPlan | None = None, shard_tiles: int = DEFAULT_SHARD_TILES,
@@ -88,8 +91,6 @@ class ShardedDownload:
         self._status: JobStatus = "pending"
         self._start = time.monotonic()
         self._end: float | None = None
-        self._thread: threading.Thread | None = None
-        self.error: BaseException | None = None
 
     # -- control (any thread) -------------------------------------------------------------------------
     def pause(self) -> None:
@@ -123,27 +124,6 @@ class ShardedDownload:
             return shards_frame(self.states)
 
     # -- running ---------------------------------------------------------------------------------------
-    def start(self) -> threading.Thread:
-        """Run in a background thread (for notebooks); :meth:`wait` returns the final snapshot."""
-
-        def target() -> None:
-            try:
-                self.run()
-            except BaseException as exc:  # noqa: BLE001 - kept for wait()
-                self.error = exc
-
-        self._thread = threading.Thread(target=target, name="fmtc-nb-sharded", daemon=True)
-        self._thread.start()
-        return self._thread
-
-    def wait(self, timeout: float | None = None) -> ProgressSnapshot:
-        """Wait for a :meth:`start`-ed run; re-raises what ended it badly."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        if self.error is not None:
-            raise self.error
-        return self.snapshot
-
     def run(self) -> ProgressSnapshot:
         """Run every unfinished shard to its end, merging as they finish; returns the final snapshot.
 

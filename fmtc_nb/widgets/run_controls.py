@@ -5,14 +5,13 @@ with its control methods (:class:`RunPanel`)."""
 from __future__ import annotations
 
 import html
-import threading
 from collections.abc import Callable
-from typing import Any, Self
+from typing import Any
 
 import ipywidgets as w
 
+from fmtc_nb.engine.background import BackgroundRun
 from fmtc_nb.engine.progress import ProgressSnapshot
-from fmtc_nb.errors import FmtcError
 from fmtc_nb.states import END_STATUSES
 from fmtc_nb.widgets.progress_view import STATUS_WORDS
 
@@ -43,42 +42,33 @@ class RunControls:
         self.cancel_button.disabled = ended or status not in ("running", "paused")
 
 
-class RunPanel:
+class RunPanel(BackgroundRun):
     """What the download panels share: ``self.download`` (a run with ``run``, ``pause``, ``resume``, ``cancel``
     and ``snapshot``: an engine :class:`~fmtc_nb.engine.Download` or a sharded download) run from a background
-    thread, its controls, and one state. Subclasses build ``self.widget`` and draw in :meth:`_show`."""
+    thread (:class:`~fmtc_nb.engine.background.BackgroundRun`), its controls, and one state. Subclasses build
+    ``self.widget`` and draw in :meth:`_show`."""
 
     download: Any
     widget: Any
-    #: The name of the panel's thread.
     thread_name = "fmtc-nb-download-panel"
 
     def __init__(self) -> None:
-        self.error: BaseException | None = None
         self.controls = RunControls(self.pause, self.resume, self.cancel)
-        self._thread: threading.Thread | None = None
         self._ended = False  # the run is over (even if paused: a store that could not be written)
 
     # -- control -------------------------------------------------------------------------------------
-    def start(self) -> Self:
-        """Start downloading in a background thread and return at once."""
-        if self._thread is not None:
-            raise FmtcError("This panel's download was started already; make a new panel to run the job again.")
-        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
-        self._thread.start()
-        return self
-
     def run(self) -> ProgressSnapshot:
-        """Download to the end in this thread (blocking); returns the final snapshot."""
-        self._run()
-        return self.wait()
-
-    def wait(self, timeout: float | None = None) -> ProgressSnapshot:
-        """Wait for a started download to end (or ``timeout`` seconds); re-raises what ended it badly."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        if self.error is not None:
-            raise self.error
+        """Download to the end in this thread (blocking); returns the final snapshot. What ends it badly is
+        shown in the panel and raised."""
+        try:
+            self.download.run()
+        except BaseException as exc:
+            self.error = exc
+            raise
+        finally:
+            self._ended = True
+            self._finished()
+            self._show(full=True)
         return self.snapshot
 
     def pause(self) -> None:
@@ -110,25 +100,10 @@ class RunPanel:
         status = self.snapshot.status
         return "running" if status == "pending" and self.running else status
 
-    @property
-    def running(self) -> bool:
-        """True while the download thread runs."""
-        return self._thread is not None and self._thread.is_alive()
-
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
 
     # -- internals -----------------------------------------------------------------------------------
-    def _run(self) -> None:
-        try:
-            self.download.run()
-        except BaseException as exc:  # shown in the panel and re-raised by wait()/run()
-            self.error = exc
-        finally:
-            self._ended = True
-            self._finished()
-            self._show(full=True)
-
     def _finished(self) -> None:
         """Called once the run has ended, before the last drawing."""
 

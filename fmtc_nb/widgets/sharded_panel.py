@@ -63,17 +63,15 @@ class ShardedPanel(RunPanel):
         or cluster); with ``recovery`` the job is recorded (``fmtc-nb recovery resume`` continues it after a
         stop). ``settings``: :class:`~fmtc_nb.scale.ShardedDownload` keywords (``shard_tiles``, ``pmtiles``...)."""
         from fmtc_nb.recovery import RecoveryRegistry
+        from fmtc_nb.scale.jobs import recorded
         from fmtc_nb.store import Root
 
         root = root if isinstance(root, Root) else Root(root)
-        root.open_or_create(job.store, job.source.url_template).close()  # a bad name or another source's store: refused first
         if not recovery:
-            return cls(ShardedDownload(job, root, cluster=cluster, **settings), recorder=recorder)
-        registry = RecoveryRegistry(root)
+            return cls(recorded(job, root, None, cluster=cluster, **settings), recorder=recorder)
+        registry = RecoveryRegistry(root)  # open while the run lasts: the panel closes it at the end
         try:
-            tracker = registry.start(job)
-            sharded = ShardedDownload(job, root, cluster=cluster, tracker=tracker, **settings)
-            tracker.bind(sharded)
+            sharded = recorded(job, root, registry, cluster=cluster, **settings)
         except BaseException:
             registry.close()
             raise

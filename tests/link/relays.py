@@ -78,8 +78,15 @@ class TlsRelay:
                 writer.close()
 
     def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.server.close)
+        asyncio.run_coroutine_threadsafe(self._shut(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
+
+    async def _shut(self) -> None:
+        self.server.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @contextmanager
