@@ -13,6 +13,7 @@ import json
 import logging
 import os
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -22,7 +23,7 @@ from android_bridge.errors import ApiError, BeyondDeviceLimits, JobStateConflict
 from android_bridge.jobspec import parse_job
 from android_bridge.openapi import openapi_document
 from android_bridge.pairing import PairingRefused
-from android_bridge.stores import snapshot_copy, store_list, store_stats
+from android_bridge.stores import pack_archive, pack_list, snapshot_copy, store_list, store_stats
 from fmtc_nb.errors import FmtcError, JobConflict, RecoveryError, StoreNotFound
 from fmtc_nb.pake import PairingMessageError
 
@@ -333,15 +334,33 @@ async def get_store_file(request: web.Request) -> web.StreamResponse:
     bridge = request.app[BRIDGE_KEY]
     name = request.match_info["name"]
     path = await asyncio.to_thread(snapshot_copy, bridge.store_root, name, bridge.config.state_dir / "exports")
+    return await stream_copy(request, path, "application/vnd.sqlite3", f"{name}.mbtiles")
+
+
+async def get_packs(request: web.Request) -> web.Response:
+    """Names of the device's style packs."""
+    return web.json_response({"packs": await asyncio.to_thread(pack_list, request.app[BRIDGE_KEY].store_root)})
+
+
+async def get_pack_file(request: web.Request) -> web.StreamResponse:
+    """A pack's folder (manifest, style, sprites, glyphs) as one tar file; its stores come as stores."""
+    bridge = request.app[BRIDGE_KEY]
+    name = request.match_info["name"]
+    path = await asyncio.to_thread(pack_archive, bridge.store_root, name, bridge.config.state_dir / "exports")
+    return await stream_copy(request, path, "application/x-tar", f"{name}.tar")
+
+
+async def stream_copy(request: web.Request, path: Path, content_type: str, filename: str) -> web.StreamResponse:
+    """Stream the temporary copy ``path`` as the attachment ``filename``; the copy is unlinked at once (open, it
+    stays readable), so a crash leaves none behind."""
     try:
-        handle = open(path, "rb")  # noqa: SIM115  (closed below; unlinked now so a crash leaves no copy)
+        handle = open(path, "rb")  # noqa: SIM115  (closed below)
     finally:
         os.unlink(path)
     with handle:
         size = os.fstat(handle.fileno()).st_size
         response = web.StreamResponse(headers={
-            "Content-Type": "application/vnd.sqlite3", "Content-Length": str(size),
-            "Content-Disposition": attachment(f"{name}.mbtiles")})
+            "Content-Type": content_type, "Content-Length": str(size), "Content-Disposition": attachment(filename)})
         await response.prepare(request)
         while chunk := await asyncio.to_thread(handle.read, _STREAM_CHUNK):
             await response.write(chunk)
@@ -370,4 +389,6 @@ def build_app(bridge: Bridge) -> web.Application:
     r.add_get(f"{PREFIX}/stores", get_stores)
     r.add_get(f"{PREFIX}/stores/{{name}}/stats", get_store_stats)
     r.add_get(f"{PREFIX}/stores/{{name}}.mbtiles", get_store_file)
+    r.add_get(f"{PREFIX}/packs", get_packs)
+    r.add_get(f"{PREFIX}/packs/{{name}}.tar", get_pack_file)
     return app

@@ -1,7 +1,8 @@
 """Jobs on the device: the fmtc_nb engine run in this process, recorded by recovery with the device as owner.
 
-Each active job runs one :class:`fmtc_nb.engine.Download` on its own thread (its own event loop, so the API
-stays responsive). The manager keeps the latest progress of each active job, drives the foreground service
+Each active job runs one :class:`fmtc_nb.engine.Download` (a style pack: one
+:class:`fmtc_nb.packs.PackDownload`, which runs the engine once per tile source under the pack's one record) on
+its own thread (its own event loop, so the API stays responsive). The manager keeps the latest progress of each active job, drives the foreground service
 from it, refuses to run a job twice, and on start resumes the jobs this device owned that died with the
 previous process. Stopping the service (``shutdown``) leaves active jobs paused and resumable.
 """
@@ -21,6 +22,8 @@ from android_bridge.platform.base import ForegroundServiceRefused
 from android_bridge.recovery_link import RecoveryLink
 from fmtc_nb.engine import Download, DownloadJob, ProgressSnapshot
 from fmtc_nb.errors import FmtcError
+from fmtc_nb.packs.job import PackJob
+from fmtc_nb.packs.runner import PackDownload
 from fmtc_nb.states import JobStatus
 from fmtc_nb.wire import JobEvent, JobRow
 
@@ -35,11 +38,12 @@ SERVICE_STOPPED = "the service stopped; the job resumes when it starts again"
 
 @dataclass
 class ActiveJob:
-    """A job running (or paused) in this process; ``prior_done``/``prior_failed`` count earlier runs' tiles."""
+    """A job running (or paused) in this process; ``prior_done`` counts the tiles earlier runs of a tile job
+    finished (a pack's runner counts its own, once planned: :attr:`earlier`)."""
 
     id: str
-    job: DownloadJob
-    download: Download
+    job: DownloadJob | PackJob
+    download: Download | PackDownload
     prior_done: int = 0
     cover_total: int = 0  # tiles in the job, counted once before it starts
     snapshot: ProgressSnapshot = field(default_factory=ProgressSnapshot)
@@ -53,10 +57,15 @@ class ActiveJob:
         """True while paused."""
         return self.download.paused
 
+    @property
+    def earlier(self) -> int:
+        """Tiles finished by earlier runs of the job."""
+        return self.prior_done + (self.download.prior_done if isinstance(self.download, PackDownload) else 0)
+
     def progress(self) -> tuple[int, int]:
         """(tiles attempted, tiles in the job), earlier runs included."""
         snap = self.snapshot
-        return min(self.prior_done + snap.attempted, self.total), self.total
+        return min(self.earlier + snap.attempted, self.total), self.total
 
     @property
     def total(self) -> int:
@@ -66,7 +75,7 @@ class ActiveJob:
     @property
     def tiles_done(self) -> int:
         """Tiles finished successfully over every run."""
-        return min(self.prior_done + self.snapshot.successful, self.total)
+        return min(self.earlier + self.snapshot.successful, self.total)
 
     def row(self, record: JobRow | None) -> JobRow:
         """The job as the API lists it: the registry's ``record`` with this run's live figures on top."""
@@ -88,6 +97,15 @@ class _BridgeCheckpointer:
         self._inner, self._active = inner, active
         self.job_id = inner.job_id
         self.ended = False
+
+    @property
+    def checkpoint(self) -> Any:
+        """The record's checkpoint (a pack puts its tally of every source here)."""
+        return self._inner.checkpoint
+
+    @checkpoint.setter
+    def checkpoint(self, value: Any) -> None:
+        self._inner.checkpoint = value
 
     def todo(self, total: int) -> Any:
         return self._inner.todo(total)
@@ -120,7 +138,7 @@ class JobManager:
         self._last_final: dict[str, JobRow] = {}  # how jobs that ended in this process ended, with their snapshot
 
     # -- starting --------------------------------------------------------------------------------------------
-    def dispatch(self, job: DownloadJob) -> JobRow:
+    def dispatch(self, job: DownloadJob | PackJob) -> JobRow:
         """Record ``job`` for recovery and start it; returns its row. A job whose id recovery knows already is
         refused (RecoveryError): dispatching the same job again is not doubled."""
         with self._starting_job(job.job_id):
@@ -191,12 +209,13 @@ class JobManager:
             self._refresh()
             return [j.id for j in waiting if not j.waiting]
 
-    def _run(self, job_id: str, job: DownloadJob, checkpointer: Any, *, paused: bool = False) -> ActiveJob:
-        download = Download(job, self.link.root)
+    def _run(self, job_id: str, job: DownloadJob | PackJob, checkpointer: Any, *, paused: bool = False) -> ActiveJob:
+        download = PackDownload(job, self.link.root) if isinstance(job, PackJob) else Download(job, self.link.root)
         if paused:
             download.pause()
         previous = getattr(checkpointer, "checkpoint", None)  # tiles done by earlier runs of a resumed job
-        total = job.cover().total  # outside the lock: other calls go on meanwhile
+        # outside the lock: other calls go on meanwhile; a pack counts its items once planned, on its thread
+        total = job.cover().total if isinstance(job, DownloadJob) else 0
         active = ActiveJob(job_id, job, download, prior_done=previous.tiles_done if previous is not None else 0,
                            cover_total=total)
         download.checkpointer = _BridgeCheckpointer(checkpointer, active)

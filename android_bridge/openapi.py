@@ -119,6 +119,25 @@ SCHEMAS: dict[str, Any] = {
                        "description": "stable id chosen by the client; sending a known id again is refused"},
         },
     },
+    "PackSpec": {
+        "type": "object", "required": ["kind", "region", "zooms", "style", "store"], "additionalProperties": False,
+        "description": "fmtc_nb.packs.PackJob.to_dict(): a MapLibre style downloaded as an offline pack (every tile "
+                       "source clipped to its own zooms, sprites, glyphs) under one job; the device reads the style "
+                       "and its TileJSONs when the job arrives, to hold the pack's tiles to its limits.",
+        "properties": {
+            "kind": {"const": "pack"},
+            "region": {"type": "object", "description": "GeoJSON geometry, Feature or FeatureCollection"},
+            "zooms": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
+            "style": {"type": "string", "format": "uri", "description": "the style's http(s) URL"},
+            "store": {"type": "string", "minLength": 1, "description": "the pack's name (its stores are NAME.SOURCE)"},
+            "options": {"type": "object", "description": "fmtc_nb.engine.DownloadOptions fields"},
+            "glyphs": {"type": "string", "description": "scripts whose glyph ranges are fetched: latin, ..., all"},
+            "headers": {"type": "object", "additionalProperties": _STR},
+            "contact": _NSTR,
+            "job_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$",
+                       "description": "stable id chosen by the client; sending a known id again is refused"},
+        },
+    },
     "JobRow": {
         "type": "object", "required": [f.name for f in fields(JobRow)] + list(JobRow.DERIVED),
         "description": "fmtc_nb.wire.JobRow.to_dict(): tiles, bytes, Unix seconds; 'snapshot' while the bridge "
@@ -136,6 +155,8 @@ SCHEMAS: dict[str, Any] = {
     },
     "StoreList": {"type": "object", "required": ["stores"],
                   "properties": {"stores": {"type": "array", "items": _STR}}},
+    "PackList": {"type": "object", "required": ["packs"],
+                 "properties": {"packs": {"type": "array", "items": _STR}}},
     "StoreStats": {
         "type": "object", "required": ["name", "tiles", "tile_bytes"],
         "properties": {"name": _STR, "source_url": _NSTR, "tiles": _INT, "tile_bytes": _INT, "unique_blobs": _INT,
@@ -191,7 +212,8 @@ PATHS: dict[str, Any] = {
         "get": {"operationId": "listJobs", "summary": "The device's jobs",
                 "responses": {"200": _json(_ref("JobList"), "Jobs"), **_errors(401)}},
         "post": {"operationId": "dispatchJob", "summary": "Start a download job on the device",
-                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("JobSpec")}}},
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                     "oneOf": [_ref("JobSpec"), _ref("PackSpec")]}}}},
                  "responses": {"201": {**_json(_ref("JobRow"), "Started"), "links": _JOB_LINKS},
                                **_errors(400, 401, 408, 409, 413, 422, 503)}},
     },
@@ -226,6 +248,15 @@ PATHS: dict[str, Any] = {
         "responses": {"200": {"description": "MBTiles (SQLite) file",
                               "content": {"application/vnd.sqlite3": {"schema": {"type": "string",
                                                                                   "format": "binary"}}}},
+                      **_errors(400, 401, 404)}}},
+    "/api/v1/packs": {"get": {"operationId": "listPacks", "summary": "Style pack names",
+                              "responses": {"200": _json(_ref("PackList"), "Packs"), **_errors(401)}}},
+    "/api/v1/packs/{name}.tar": {"get": {
+        "operationId": "packFile", "summary": "A pack's folder (manifest, style, sprites, glyphs) as one tar file; "
+                                             "its stores are pulled as stores",
+        "parameters": [_STORE],
+        "responses": {"200": {"description": "tar file",
+                              "content": {"application/x-tar": {"schema": {"type": "string", "format": "binary"}}}},
                       **_errors(400, 401, 404)}}},
 }
 

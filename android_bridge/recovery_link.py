@@ -20,6 +20,7 @@ from typing import Any
 from android_bridge.statefile import read_state, write_json_atomically
 from fmtc_nb.engine import DownloadJob
 from fmtc_nb.errors import RecoveryError
+from fmtc_nb.packs.job import PackJob
 from fmtc_nb.recovery import Owner, RecoveryRegistry
 from fmtc_nb.wire import JobRow
 
@@ -47,18 +48,16 @@ class RecoveryLink:
         return self._is_active(job_id)
 
     # -- claiming --------------------------------------------------------------------------------------------
-    def start(self, job: DownloadJob) -> Any:
+    def start(self, job: DownloadJob | PackJob) -> Any:
         """Record a new job owned by this device; its checkpointer (RecoveryError if the id exists)."""
         tracker = self.registry.start(job, self.owner, job_id=job.job_id)
         self.intend(tracker.job_id, paused=False)
         return tracker
 
-    def resume(self, job_id: str) -> tuple[DownloadJob, Any]:
-        """Claim a stopped job for this device; JobConflict while another runner holds it."""
-        if self.registry.get(job_id).spec.get("kind") == "pack":
-            raise RecoveryError(f"Job {job_id} is a style pack; packs are downloaded on a computer, not a device.")
+    def resume(self, job_id: str) -> tuple[DownloadJob | PackJob, Any]:
+        """Claim a stopped job (a tile job or a style pack) for this device; JobConflict while another runner
+        holds it."""
         job, tracker = self.registry.resume(job_id, self.owner)
-        assert isinstance(job, DownloadJob)
         self.intend(tracker.job_id, paused=False)
         return job, tracker
 

@@ -1,4 +1,5 @@
-"""The device's stores as the API shows them: statistics, and a consistent MBTiles copy to stream out.
+"""The device's stores as the API shows them: statistics, and a consistent MBTiles copy to stream out; its style
+packs: their names, and a pack's folder as one tar file (its stores are pulled as stores).
 
 Bad names raise ``StoreError`` and missing stores ``StoreNotFound``; the HTTP layer answers them."""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,38 @@ def snapshot_copy(root: Any, name: str, workdir: Path) -> Path:
         finally:
             target.close()
             source.close()
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def pack_list(root: Any) -> list[str]:
+    """Names of the style packs on the device."""
+    from fmtc_nb.packs.storage import list_packs
+
+    return list_packs(root)
+
+
+def pack_archive(root: Any, name: str, workdir: Path) -> Path:
+    """The folder of pack ``name`` (manifest, style, sprites, glyphs) as an uncompressed tar in ``workdir``, its
+    files named relative to the folder; files still being written are left out. The caller deletes it."""
+    from fmtc_nb.errors import PackError
+    from fmtc_nb.packs.storage import PackFolder
+
+    try:
+        folder = PackFolder(root, name)
+    except PackError as exc:
+        raise StoreError(str(exc)) from None
+    if not folder.exists:
+        raise StoreNotFound(f"No pack named {name!r} on this device.")
+    workdir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="pack-", suffix=".tar", dir=workdir)
+    try:
+        with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w") as tar:
+            for path in sorted(folder.path.rglob("*")):
+                if path.is_file() and not path.name.endswith(".partial"):
+                    tar.add(path, arcname=path.relative_to(folder.path).as_posix(), recursive=False)
     except BaseException:
         os.unlink(tmp)
         raise

@@ -1,4 +1,5 @@
-"""``fmtc-nb device``: pair with a phone (or the virtual device), hand it downloads, follow them, pull stores."""
+"""``fmtc-nb device``: pair with a phone (or the virtual device), hand it downloads and style packs, follow them,
+pull stores and packs."""
 
 from __future__ import annotations
 
@@ -44,8 +45,13 @@ def register(subparsers: Any) -> None:
     s = _command(sub, "dispatch", "start a download on the device", _dispatch, "name")
     s.add_argument("region", help="GeoJSON file or spec (rect:W,S,E,N, circle:LON,LAT,KM, line:...)")
     s.add_argument("--zoom", required=True, help="zoom or range, e.g. 0-12")
-    s.add_argument("--url", required=True, help="tile URL template with {z} {x} {y}")
-    s.add_argument("--store", required=True, help="store name on the device")
+    what = s.add_mutually_exclusive_group(required=True)
+    what.add_argument("--url", help="tile URL template with {z} {x} {y}")
+    what.add_argument("--style", help="the http(s) URL of a MapLibre/Mapbox GL style: the device downloads it as an "
+                                      "offline pack named by --store (every tile source, sprites, glyphs)")
+    s.add_argument("--store", required=True, help="store name on the device (with --style: the pack's name)")
+    s.add_argument("--glyphs", default="latin", metavar="SCRIPTS",
+                   help="with --style: glyph ranges of these scripts (default latin) or all")
     s.add_argument("--wait", action="store_true", help="follow the job to its end with a progress bar")
     s.add_argument("--contact", help="your e-mail or URL, added to the User-Agent the device sends")
     s.add_argument("--header", action="append", default=[], metavar="K:V",
@@ -59,9 +65,9 @@ def register(subparsers: Any) -> None:
     for action in ("pause", "resume", "cancel"):
         _command(sub, action, f"{action} a job on the device", _control, "name", "job").set_defaults(action=action)
 
-    s = _command(sub, "pull", "copy a store from the device into the local root", _pull, "name", "store",
-                 json_flag=False)
-    s.add_argument("--as", dest="as_name", default=None, help="local store name (default: the same)")
+    s = _command(sub, "pull", "copy a store or a style pack from the device into the local root", _pull, "name",
+                 "store", json_flag=False)
+    s.add_argument("--as", dest="as_name", default=None, help="local store name (default: the same; not for packs)")
     s.add_argument("--replace", action="store_true", help="replace a local store of that name")
     _command(sub, "forget", "forget a paired device (its token is revoked when it can be reached)", _forget, "name",
              json_flag=False)
@@ -113,10 +119,18 @@ def _dispatch(args: argparse.Namespace) -> int:
     from fmtc_nb.device import build_job, connect
 
     client = connect(args.name)
-    from fmtc_nb.source import TileSource
+    job: Any
+    if args.style is not None:
+        from fmtc_nb.device.jobs import build_pack_job
 
-    source = TileSource(args.url, headers=_headers(args.header), contact=args.contact, tile_format=args.tile_format)
-    job = build_job(args.region, args.zoom, store=args.store, source=source, options=options_from_args(args))
+        job = build_pack_job(args.region, args.zoom, args.style, args.store, glyphs=args.glyphs,
+                             headers=_headers(args.header), contact=args.contact, options=options_from_args(args))
+    else:
+        from fmtc_nb.source import TileSource
+
+        source = TileSource(args.url, headers=_headers(args.header), contact=args.contact,
+                            tile_format=args.tile_format)
+        job = build_job(args.region, args.zoom, store=args.store, source=source, options=options_from_args(args))
     row = client.dispatch_job(job)
     if not args.wait:
         if args.json:
@@ -188,7 +202,15 @@ def _control(args: argparse.Namespace) -> int:
 def _pull(args: argparse.Namespace) -> int:
     from fmtc_nb.device import connect
 
-    path = connect(args.name).pull(args.store, args.root, as_name=args.as_name, replace=args.replace)
+    client = connect(args.name)
+    if args.store in client.packs():
+        if args.as_name is not None:
+            print("fmtc-nb: --as cannot rename a style pack (its stores are named after it)", file=sys.stderr)
+            return 2
+        path = client.pull_pack(args.store, args.root, replace=args.replace)
+        print(f"pulled pack {args.store} from {args.name} into {path} (fmtc-nb pack show {args.store})")
+        return 0
+    path = client.pull(args.store, args.root, as_name=args.as_name, replace=args.replace)
     print(f"pulled {args.store} from {args.name} into {path}")
     return 0
 

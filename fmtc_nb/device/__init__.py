@@ -13,7 +13,8 @@ import contextlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fmtc_nb.device.client import DeviceClient, build_job
+from fmtc_nb.device.client import DeviceClient
+from fmtc_nb.device.jobs import build_job
 from fmtc_nb.device.pair_exchange import exchange
 from fmtc_nb.device.paired import PairedDevice, forget_device, load_devices, new_device, save_device
 from fmtc_nb.errors import DeviceError

@@ -1,4 +1,5 @@
-"""The client of one paired device: dispatch jobs, follow them live, control them, pull stores back.
+"""The client of one paired device: dispatch jobs and style packs, follow them live, control them, pull stores
+and packs back.
 
 >>> dev = DeviceClient.named("pixel")                                    # doctest: +SKIP
 >>> job = dev.dispatch("rect:5,45,7,47", "0-12", url=TEMPLATE, store="alps")
@@ -17,48 +18,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fmtc_nb.device.http import DEFAULT_TIMEOUT_S, DeviceLink
+from fmtc_nb.device.jobs import build_job, build_pack_job
 from fmtc_nb.device.paired import PairedDevice, get_device
-from fmtc_nb.errors import DeviceError, StoreError, StoreExists
+from fmtc_nb.errors import StoreError, StoreExists
 from fmtc_nb.wire import JobEvent, JobRow
 
 if TYPE_CHECKING:
     import pandas
 
 API = "/api/v1"
-
-
-def build_job(region: Any, zooms: Any, url: str | None = None, store: str | None = None, *, source: Any = None,
-              options: Any = None, job_id: str | None = None, **option_fields: Any) -> Any:
-    """A :class:`~fmtc_nb.engine.DownloadJob` from friendly arguments (checked here, before anything is sent).
-
-    ``region``: a Region, a GeoJSON dict or a spec/file (``rect:W,S,E,N`` ...); ``zooms``: "0-12", an int or a
-    list; ``url`` or ``source`` (a TileSource); ``options``: DownloadOptions, a dict of its fields, or ``option_fields``.
-    """
-    from fmtc_nb.engine import DownloadJob, DownloadOptions
-    from fmtc_nb.regions import Region, parse_region, region_from_geojson
-    from fmtc_nb.source import TileSource
-    from fmtc_nb.zooms import parse_zooms
-
-    if store is None:
-        raise DeviceError("A job needs a store name.")
-    if isinstance(region, dict):
-        region = region_from_geojson(region)
-    elif not isinstance(region, Region):
-        region = parse_region(region)
-    if source is None:
-        if url is None:
-            raise DeviceError("A job needs a tile URL template (url=...) or a TileSource (source=...).")
-        source = TileSource(url)
-    source.check_bulk_allowed()
-    if isinstance(options, DownloadOptions):
-        opts = options
-    else:
-        try:  # a dict of options (as in a job body) or keyword fields
-            opts = DownloadOptions(**{**(options or {}), **option_fields})
-        except TypeError as exc:
-            raise DeviceError(f"Unknown or invalid download option ({exc}).") from None
-    extra = {"job_id": job_id} if job_id else {}
-    return DownloadJob(region, parse_zooms(zooms), source, store, opts, **extra)
 
 
 class DeviceClient:
@@ -146,12 +114,22 @@ class DeviceClient:
     def dispatch(self, region: Any, zooms: Any, url: str | None = None, store: str | None = None, *,
                  source: Any = None, options: Any = None, job_id: str | None = None,
                  **option_fields: Any) -> JobRow:
-        """Start a job on the device (arguments as :func:`build_job`); returns its row."""
+        """Start a job on the device (arguments as :func:`~fmtc_nb.device.jobs.build_job`); returns its row."""
         job = build_job(region, zooms, url, store, source=source, options=options, job_id=job_id, **option_fields)
         return self.dispatch_job(job)
 
+    def dispatch_pack(self, region: Any, zooms: Any, style: str, name: str, *, glyphs: str = "latin",
+                      headers: dict[str, str] | None = None, contact: str | None = None, options: Any = None,
+                      job_id: str | None = None, **option_fields: Any) -> JobRow:
+        """Start downloading the style pack ``name`` of ``style`` (its http(s) URL: the phone reads it) for
+        ``region`` at ``zooms`` on the device; the device plans it before answering, so a bad style or a pack
+        beyond its limits is refused at once. Arguments as :func:`~fmtc_nb.packs.download_pack`."""
+        job = build_pack_job(region, zooms, style, name, glyphs=glyphs, headers=headers, contact=contact,
+                             options=options, job_id=job_id, **option_fields)
+        return self.dispatch_job(job)
+
     def dispatch_job(self, job: Any) -> JobRow:
-        """Start a ready :class:`~fmtc_nb.engine.DownloadJob` on the device."""
+        """Start a ready :class:`~fmtc_nb.engine.DownloadJob` or :class:`~fmtc_nb.packs.PackJob` on the device."""
         return self._row("POST", "/jobs", job.to_dict())
 
     def events(self, job_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -186,7 +164,33 @@ class DeviceClient:
         """Revoke this client's token on the device."""
         self._call("DELETE", "/pair")
 
-    # -- stores ----------------------------------------------------------------------------------------------
+    # -- stores and packs -------------------------------------------------------------------------------------
+    def packs(self) -> list[str]:
+        """Names of the device's style packs."""
+        return self._call("GET", "/packs")["packs"]
+
+    def pull_pack(self, name: str, root: Any = None, *, replace: bool = False) -> Path:
+        """Copy the style pack ``name`` (its stores and its folder) from the device into the local root, where
+        ``fmtc-nb pack show/export/serve`` use it; returns the pack's folder. See
+        :func:`fmtc_nb.device.packs.pull_pack`."""
+        from fmtc_nb.device.packs import pull_pack
+
+        return pull_pack(self, name, root, replace=replace)
+
+    def fetch_file(self, path: str, accept: str, directory: Path, suffix: str) -> Path:
+        """Save the body of the API's ``path`` as a new file in ``directory`` (its name ends in ``suffix``) and
+        return it; nothing is left behind if the transfer fails."""
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".pull-{os.getpid()}-", suffix=suffix, dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as out, self.link.download(f"{API}{path}", accept) as chunks:
+                for chunk in chunks:
+                    out.write(chunk)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        return Path(tmp)
+
     def pull(self, store: str, root: Any = None, *, as_name: str | None = None, replace: bool = False) -> Path:
         """Copy store ``store`` from the device into the local root as ``as_name`` (default: the same name).
 
@@ -202,20 +206,15 @@ class DeviceClient:
         if target.exists() and not replace:
             raise StoreExists(f"A local store named {name!r} exists already; pass replace=True (--replace) "
                               "or choose another name.")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".pull-{os.getpid()}-", suffix=".mbtiles", dir=target.parent)
+        tmp = self.fetch_file(f"/stores/{quote(store, safe='')}.mbtiles", "application/vnd.sqlite3", target.parent,
+                              ".mbtiles")
         try:
-            with os.fdopen(fd, "wb") as out, self.link.download(f"{API}/stores/{quote(store, safe='')}.mbtiles",
-                                                                "application/vnd.sqlite3") as chunks:
-                for chunk in chunks:
-                    out.write(chunk)
-            check_mbtiles(Path(tmp))
+            check_mbtiles(tmp)
             if target.exists():
                 local.delete(name)
             os.replace(tmp, target)
         except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            tmp.unlink(missing_ok=True)
             raise
         return target
 

@@ -53,13 +53,14 @@ class PackJob:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PackJob:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict` (without ``job_id``, a new id)."""
         from fmtc_nb.regions import region_from_geojson
 
+        named = {"job_id": str(data["job_id"])} if data.get("job_id") else {}
         return cls(region_from_geojson(data["region"]), [int(z) for z in data["zooms"]], str(data["style"]),
                    str(data["store"]), DownloadOptions.from_dict(data.get("options") or {}),
                    str(data.get("glyphs") or "latin"), dict(data.get("headers") or {}), data.get("contact"),
-                   str(data["job_id"]))
+                   **named)
 
 
 def job_from_dict(data: dict[str, Any]) -> Any:

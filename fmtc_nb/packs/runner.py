@@ -65,6 +65,9 @@ class PackDownload(BackgroundRun):
     registry ``JobTracker``; None: not recorded); ``on_progress`` gets combined snapshots (items: tiles of every
     source plus resource files), ``on_warning`` one sentence per resource that could not be fetched.
 
+    ``prior_done`` counts the tiles earlier runs of this job committed (every source's stored checkpoint), known
+    once the pack is planned; the snapshots count this run's items only, as a resumed ``Download``'s do.
+
     ``pause()``, ``resume()`` and ``cancel()`` may be called from any thread."""
 
     thread_name = "fmtc-nb-pack"
@@ -80,6 +83,7 @@ class PackDownload(BackgroundRun):
         self.plan: PackPlan | None = None
         self.warnings: list[str] = []
         self.reason: str | None = None
+        self.prior_done = 0
         self._done: list[ProgressSnapshot] = []
         self._resources = ProgressSnapshot(status="running")
         self._current: Any = None
@@ -109,6 +113,11 @@ class PackDownload(BackgroundRun):
             self._current.cancel()
 
     @property
+    def paused(self) -> bool:
+        """True while paused."""
+        return self._pause.is_set()
+
+    @property
     def snapshot(self) -> ProgressSnapshot:
         """The whole pack's progress now."""
         parts = [*self._done, self._resources]
@@ -127,7 +136,8 @@ class PackDownload(BackgroundRun):
         try:
             folder, plan = await asyncio.to_thread(prepare, self.job, self.root)
             self.plan = plan
-            self._tally = PackTally(plan.tiles + len(plan.resources))
+            self._tally = await asyncio.to_thread(self._read_checkpoints, plan)
+            self.prior_done = self._tally.tiles_done
             if self.checkpointer is not None:
                 self.checkpointer.checkpoint = self._tally
             self._start, self._status = time.monotonic(), "running"
@@ -184,17 +194,20 @@ class PackDownload(BackgroundRun):
         await fetch_resources(self.plan.resources, folder, self.job.options, self.job.request_headers(), done,
                               self._cancel.is_set)
 
+    def _read_checkpoints(self, plan: PackPlan) -> PackTally:
+        """The pack's tally with every source's checkpoint of this job as its store holds it (empty if new)."""
+        tally = PackTally(plan.tiles + len(plan.resources))
+        for source in plan.sources:
+            with self.root.open(source.store, readonly=True) as opened:
+                text = opened.read_checkpoint(self.job.job_id)
+            tally.parts[source.id] = SourceCheckpointer(self.job.job_id, Checkpoint.from_text(text), self._beat)
+        return tally
+
     async def _run_source(self, source: Any) -> None:
         from fmtc_nb.engine.downloader import Download
 
         assert self._tally is not None
-        opened = await asyncio.to_thread(self.root.open, source.store, readonly=True)
-        try:
-            text = opened.read_checkpoint(self.job.job_id)
-        finally:
-            opened.close()
-        checkpointer = SourceCheckpointer(self.job.job_id, Checkpoint.from_text(text), self._beat)
-        self._tally.parts[source.id] = checkpointer
+        checkpointer = self._tally.parts[source.id]
         job = DownloadJob(self.job.region, source.zooms, self.job.tile_source(source.template, source.tile_format),
                           source.store, self.job.options, job_id=self.job.job_id)
         download = Download(job, self.root, checkpointer=checkpointer,

@@ -101,11 +101,15 @@ class PackFolder:
 
     def delete(self) -> None:
         """Delete the pack's folder and its stores (a store open elsewhere is refused first)."""
-        manifest = self.manifest()
-        for source in manifest["sources"]:
-            if self.root.exists(source["store"]):
-                self.root.delete(source["store"])
+        for store in source_stores(self.manifest()):
+            if self.root.exists(store):
+                self.root.delete(store)
         shutil.rmtree(self.path)
+
+
+def source_stores(manifest: dict[str, Any]) -> list[str]:
+    """The store names of a pack's tile sources, read from its manifest."""
+    return [source["store"] for source in manifest["plan"]["sources"]]
 
 
 def list_packs(root: Any = None) -> list[str]:

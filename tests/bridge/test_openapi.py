@@ -46,10 +46,20 @@ def check(doc: dict, schema_name: str, instance: object) -> None:
                         cls=jsonschema.Draft202012Validator)
 
 
+#: The device's requests beyond loopback go to a dead proxy on loopback: a generated style or TileJSON URL never
+#: reaches the internet (every fetch the device makes honours these, as a phone's HTTP stack does).
+OFFLINE_ENV = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+               "no_proxy": "127.0.0.1,localhost"}
+
+
 @pytest.fixture(scope="module")
 def busy_device(tmp_path_factory, tile_server):
-    """A device with one finished job and one store."""
-    dev = VirtualDeviceProcess(tmp_path_factory.mktemp("doc")).start()
+    """A device with one finished job and one store, whose requests cannot leave loopback."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in OFFLINE_ENV.items():
+            patch.setenv(name, value)
+            patch.setenv(name.upper(), value)
+        dev = VirtualDeviceProcess(tmp_path_factory.mktemp("doc")).start()
     dev.token = pair_token(dev)
     client = DeviceClient(dev.url, dev.token)
     row = client.dispatch("rect:6,46,6.4,46.3", "0-9", url=tile_server.url_template, store="doc")

@@ -153,3 +153,13 @@ def test_the_planner_answers_for_a_whole_pack(demo):
     assert budget.max_zoom == 9 and budget.options[-1].storage_bytes.estimate == pytest.approx(deepest)
     probabilities = [o.probability for o in budget.options]
     assert probabilities == sorted(probabilities, reverse=True) and probabilities[-1] > 0.95
+
+
+def test_pack_delete_removes_the_folder_and_every_store_of_the_pack(demo, root):
+    download_pack(REGION, "0-3", demo.style_url, "gone", root)
+    download_pack(REGION, "0-2", demo.style_url, "kept", root)
+    done = subprocess.run(cli("--root", str(root.path), "pack", "delete", "gone"), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert not PackFolder(root, "gone").path.exists()
+    assert root.list() == ["kept.basemap", "kept.naturalearth"]

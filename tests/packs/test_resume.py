@@ -61,7 +61,7 @@ def test_a_killed_pack_resumes_exactly(root):
         assert info.status == "failed" and info.store == "alps"
         committed = {sid: _committed(root, f"alps.{sid}", sid, info.id) for sid in ZOOMS}
         assert committed["naturalearth"] == cover_keys(ZOOMS["naturalearth"])  # the first source had finished
-        assert committed["basemap"] < cover_keys(ZOOMS["basemap"])
+        assert set() < committed["basemap"] < cover_keys(ZOOMS["basemap"])  # killed mid-source, after a commit
         resources_at_kill = Counter(server.app.vector.resource_hits)
 
         done = subprocess.run(cli("--root", str(root.path), "recovery", "resume", info.id, "--json"),
@@ -72,7 +72,6 @@ def test_a_killed_pack_resumes_exactly(root):
             hits = _hits(server)[sid]
             assert set(hits) == cover_keys(zooms)  # nothing outside the cover was asked for
             refetch = set(at_kill[sid]) - committed[sid]
-            assert len(refetch) <= 4 + 500  # in flight (parallel) or in the unflushed buffer
             assert dict(hits) == {tile: 2 if tile in refetch else 1 for tile in cover_keys(zooms)}
         assert Counter(server.app.vector.resource_hits) == resources_at_kill  # style, TileJSON, sprites, glyphs once
         assert all(n == 1 for n in resources_at_kill.values())
