@@ -1,5 +1,6 @@
-"""Fetching a pack's resources (sprites, glyph ranges) politely: concurrent, retried with the engine's backoff,
-``Retry-After`` honoured, each body checked before it is written whole into the pack folder."""
+"""Fetching a pack's resources (sprites, glyph ranges) politely: concurrent, on the engine's own session (its
+proxies, CA bundle, timeouts and HTTP/2 choice), retried with the engine's backoff, ``Retry-After`` honoured,
+each body checked before it is written whole into the pack folder."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import gzip
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
 from fmtc_nb.engine.fetch import RETRY_AFTER_STATUSES, _retry_after
 from fmtc_nb.engine.job import DownloadOptions
+from fmtc_nb.engine.transport import ProxyChooser, tile_session
 from fmtc_nb.engine.validate import image_problem
 from fmtc_nb.packs.plan import Resource
 from fmtc_nb.packs.storage import PackFolder
@@ -58,13 +61,13 @@ def _plain(body: bytes) -> bytes:
     return body
 
 
-async def _fetch_one(session: aiohttp.ClientSession, resource: Resource, folder: PackFolder,
+async def _fetch_one(session: Any, proxy: str | None, resource: Resource, folder: PackFolder,
                      options: DownloadOptions, cancelled: Callable[[], bool]) -> ResourceResult:
     reason = "not tried"
     for attempt in range(1, options.retries + 2):
         retry_after = None
         try:
-            async with session.get(resource.url, proxy=options.proxy) as resp:
+            async with session.get(resource.url, proxy=proxy, allow_redirects=True) as resp:
                 body = _plain(await resp.read())
                 if resp.status == 200:
                     problem = body_problem(resource, body)
@@ -80,7 +83,7 @@ async def _fetch_one(session: aiohttp.ClientSession, resource: Resource, folder:
                         retry_after = _retry_after(resp.headers.get("Retry-After"))
         except TimeoutError:
             reason = "timeout"
-        except (aiohttp.ClientError, OSError) as exc:
+        except (aiohttp.ClientError, OSError) as exc:  # ConnectionError too (the HTTP/2 session's)
             reason = f"{type(exc).__name__}: {exc}"[:200]
         if attempt > options.retries or cancelled():
             break
@@ -105,17 +108,16 @@ async def fetch_resources(resources: Sequence[Resource], folder: PackFolder, opt
     if not missing:
         return results
     limit = asyncio.Semaphore(min(options.parallel, MAX_PARALLEL))
-    timeout = aiohttp.ClientTimeout(total=None, sock_connect=options.connect_timeout_s,
-                                    sock_read=options.read_timeout_s)
+    proxy_for = ProxyChooser(options)
 
     async def one(resource: Resource) -> None:
         async with limit:
             if cancelled():
                 return
-            result = await _fetch_one(session, resource, folder, options, cancelled)
+            result = await _fetch_one(session, proxy_for(resource.url), resource, folder, options, cancelled)
         results.append(result)
         on_result(result)
 
-    async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
+    async with tile_session(options, headers) as session:
         await asyncio.gather(*(one(r) for r in missing))
     return results

@@ -163,3 +163,18 @@ def test_pack_delete_removes_the_folder_and_every_store_of_the_pack(demo, root):
     assert done.returncode == 0, done.stderr
     assert not PackFolder(root, "gone").path.exists()
     assert root.list() == ["kept.basemap", "kept.naturalearth"]
+
+
+def test_every_request_of_a_pack_honours_the_environment_s_proxy(demo, root, monkeypatch):
+    from tests.netservers import ForwardProxy
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy",
+                 "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with ForwardProxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        pack = download_pack(REGION, "0-1", demo.style_url, "proxied", root)
+    assert pack.snapshot.status == "completed" and pack.snapshot.failed == 0
+    through = set(proxy.targets("GET"))
+    assert {r.url for r in pack.plan.resources} <= through  # sprites and glyphs too, not only the tiles
+    assert demo.style_url in through and len(through) >= len(pack.plan.resources) + pack.plan.tiles
