@@ -74,13 +74,15 @@ class PackDownload(BackgroundRun):
 
     def __init__(self, job: PackJob, root: Any = None, *, checkpointer: Any = None,
                  on_progress: Callable[[ProgressSnapshot], None] | None = None,
-                 on_warning: Callable[[str], None] | None = None) -> None:
+                 on_warning: Callable[[str], None] | None = None,
+                 prepared: tuple[PackFolder, PackPlan] | None = None) -> None:
         self.job = job
+        self._prepared = prepared  # what prepare() returned for this job already: not read again
         self.root = root if isinstance(root, Root) else Root(root)
         self.checkpointer = checkpointer
         self.on_progress = on_progress
         self.on_warning = on_warning
-        self.plan: PackPlan | None = None
+        self.plan: PackPlan | None = prepared[1] if prepared else None
         self.warnings: list[str] = []
         self.reason: str | None = None
         self.prior_done = 0
@@ -134,7 +136,9 @@ class PackDownload(BackgroundRun):
         status: JobStatus = "completed"
         reason = None
         try:
-            folder, plan = await asyncio.to_thread(prepare, self.job, self.root)
+            if self._prepared is None:
+                self._prepared = await asyncio.to_thread(prepare, self.job, self.root)
+            folder, plan = self._prepared
             self.plan = plan
             self._tally = await asyncio.to_thread(self._read_checkpoints, plan)
             self.prior_done = self._tally.tiles_done
@@ -243,25 +247,33 @@ class PackDownload(BackgroundRun):
                 complete_vector_metadata(store, source)
 
 
+def recorded_pack(job: PackJob, root: Root, registry: Any = None, **settings: Any) -> PackDownload:
+    """The run of a new pack ``job``: prepared first (a bad style, source or store is one sentence before anything
+    is recorded), then recorded in ``registry`` (a ``RecoveryRegistry``; None: not recorded), whose cancel
+    requests reach the run. ``settings``: :class:`PackDownload` callbacks (``on_progress``, ``on_warning``)."""
+    prepared = prepare(job, root)
+    tracker = registry.start(job) if registry is not None else None
+    pack = PackDownload(job, root, checkpointer=tracker, prepared=prepared, **settings)
+    if tracker is not None:
+        tracker.bind(pack)
+    return pack
+
+
 def download_pack(region: Any, zooms: Any, style: str, name: str, root: Any = None, *, glyphs: str = "latin",
                   record: bool = True, on_progress: Callable[[ProgressSnapshot], None] | None = None,
                   **options: Any) -> PackDownload:
     """Download the pack ``name`` of ``style`` for ``region`` at ``zooms`` (blocking) and return the finished
     :class:`PackDownload` (``.snapshot``, ``.plan``, ``.warnings``); ``record``: keep a recovery record;
     ``options`` are ``DownloadOptions`` fields."""
+    from contextlib import nullcontext
+
     from fmtc_nb.engine.job import DownloadOptions
+    from fmtc_nb.recovery import RecoveryRegistry
     from fmtc_nb.zooms import parse_zooms
 
     job = PackJob(region, parse_zooms(zooms), style, name, DownloadOptions(**options), glyphs)
     root = Root(root) if not isinstance(root, Root) else root
-    prepare(job, root)  # a bad style or source is one sentence before a job is recorded
-    tracker = None
-    if record:
-        from fmtc_nb.recovery import RecoveryRegistry
-
-        tracker = RecoveryRegistry(root).start(job)
-    pack = PackDownload(job, root, checkpointer=tracker, on_progress=on_progress)
-    if tracker is not None:
-        tracker.bind(pack)
-    pack.run()
+    with RecoveryRegistry(root) if record else nullcontext() as registry:
+        pack = recorded_pack(job, root, registry, on_progress=on_progress)
+        pack.run()
     return pack

@@ -9,6 +9,7 @@ page (MapLibre GL JS shipped in the package, tiles through cache-only caching pr
 
 from __future__ import annotations
 
+import contextlib
 import html
 from typing import Any
 
@@ -17,7 +18,7 @@ import ipywidgets as w
 from fmtc_nb.errors import FmtcError
 from fmtc_nb.packs.estimate import PackEstimate, estimate_pack
 from fmtc_nb.packs.job import PackJob
-from fmtc_nb.packs.runner import PackDownload, prepare
+from fmtc_nb.packs.runner import PackDownload, recorded_pack
 from fmtc_nb.packs.viewer import PackViewer, serve_pack
 from fmtc_nb.store import Root
 from fmtc_nb.units import human_bytes
@@ -80,6 +81,7 @@ class PackPanel(PickedRegion):
                                                                          self.download_button]),
                               self.result, self.progress, self.output])
         self.run: PackDownload | None = None
+        self._registry: Any = None  # the recovery registry of the current run, open while it runs
         self.view: PackView | None = None
         self.error: str | None = None
 
@@ -110,14 +112,13 @@ class PackPanel(PickedRegion):
         if self.region is None:
             self._fail("There is no region yet: draw one on the map first.")
             return None
+        if self.run is not None and self.run.running:
+            self._fail("A pack is downloading already: wait for it or cancel it first.")
+            return None
         job = PackJob(self.region, self.zooms, self.style.value, self.name.value,
                       DownloadOptions(parallel=self.parallel), self.glyphs)
-        try:
-            prepare(job, self.root)
-        except FmtcError as exc:
-            self._fail(str(exc))
-            return None
-        tracker = RecoveryRegistry(self.root).start(job)
+        self._close_registry()
+        self._registry = RecoveryRegistry(self.root)
 
         def show(snap: Any) -> None:
             self.progress.max, self.progress.value = max(snap.max_tiles, 1), snap.attempted
@@ -128,20 +129,31 @@ class PackPanel(PickedRegion):
                     self.view = PackView(job.store, self.root)
                     self.output.children = (self.view.widget,)
 
-        self.run = PackDownload(job, self.root, checkpointer=tracker, on_progress=show)
-        tracker.bind(self.run)
-        self.result.value = f"<i>Downloading the pack (recovery job {tracker.job_id})…</i>"
+        try:
+            self.run = recorded_pack(job, self.root, self._registry, on_progress=show)
+        except FmtcError as exc:
+            self._fail(str(exc))
+            return None
+        self.result.value = f"<i>Downloading the pack (recovery job {job.job_id})…</i>"
         self.run.start()
         if wait:
             self.run.wait()
         return self.run
 
     def close(self) -> None:
-        """Cancel a running download and stop the view."""
-        if self.run is not None:
+        """Cancel a running download (it ends recorded, resumable) and stop the view."""
+        if self.run is not None and self.run.running:
             self.run.cancel()
+            with contextlib.suppress(FmtcError):  # its failure was shown already
+                self.run.wait(30)
+        self._close_registry()
         if self.view is not None:
             self.view.close()
+
+    def _close_registry(self) -> None:
+        if self._registry is not None:
+            self._registry.close()
+            self._registry = None
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
