@@ -7,7 +7,7 @@ was deliberately not stored; "failed" is a negative answer (404/410) or a reques
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
@@ -98,6 +98,29 @@ class ProgressSnapshot:
         values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
         values.setdefault("successful", sum(values.get(k, 0) for k in ("cached", "skipped_existing", "skipped_sea")))
         return cls(**values)
+
+
+#: The counts (tiles, bytes) of a snapshot that add up over the parts of one job.
+COUNTS = ("successful", "cached", "buffered", "flushed", "skipped_existing", "skipped_sea", "failed_negative",
+          "failed_request", "retries_queued", "cached_bytes", "buffered_bytes", "flushed_bytes", "skipped_bytes")
+
+
+def sum_snapshots(ended: Sequence[ProgressSnapshot], running: Sequence[ProgressSnapshot], max_tiles: int,
+                  elapsed_s: float, status: JobStatus) -> ProgressSnapshot:
+    """One snapshot of a job made of parts (a pack's sources, a sharded job's shards): the :data:`COUNTS` of
+    every part added up; what holds only while a part runs (allowed concurrency, rate limiting, the latest
+    server-imposed wait) from the ``running`` parts alone; speed over ``elapsed_s`` seconds of this run."""
+    parts = [*ended, *running]
+    sums = {name: sum(getattr(p, name) for p in parts) for name in COUNTS}
+    wait = max((p for p in running if p.waiting_until is not None), key=lambda p: p.waiting_until or 0.0,
+               default=None)
+    attempted = sums["successful"] + sums["failed_negative"] + sums["failed_request"]
+    return ProgressSnapshot(max_tiles=max_tiles, elapsed_s=elapsed_s,
+                            tiles_per_s=attempted / elapsed_s if elapsed_s > 0 else 0.0,
+                            rate_limited=any(p.rate_limited for p in running), status=status,
+                            waiting_until=wait.waiting_until if wait else None,
+                            wait_reason=wait.wait_reason if wait else None,
+                            concurrency_now=sum(p.concurrency_now for p in running), **sums)
 
 
 #: Outcomes of a tile event (see :data:`fmtc_nb.states.TileOutcome`).

@@ -10,14 +10,10 @@ source's store, in the same transaction as the tiles, so each run resumes exactl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import fields, replace
-from typing import Any
 
 from fmtc_nb.engine.progress import ProgressSnapshot
 from fmtc_nb.recovery.checkpoint import Checkpoint
 from fmtc_nb.states import JobStatus
-
-_SUMMED = [f.name for f in fields(ProgressSnapshot) if f.type in ("int", int)]
 
 
 class PackTally(Checkpoint):
@@ -76,14 +72,3 @@ class SourceCheckpointer:
 
     def finished(self, snapshot: ProgressSnapshot, status: JobStatus, reason: str | None) -> None:
         """Nothing: the pack records its own end."""
-
-
-def combine(parts: Sequence[ProgressSnapshot], max_items: int, elapsed_s: float, status: JobStatus,
-            rate_limited: bool = False) -> ProgressSnapshot:
-    """One snapshot of a whole pack: the counts and bytes of ``parts`` added up (finished runs, the running
-    one, the resources as a snapshot of their own), ``max_items`` items in all."""
-    sums: dict[str, Any] = {name: sum(getattr(p, name) for p in parts) for name in _SUMMED}
-    sums["max_tiles"] = max_items
-    done = sums["successful"] + sums["failed_negative"] + sums["failed_request"]
-    return replace(ProgressSnapshot(), **sums, elapsed_s=elapsed_s, status=status, rate_limited=rate_limited,
-                   tiles_per_s=done / elapsed_s if elapsed_s > 0 else 0.0)

@@ -21,11 +21,11 @@ from typing import Any
 
 from fmtc_nb.engine.background import BackgroundRun
 from fmtc_nb.engine.job import DownloadJob
-from fmtc_nb.engine.progress import ProgressSnapshot
+from fmtc_nb.engine.progress import ProgressSnapshot, sum_snapshots
 from fmtc_nb.errors import PackError, StoreError
 from fmtc_nb.packs.job import PackJob
 from fmtc_nb.packs.plan import PackPlan, plan_pack
-from fmtc_nb.packs.progress import PackTally, SourceCheckpointer, combine
+from fmtc_nb.packs.progress import PackTally, SourceCheckpointer
 from fmtc_nb.packs.resources import ResourceResult, fetch_resources
 from fmtc_nb.packs.storage import STYLE, PackFolder
 from fmtc_nb.packs.style import load_style, style_text
@@ -122,13 +122,10 @@ class PackDownload(BackgroundRun):
     @property
     def snapshot(self) -> ProgressSnapshot:
         """The whole pack's progress now."""
-        parts = [*self._done, self._resources]
-        if self._current is not None:
-            parts.append(self._current.snapshot)
+        running = [self._current.snapshot] if self._current is not None else []
         total = (self.plan.tiles + len(self.plan.resources)) if self.plan else 0
         status = "paused" if self._status == "running" and self._pause.is_set() else self._status
-        limited = self._current is not None and self._current.snapshot.rate_limited
-        return combine(parts, total, time.monotonic() - self._start, status, limited)
+        return sum_snapshots([*self._done, self._resources], running, total, time.monotonic() - self._start, status)
 
     # -- running ---------------------------------------------------------------------------------------
     async def arun(self) -> ProgressSnapshot:

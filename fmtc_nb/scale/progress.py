@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fmtc_nb.engine.progress import ProgressSnapshot
+from fmtc_nb.engine.progress import ProgressSnapshot, sum_snapshots
 from fmtc_nb.scale.plan import Shard
 from fmtc_nb.states import JobStatus
 
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 #: States of a shard: not started, fetching, fetched and waiting for the merge, in the job's store, ended by an
 #: error, stopped by a cancel.
 SHARD_STATES = ("pending", "running", "finished", "merged", "failed", "cancelled")
-_SUMMED = ("successful", "cached", "buffered", "flushed", "skipped_existing", "skipped_sea", "failed_negative",
-           "failed_request", "retries_queued", "cached_bytes", "buffered_bytes", "flushed_bytes", "skipped_bytes")
 
 
 @dataclass
@@ -78,26 +76,11 @@ class ShardState:
 def aggregate(states: list[ShardState], elapsed_s: float, status: JobStatus) -> ProgressSnapshot:
     """One snapshot for the whole job: the engine's counts summed over the shards' latest attempts, plus the
     tiles earlier attempts committed; speed over ``elapsed_s`` seconds of this run."""
-    sums: dict[str, Any] = dict.fromkeys(_SUMMED, 0)
-    limited = False
-    waits = [s.snapshot for s in states if s.state == "running" and s.snapshot.waiting_until is not None]
-    latest = max(waits, key=lambda snap: snap.waiting_until or 0.0, default=None)
-    sums["concurrency_now"] = sum(s.snapshot.concurrency_now for s in states if s.state == "running")
-    for s in states:
-        snap = s.snapshot
-        for name in _SUMMED:
-            sums[name] += getattr(snap, name)
-        for name in ("successful", "cached", "flushed"):
-            sums[name] += s.carried
-        sums["cached_bytes"] += s.carried_bytes
-        sums["flushed_bytes"] += s.carried_bytes
-        limited = limited or (s.state == "running" and snap.rate_limited)
-    total = sum(s.run_todo for s in states)
-    attempted = sums["successful"] + sums["failed_negative"] + sums["failed_request"]
-    return ProgressSnapshot(max_tiles=total, elapsed_s=elapsed_s,
-                            tiles_per_s=attempted / elapsed_s if elapsed_s > 0 else 0.0,
-                            rate_limited=limited, status=status, waiting_until=latest.waiting_until if latest else None,
-                            wait_reason=latest.wait_reason if latest else None, **sums)
+    carried = [ProgressSnapshot(successful=s.carried, cached=s.carried, flushed=s.carried, cached_bytes=s.carried_bytes,
+                                flushed_bytes=s.carried_bytes) for s in states]
+    running = [s.snapshot for s in states if s.state == "running"]
+    ended = [s.snapshot for s in states if s.state != "running"]
+    return sum_snapshots([*ended, *carried], running, sum(s.run_todo for s in states), elapsed_s, status)
 
 
 def shards_frame(states: list[ShardState]) -> pandas.DataFrame:
