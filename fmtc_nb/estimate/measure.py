@@ -22,7 +22,7 @@ from typing import Any
 
 from fmtc_nb.engine.fetch import fetch_tile
 from fmtc_nb.engine.job import DownloadOptions
-from fmtc_nb.engine.politeness import Politeness
+from fmtc_nb.engine.politeness import Politeness, waits_for_the_server
 from fmtc_nb.engine.ratelimit import TokenBucket
 from fmtc_nb.engine.transport import ProxyChooser, tile_session
 from fmtc_nb.estimate.statistics import Interval
@@ -152,7 +152,8 @@ class Prober:
             spent += time.perf_counter() - started
             self.requests += 1
             throttled = await self._polite.done(ticket, result.status, result.retry_after_s)
-            if throttled and waits < MAX_WAITS_PER_TILE and (result.status == 429 or result.retry_after_s is not None):
+            if throttled and waits < MAX_WAITS_PER_TILE and waits_for_the_server(
+                    self._polite, result.status, result.retry_after_s, answered=None, final_pass=False):
                 waits += 1  # the server asked every request to wait (the hold is the Politeness's): not a failure
                 continue
             attempts += 1

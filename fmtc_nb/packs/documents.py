@@ -1,8 +1,6 @@
 """Reading a style's documents: a style from a URL or a file, and each source's TileJSON.
 
-The one place packs meet :mod:`fmtc_nb.sources` (its polite ``fetch_document`` and its TileJSON reader
-``read_tilejson``). Until that package is on every branch, a minimal stand-in of both is kept here (marked
-below); it goes when ``fmtc_nb.sources`` is merged.
+The one place packs meet :mod:`fmtc_nb.sources` (its polite ``fetch_document`` and its TileJSON checks).
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from fmtc_nb.errors import PackError, SourceError
 from fmtc_nb.sources.documents import fetch_document
-from fmtc_nb.sources.tilejson import read_tilejson
+from fmtc_nb.sources.tilejson import tilejson_from_doc
 
 #: Keys of a style's source that override its TileJSON (as MapLibre merges them).
 STYLE_OVERRIDES = ("tiles", "minzoom", "maxzoom", "scheme", "bounds", "attribution")
@@ -69,7 +67,7 @@ def absolute(url: str, base: str | None, what: str) -> str:
 @dataclass(frozen=True)
 class SourceDocument:
     """A style source resolved: the tile URL template (XYZ rows), zoom range, bounds (W, S, E, N degrees),
-    attribution, tile format (None: unknown), ``vector_layers`` (vector sources) and the merged TileJSON."""
+    attribution, tile format (None: unknown) and ``vector_layers`` (vector sources)."""
 
     template: str
     min_zoom: int
@@ -78,7 +76,6 @@ class SourceDocument:
     attribution: str | None
     tile_format: str | None
     vector_layers: list[Any]
-    tilejson: dict[str, Any]
 
 
 def resolve_source(source_id: str, definition: Mapping[str, Any], style_base: str | None,
@@ -106,9 +103,9 @@ def resolve_source(source_id: str, definition: Mapping[str, Any], style_base: st
                                                                   for t in merged["tiles"]):
         raise PackError(f"The source {source_id!r} has relative tile URLs, but the style was read from a file.")
     try:
-        parsed = read_tilejson(json.dumps(merged).encode(), base or "", shown)
+        parsed = tilejson_from_doc(merged, base or "", shown)
     except SourceError as exc:
         raise PackError(str(exc)) from None
     layers = merged.get("vector_layers")
     return SourceDocument(parsed.template, parsed.min_zoom, parsed.max_zoom, parsed.bounds, parsed.attribution,
-                          parsed.tile_format, layers if isinstance(layers, list) else [], merged)
+                          parsed.tile_format, layers if isinstance(layers, list) else [])

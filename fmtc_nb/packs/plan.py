@@ -29,7 +29,8 @@ def clip_zooms(zooms: Sequence[int], min_zoom: int, max_zoom: int) -> list[int]:
 @dataclass(frozen=True)
 class PlannedSource:
     """A tile source of the style: id, type, its store, the tile URL template (XYZ rows), tile format, the
-    zooms fetched (clipped) and the source's own range, its tile count for the region, and its TileJSON."""
+    zooms fetched (clipped) and the source's own range, its tile count for the region, its attribution and
+    (vector) layers. Older manifests also held the source's whole TileJSON, which nothing read: it is ignored."""
 
     id: str
     type: str
@@ -42,7 +43,6 @@ class PlannedSource:
     tiles: int
     attribution: str | None = None
     vector_layers: list[Any] = field(default_factory=list)
-    tilejson: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict."""
@@ -144,7 +144,7 @@ def plan_pack(style: Style, region: Any, zooms: Sequence[int], pack: str, *, gly
         tile_format = doc.tile_format or ("pbf" if kind == "vector" else None)
         planned.append(PlannedSource(sid, kind, store, doc.template, tile_format, fetched, doc.min_zoom,
                                      doc.max_zoom, TileCover(region, fetched).total, doc.attribution,
-                                     doc.vector_layers, doc.tilejson))
+                                     doc.vector_layers))
     resources = sprite_resources(style) + glyph_resources(style, glyphs)
     left_out = {sid: f"{kind} source: not downloaded" for sid, kind in style.other_sources().items()}
     return PackPlan(planned, resources, style.font_stacks(), glyphs, left_out)

@@ -40,6 +40,11 @@ def read_tilejson(data: bytes, url: str, shown_url: str) -> TileJson:
         raise SourceError(f"The TileJSON at {shown_url} is not JSON (it starts with {start!r}).") from None
     if not isinstance(doc, dict):
         raise SourceError(f"The TileJSON at {shown_url} is not a JSON object.")
+    return tilejson_from_doc(doc, url, shown_url)
+
+
+def tilejson_from_doc(doc: dict[str, Any], url: str, shown_url: str) -> TileJson:
+    """Check a parsed TileJSON object (e.g. a style's source merged with its TileJSON) from ``url``."""
     tiles = doc.get("tiles")
     if not isinstance(tiles, list) or not tiles or not all(isinstance(t, str) and t for t in tiles):
         raise SourceError(f"The TileJSON at {shown_url} has no 'tiles' list of URL templates.")
