@@ -1,7 +1,9 @@
 """Estimating a pack before downloading it: the plan (tiles per source at its clipped zooms, resource files)
 and, per tile source, the estimator's sampled size and time.
 
-The pack's totals add the sources' figures up: point estimates are sums, and the bounds are the sums of the
+The pack's totals add the sources' figures up. Storage, which the planner budgets, is one total: the sources'
+estimated totals added with their variances (Welch-Satterthwaite degrees of freedom), as
+:meth:`PackEstimate.plan_zooms` does, so both give the same interval. Transfer bytes and durations add the
 sources' bounds (conservative: each source's interval holds at its confidence, so the sum of the bounds holds
 at least at ``1 - k * (1 - confidence)`` for ``k`` sources); durations add up since sources run one after the
 other. Resource files (sprites, glyph ranges) are counted, not sized (a few hundred kB at most for Latin).
@@ -19,7 +21,6 @@ from fmtc_nb.estimate.sizes import Budget
 from fmtc_nb.estimate.statistics import Interval, add_totals
 from fmtc_nb.packs.plan import PackPlan, plan_pack
 from fmtc_nb.packs.style import load_style
-from fmtc_nb.source import default_user_agent
 
 
 def _sum(intervals: list[Interval]) -> Interval:
@@ -46,8 +47,14 @@ class PackEstimate:
 
     @property
     def storage_bytes(self) -> Interval:
-        """Stored bytes of the tiles (identical tiles once per store), summed."""
-        return _sum([e.storage_bytes for e in self.sources.values()])
+        """Stored bytes of the tiles (identical tiles once per store): the sources' totals added."""
+        totals = [self.sources[s.id].storage_total(s.zooms) for s in self.plan.sources]
+        return add_totals(totals).interval(self.confidence)
+
+    @property
+    def confidence(self) -> float:
+        """The confidence of the intervals (the lowest of the sources')."""
+        return min((e.confidence for e in self.sources.values()), default=0.95)
 
     @property
     def duration_s(self) -> Interval:
@@ -68,8 +75,7 @@ class PackEstimate:
                     tiles += sum(z.tiles for z in estimate.zooms if z.zoom in zooms)
                     totals.append(estimate.storage_total(zooms))
             levels.append(Level(top, tiles, add_totals(totals)))
-        confidence = min((e.confidence for e in self.sources.values()), default=0.95)
-        return plan_levels(levels, budget, confidence)
+        return plan_levels(levels, budget, self.confidence)
 
     def to_dict(self, plan: Plan | None = None) -> dict[str, Any]:
         """JSON-safe dict (``fmtc-nb estimate --style --json``), with ``plan`` if given."""
@@ -86,16 +92,15 @@ def estimate_pack(region: Any, zooms: Any, style: str, *, glyphs: str = "latin",
     """Plan the pack of ``style`` for ``region`` at ``zooms`` and estimate each tile source (``samples`` requests
     per source at most). Blocking."""
     from fmtc_nb.estimate import estimate
-    from fmtc_nb.source import TileSource
+    from fmtc_nb.packs.job import PackJob
     from fmtc_nb.zooms import parse_zooms
 
-    wanted = parse_zooms(zooms)
-    agent = {"User-Agent": default_user_agent(contact)} | dict(headers or {})
-    plan = plan_pack(load_style(style, agent), region, wanted, "estimate", glyphs=glyphs, headers=agent)
+    job = PackJob(region, parse_zooms(zooms), style, "estimate", glyphs=glyphs, headers=dict(headers or {}),
+                  contact=contact)  # its headers and sources as a download of the pack would send them
+    agent = job.request_headers()
+    plan = plan_pack(load_style(style, agent), region, job.zooms, job.store, glyphs=glyphs, headers=agent)
     results = {}
     for source in plan.sources:
-        tile_source = TileSource(source.template, headers=dict(headers or {}), contact=contact,
-                                 tile_format=source.tile_format)
-        results[source.id] = estimate(region, source.zooms, tile_source, samples=samples, seed=seed,
-                                      parallel=parallel, rate_limit=rate_limit)
+        results[source.id] = estimate(region, source.zooms, job.tile_source(source.template, source.tile_format),
+                                      samples=samples, seed=seed, parallel=parallel, rate_limit=rate_limit)
     return PackEstimate(plan, results)

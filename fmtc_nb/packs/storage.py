@@ -51,9 +51,9 @@ class PackFolder:
 
     def __init__(self, root: Any, name: str) -> None:
         try:
-            check_name(name)
+            check_name(name, "pack")
         except StoreError as exc:
-            raise PackError(str(exc).replace("store", "pack")) from None
+            raise PackError(str(exc)) from None
         self.root = root if isinstance(root, Root) else Root(root)
         self.name = name
         self.path = self.root.path / "packs" / name

@@ -18,32 +18,32 @@ _INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 MAX_NAME_BYTES = 200
 
 
-def check_name(name: object) -> str:
+def check_name(name: object, what: str = "store") -> str:
     """Return ``name`` (in Unicode normal form C) if it is a valid store name, else raise :class:`StoreError`
-    saying why."""
+    saying why; sentences call it a ``what`` name (a pack's name follows the same rules)."""
     if not isinstance(name, str) or not name.strip():
-        raise StoreError("A store name must be a non-empty string.")
+        raise StoreError(f"A {what} name must be a non-empty string.")
     if any("\ud800" <= c <= "\udfff" for c in name):
-        raise StoreError(f"The store name {name!r} is not valid UTF-8 (it came from bytes that are not text, "
+        raise StoreError(f"The {what} name {name!r} is not valid UTF-8 (it came from bytes that are not text, "
                          "such as a file name in another encoding); give a name in plain text (an import takes --as NAME).")
     if ".." in name:
-        raise StoreError(f"The store name {name!r} contains '..'; names may not point outside the root.")
+        raise StoreError(f"The {what} name {name!r} contains '..'; names may not point outside the root.")
     bad = _FORBIDDEN.search(name)
     if bad:
-        raise StoreError(f"The store name {name!r} contains {bad.group()!r}; path separators, control "
+        raise StoreError(f"The {what} name {name!r} contains {bad.group()!r}; path separators, control "
                          'characters and <>:"|?* are not allowed.')
     odd = next((c for c in name if unicodedata.category(c) in _INVISIBLE
                 or unicodedata.category(c) == "Zs" and c != " "), None)
     if odd is not None:
-        what = unicodedata.name(odd, f"U+{ord(odd):04X}")
-        raise StoreError(f"The store name {name!r} contains {what.lower()} (U+{ord(odd):04X}), an invisible or "
-                         "look-alike character that would let two stores look the same; use visible characters "
+        char = unicodedata.name(odd, f"U+{ord(odd):04X}")
+        raise StoreError(f"The {what} name {name!r} contains {char.lower()} (U+{ord(odd):04X}), an invisible or "
+                         "look-alike character that would let two names look the same; use visible characters "
                          "and plain spaces.")
     if name != name.strip() or name.endswith(".") or name.startswith("."):
-        raise StoreError(f"The store name {name!r} starts or ends with a space or dot, which file systems reject.")
+        raise StoreError(f"The {what} name {name!r} starts or ends with a space or dot, which file systems reject.")
     if name.split(".")[0].lower() in _RESERVED:
-        raise StoreError(f"The store name {name!r} is a reserved device name on Windows.")
+        raise StoreError(f"The {what} name {name!r} is a reserved device name on Windows.")
     name = unicodedata.normalize("NFC", name)
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        raise StoreError(f"The store name is longer than {MAX_NAME_BYTES} bytes.")
+        raise StoreError(f"The {what} name is longer than {MAX_NAME_BYTES} bytes.")
     return name

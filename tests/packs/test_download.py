@@ -151,6 +151,7 @@ def test_the_planner_answers_for_a_whole_pack(demo):
     deepest = sum(e.storage_total([z.zoom for z in e.zooms]).total for e in result.sources.values())
     budget = result.plan_zooms(int(deepest * 10))
     assert budget.max_zoom == 9 and budget.options[-1].storage_bytes.estimate == pytest.approx(deepest)
+    assert result.storage_bytes == budget.options[-1].storage_bytes  # the pack's total is the planner's
     probabilities = [o.probability for o in budget.options]
     assert probabilities == sorted(probabilities, reverse=True) and probabilities[-1] > 0.95
 
@@ -178,3 +179,10 @@ def test_every_request_of_a_pack_honours_the_environment_s_proxy(demo, root, mon
     through = set(proxy.targets("GET"))
     assert {r.url for r in pack.plan.resources} <= through  # sprites and glyphs too, not only the tiles
     assert demo.style_url in through and len(through) >= len(pack.plan.resources) + pack.plan.tiles
+
+
+def test_a_bad_pack_name_is_quoted_as_given(root):
+    with pytest.raises(PackError, match=r"The pack name 'restore/x' contains '/'"):
+        PackFolder(root, "restore/x")
+    with pytest.raises(PackError, match=r"The pack name 'a\\u200bb' contains zero width space"):
+        PackFolder(root, "a\u200bb")
