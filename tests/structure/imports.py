@@ -118,3 +118,15 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         if v not in index:
             connect(v)
     return out
+
+
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    """Every module ``start`` imports, directly or through others (lazy imports in functions included)."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for dep in graph.get(todo.pop(), ()):
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return seen
