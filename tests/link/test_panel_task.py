@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 
@@ -32,7 +33,9 @@ def test_watching_as_a_task_follows_the_job_to_its_end_and_a_cancel_stops_only_t
             threads = threading.active_count()
             panel.dispatch(Circle(6.63, 46.52, 10), "0-12", rate_limit=150)
             task = panel.watch_task()
-            await asyncio.sleep(1.0)
+            deadline = time.monotonic() + 30
+            while not (panel.shown and panel.shown.attempted) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)  # the kernel's loop runs the watching task meanwhile
             during = panel.shown.attempted if panel.shown else 0
             task.cancel()  # stop watching; the job goes on on the device
             await asyncio.gather(task, return_exceptions=True)

@@ -38,9 +38,11 @@ def test_the_panel_follows_shards_pauses_them_all_and_ends_with_the_exact_cover(
         assert "shards on" in panel.dashboard.value and "dashboard" in panel.dashboard.value
         assert buttons(panel) == (True, False, True) and "Downloading" in panel.controls.header.value
         panel.pause()
-        time.sleep(2.5)  # every shard sees the pause within about a second and flushes
+        wait_for(lambda: all(s.snapshot.status == "paused" and not s.snapshot.buffered
+                             for s in panel.sharded.states if s.state == "running"),
+                 what="every running shard to report itself paused and flushed")
         hits = len(tile_server.requests())
-        time.sleep(1.5)
+        time.sleep(1.5)  # a stretch of time in which a shard that kept going would fetch
         assert len(tile_server.requests()) == hits, "a shard kept fetching while the panel was paused"
         assert panel.status == "paused" and buttons(panel) == (False, True, True)
         assert "Paused" in panel.controls.header.value and "speed</td><td>none" in panel.view.figures.value
