@@ -144,8 +144,9 @@ def parse_pack(body: object, config: BridgeConfig) -> PackJob:
     try:
         job = PackJob.from_dict({**body, "zooms": zooms, "options": options.to_dict()})
         bounded_total(job.region, job.zooms, config)  # each source covers at most this: refused before planning
-        plan = plan_pack(load_style(job.style, job.request_headers()), job.region, job.zooms, job.store,
-                         glyphs=job.glyphs, headers=job.request_headers())
+        fetch = job.document_fetch()
+        plan = plan_pack(load_style(job.style, fetch), job.region, job.zooms, job.store, glyphs=job.glyphs,
+                         fetch=fetch)
         for source in plan.sources:
             job.tile_source(source.template, source.tile_format).check_bulk_allowed()
     except FmtcError:

@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import save_results  # noqa: E402
 
-from fmtc_nb.tileserver import basemap, mvt  # noqa: E402
 from fmtc_nb.tilemath import tile_at  # noqa: E402
+from fmtc_nb.tileserver import basemap, mvt  # noqa: E402
 
 PLACES = {"alps_z5": (8.2, 46.8, 5), "alps_z8": (8.2, 46.8, 8), "coast_z8": (-9.2, 38.7, 8),
           "open_sea_z8": (-150.0, -30.0, 8)}

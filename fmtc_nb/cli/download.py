@@ -123,6 +123,18 @@ def options_from_args(args: argparse.Namespace, names: Sequence[str] = tuple(ENG
         raise exc.given_as(flag) from None
 
 
+def checked_transport(options: DownloadOptions) -> DownloadOptions:
+    """``options`` once their transport is known to work: a CA bundle that cannot be read, or ``--http2`` without
+    h2, is one sentence naming the flag."""
+    from fmtc_nb.engine.transport import check_transport
+
+    try:
+        check_transport(options)
+    except OptionError as exc:
+        raise exc.given_as(NETWORK_FLAGS[exc.option][0]) from None
+    return options
+
+
 def _checkpointer(root: Any, job: Any, disabled: bool) -> Any:
     if disabled:
         return None
@@ -197,17 +209,12 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.cli.sources import source_from_args
     from fmtc_nb.cover import TileCover  # noqa: F401  (fail early if the cover module is missing)
     from fmtc_nb.engine import Download, DownloadJob
-    from fmtc_nb.engine.transport import check_transport
     from fmtc_nb.paths import resolve_root
     from fmtc_nb.regions import parse_region
     from fmtc_nb.store import Root
     from fmtc_nb.zooms import parse_zooms
 
-    options = options_from_args(args)
-    try:  # a CA bundle that cannot be read, or --http2 without h2, is refused before anything is recorded
-        check_transport(options)
-    except OptionError as exc:
-        raise exc.given_as(NETWORK_FLAGS[exc.option][0]) from None
+    options = checked_transport(options_from_args(args))  # before anything is recorded
     if args.style is not None:
         if args.cluster:
             raise PackError("A style pack downloads on this machine: --cluster takes a tile source (--source), "
@@ -216,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
 
         pack, hint = download_pack_command(args, options, _headers(args.header))
         return run_with_bar(pack, args.json, hint)
-    source, zooms = source_from_args(args, parse_zooms(args.zoom))
+    source, zooms = source_from_args(args, parse_zooms(args.zoom), options)
     source.check_bulk_allowed()
     job = DownloadJob(parse_region(args.region), zooms, source, args.store, options)
     root = Root(resolve_root(args.root))

@@ -6,8 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from typing import TYPE_CHECKING
 
-from fmtc_nb.cli.download import add_engine_options, options_from_args
+from fmtc_nb.cli.download import add_engine_options, add_network_options, checked_transport, options_from_args
+
+if TYPE_CHECKING:
+    from fmtc_nb.engine.job import DownloadOptions
+    from fmtc_nb.estimate.sizes import Budget
 
 #: The engine options an estimate takes (the download's speed depends on them).
 ESTIMATE_OPTIONS = ("parallel", "rate_limit")
@@ -29,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable sample")
     p.add_argument("--budget", default=None, help="storage budget: 2GB, 500MiB, 123456 (bytes) or 10000tiles")
     add_engine_options(p, ESTIMATE_OPTIONS)
+    add_network_options(p)
     p.add_argument("--json", action="store_true", help="print the estimate as JSON")
     p.set_defaults(func=run)
 
@@ -41,12 +47,12 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.zooms import parse_zooms
 
     budget = parse_budget(args.budget) if args.budget is not None else None
-    options = options_from_args(args, ESTIMATE_OPTIONS)
+    options = checked_transport(options_from_args(args, ESTIMATE_OPTIONS))
     if args.style is not None:
-        return _style_pack(args, options)
-    source, zooms = source_from_args(args, parse_zooms(args.zoom))
+        return _style_pack(args, options, budget)
+    source, zooms = source_from_args(args, parse_zooms(args.zoom), options)
     result = estimate(parse_region(args.region), zooms, source, samples=args.samples, seed=args.seed,
-                      parallel=options.parallel, rate_limit=options.rate_limit)
+                      parallel=options.parallel, rate_limit=options.rate_limit, network=options)
     plan = result.plan(budget) if budget is not None else None
     if args.json:
         print(json.dumps(result.to_dict(plan)))
@@ -55,16 +61,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _style_pack(args: argparse.Namespace, options: object) -> int:
+def _style_pack(args: argparse.Namespace, options: DownloadOptions, budget: Budget | None) -> int:
     """``estimate --style``: every tile source of the style's pack, and the totals."""
-    from fmtc_nb.estimate import parse_budget
     from fmtc_nb.packs.estimate import estimate_pack
     from fmtc_nb.regions import parse_region
     from fmtc_nb.units import human_bytes
 
-    budget = parse_budget(args.budget) if args.budget is not None else None
     result = estimate_pack(parse_region(args.region), args.zoom, args.style, glyphs=args.glyphs, samples=args.samples,
-                           seed=args.seed, parallel=options.parallel, rate_limit=options.rate_limit)  # type: ignore[attr-defined]
+                           seed=args.seed, parallel=options.parallel, rate_limit=options.rate_limit, network=options)
     plan = result.plan_zooms(budget) if budget is not None else None
     if args.json:
         print(json.dumps(result.to_dict(plan)))

@@ -31,16 +31,18 @@ def add_source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--contact", help="your e-mail or URL, added to the User-Agent")
 
 
-def source_from_args(args: argparse.Namespace, zooms: list[int]) -> tuple[Any, list[int]]:
+def source_from_args(args: argparse.Namespace, zooms: list[int], network: Any = None) -> tuple[Any, list[int]]:
     """(TileSource, zooms it serves) from ``--source``/``--url``, ``--api-key`` and, where the command has them,
-    ``--header``, ``--contact``, ``--tile-format``; zooms outside the source's range are left out with a warning,
+    ``--header``, ``--contact``, ``--tile-format``; a service description is fetched with the command's
+    ``network`` options (``DownloadOptions``: proxy, CA bundle...); zooms outside the source's range are left out with a warning,
     and a provider whose terms should be read first is named (stderr)."""
     from fmtc_nb.cli._headers import parse_headers
     from fmtc_nb.sources import clip_zooms, resolve_source
     from fmtc_nb.sources.catalogue import provider_for_host
 
     source = resolve_source(args.url, args.api_key, headers=parse_headers(getattr(args, "header", [])),
-                            contact=getattr(args, "contact", None), tile_format=getattr(args, "tile_format", None))
+                            contact=getattr(args, "contact", None), tile_format=getattr(args, "tile_format", None),
+                            network=network)
     kept, dropped = clip_zooms(zooms, source)
     if dropped:
         print(f"fmtc-nb: warning: zoom(s) {', '.join(map(str, dropped))} are outside the source's range "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -40,11 +41,14 @@ T = TypeVar("T")
 
 def estimate(region: Any, zooms: Any, source: TileSource | str, *, samples: int | None = None,
              seed: int | None = None, parallel: int = DownloadOptions.parallel, rate_limit: float | None = None,
-             confidence: float = 0.95, retries: int = DownloadOptions.retries) -> Estimate:
+             confidence: float = 0.95, retries: int = DownloadOptions.retries,
+             network: DownloadOptions | None = None) -> Estimate:
     """Estimate tiles, transfer bytes, storage bytes and duration of downloading ``region`` at ``zooms``
     from ``source`` (a :class:`TileSource` or URL template) with ``parallel`` requests and ``rate_limit``
     tiles/s; ``samples`` caps the requests (default :func:`default_sample_budget`), ``seed`` makes the draw
-    repeatable. Blocking; safe to call from a notebook (runs on its own thread if a loop is running)."""
+    repeatable; the sample's requests go as the download's would with its ``network`` options (proxy,
+    environment proxies, CA bundle, HTTP/2, timeouts). Blocking; safe to call from a notebook (runs on its own
+    thread if a loop is running)."""
     source = source if isinstance(source, TileSource) else TileSource(source)
     source.check_bulk_allowed()
     if samples is not None and samples < 1:
@@ -53,7 +57,8 @@ def estimate(region: Any, zooms: Any, source: TileSource | str, *, samples: int 
         raise EstimateError(f"The seed {seed} must be a whole number of 0 or more.")
     if not 0 < confidence < 1:
         raise EstimateError(f"The confidence {confidence} must be between 0 and 1, e.g. 0.95.")
-    options = DownloadOptions(parallel=parallel, rate_limit=rate_limit, retries=retries)  # checks them
+    options = replace(network or DownloadOptions(), parallel=parallel, rate_limit=rate_limit,
+                      retries=retries)  # checks them
     cover = TileCover(region, parse_zooms(zooms))
 
     async def run() -> Estimate:

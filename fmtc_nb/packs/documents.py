@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from fmtc_nb.errors import PackError, SourceError
-from fmtc_nb.sources.documents import fetch_document
+from fmtc_nb.sources.documents import DocumentFetch
 from fmtc_nb.sources.tilejson import tilejson_from_doc
 
 #: Keys of a style's source that override its TileJSON (as MapLibre merges them).
@@ -25,11 +25,12 @@ def is_url(spec: str) -> bool:
     return urlsplit(spec).scheme in ("http", "https")
 
 
-def read_document(spec: str, what: str, headers: Mapping[str, str]) -> tuple[bytes, str | None]:
-    """(bytes, base URL or None) of ``spec``: an http(s) URL fetched politely, else a local file path."""
+def read_document(spec: str, what: str, fetch: DocumentFetch) -> tuple[bytes, str | None]:
+    """(bytes, base URL or None) of ``spec``: an http(s) URL fetched politely (with the job's headers and network
+    options), else a local file path."""
     if is_url(spec):
         try:
-            return fetch_document(spec, what=what, shown_url=spec, headers=headers), spec
+            return fetch.get(spec, what=what, shown_url=spec), spec
         except SourceError as exc:
             raise PackError(str(exc)) from None
     scheme = urlsplit(spec).scheme
@@ -79,7 +80,7 @@ class SourceDocument:
 
 
 def resolve_source(source_id: str, definition: Mapping[str, Any], style_base: str | None,
-                   headers: Mapping[str, str]) -> SourceDocument:
+                   fetch: DocumentFetch) -> SourceDocument:
     """Resolve a style source (vector, raster, raster-dem) through its TileJSON ``url`` or its inline
     ``tiles``; the style's own keys (:data:`STYLE_OVERRIDES`) win over the TileJSON's."""
     merged: dict[str, Any] = {}
@@ -89,7 +90,7 @@ def resolve_source(source_id: str, definition: Mapping[str, Any], style_base: st
         if not isinstance(definition["url"], str):
             raise PackError(f"The source {source_id!r} has a 'url' that is not a string.")
         url = absolute(definition["url"], style_base, f"TileJSON URL of source {source_id!r}")
-        data, base = read_document(url, f"TileJSON of source {source_id!r}", headers)
+        data, base = read_document(url, f"TileJSON of source {source_id!r}", fetch)
         doc = parse_json(data, f"TileJSON of source {source_id!r}", url)
         if not isinstance(doc, dict):
             raise PackError(f"The TileJSON of source {source_id!r} at {url} is not a JSON object.")

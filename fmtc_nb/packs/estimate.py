@@ -88,19 +88,22 @@ class PackEstimate:
 
 def estimate_pack(region: Any, zooms: Any, style: str, *, glyphs: str = "latin", samples: int | None = None,
                   seed: int | None = None, parallel: int = 16, rate_limit: float | None = None,
-                  headers: Mapping[str, str] | None = None, contact: str | None = None) -> PackEstimate:
+                  headers: Mapping[str, str] | None = None, contact: str | None = None,
+                  network: Any = None) -> PackEstimate:
     """Plan the pack of ``style`` for ``region`` at ``zooms`` and estimate each tile source (``samples`` requests
-    per source at most). Blocking."""
+    per source at most; ``network``: the download's ``DownloadOptions``, for its proxy, CA bundle...). Blocking."""
+    from fmtc_nb.engine.job import DownloadOptions
     from fmtc_nb.estimate import estimate
     from fmtc_nb.packs.job import PackJob
     from fmtc_nb.zooms import parse_zooms
 
-    job = PackJob(region, parse_zooms(zooms), style, "estimate", glyphs=glyphs, headers=dict(headers or {}),
-                  contact=contact)  # its headers and sources as a download of the pack would send them
-    agent = job.request_headers()
-    plan = plan_pack(load_style(style, agent), region, job.zooms, job.store, glyphs=glyphs, headers=agent)
+    job = PackJob(region, parse_zooms(zooms), style, "estimate", network or DownloadOptions(), glyphs,
+                  dict(headers or {}), contact)  # its headers, sources and network as the pack's download's
+    fetch = job.document_fetch()
+    plan = plan_pack(load_style(style, fetch), region, job.zooms, job.store, glyphs=glyphs, fetch=fetch)
     results = {}
     for source in plan.sources:
         results[source.id] = estimate(region, source.zooms, job.tile_source(source.template, source.tile_format),
-                                      samples=samples, seed=seed, parallel=parallel, rate_limit=rate_limit)
+                                      samples=samples, seed=seed, parallel=parallel, rate_limit=rate_limit,
+                                      network=job.options)
     return PackEstimate(plan, results)

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from fmtc_nb.engine.job import DownloadOptions
 from fmtc_nb.source import TileSource
+from fmtc_nb.sources.documents import DocumentFetch
 
 KIND = "pack"
 """The ``kind`` a pack job's dict carries (a plain download job's dict has none)."""
@@ -44,6 +45,10 @@ class PackJob:
         agent = next((v for k, v in self.headers.items() if k.lower() == "user-agent"), None)
         merged["User-Agent"] = agent or default_user_agent(self.contact)
         return merged
+
+    def document_fetch(self) -> DocumentFetch:
+        """How the style and the TileJSONs are fetched: :meth:`request_headers` and the job's network options."""
+        return DocumentFetch(self.request_headers(), self.options)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict; the region as GeoJSON; ``kind`` is ``pack``."""

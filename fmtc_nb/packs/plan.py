@@ -18,6 +18,7 @@ from fmtc_nb.packs.documents import resolve_source
 from fmtc_nb.packs.glyphs import glyph_ranges, range_name
 from fmtc_nb.packs.storage import store_name
 from fmtc_nb.packs.style import Style
+from fmtc_nb.sources.documents import DocumentFetch
 
 
 def clip_zooms(zooms: Sequence[int], min_zoom: int, max_zoom: int) -> list[int]:
@@ -125,15 +126,15 @@ def glyph_resources(style: Style, choice: str) -> list[Resource]:
 
 
 def plan_pack(style: Style, region: Any, zooms: Sequence[int], pack: str, *, glyphs: str = "latin",
-              headers: Mapping[str, str]) -> PackPlan:
-    """The plan of pack ``pack`` of ``style`` for ``region`` at ``zooms`` (``headers`` for the TileJSON requests).
+              fetch: DocumentFetch) -> PackPlan:
+    """The plan of pack ``pack`` of ``style`` for ``region`` at ``zooms`` (``fetch``: how TileJSONs are fetched).
     A source whose TileJSON cannot be read, or that the zooms never reach, is one sentence (PackError)."""
     from fmtc_nb.cover import TileCover
 
     planned: list[PlannedSource] = []
     taken: set[str] = set()
     for sid, definition in style.tile_sources().items():
-        doc = resolve_source(sid, definition, style.base, headers)
+        doc = resolve_source(sid, definition, style.base, fetch)
         fetched = clip_zooms(zooms, doc.min_zoom, doc.max_zoom)
         if not fetched:
             raise PackError(f"The source {sid!r} starts at zoom {doc.min_zoom}, deeper than the zooms asked "

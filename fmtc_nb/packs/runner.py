@@ -45,8 +45,9 @@ def prepare(job: PackJob, root: Root) -> tuple[PackFolder, PackPlan]:
     if manifest.get("job_id") == job.job_id:
         plan = PackPlan.from_dict(manifest["plan"])
     else:
-        style = load_style(job.style, job.request_headers())
-        plan = plan_pack(style, job.region, job.zooms, job.store, glyphs=job.glyphs, headers=job.request_headers())
+        fetch = job.document_fetch()
+        style = load_style(job.style, fetch)
+        plan = plan_pack(style, job.region, job.zooms, job.store, glyphs=job.glyphs, fetch=fetch)
         folder.write(STYLE, style_text(style.doc).encode())
         folder.write_manifest({"job_id": job.job_id, "style": job.style, "name": style.name,
                                "zooms": list(job.zooms), "region": job.region.to_geojson(),

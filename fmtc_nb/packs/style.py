@@ -10,6 +10,7 @@ from typing import Any
 
 from fmtc_nb.errors import PackError
 from fmtc_nb.packs.documents import absolute, parse_json, read_document
+from fmtc_nb.sources.documents import DocumentFetch
 
 #: Source types whose tiles a pack downloads.
 TILE_SOURCE_TYPES = ("vector", "raster", "raster-dem")
@@ -97,10 +98,10 @@ def _is_operator(value: list[str]) -> bool:
     return value[0] in _OPERATORS
 
 
-def load_style(spec: str, headers: Mapping[str, str]) -> Style:
+def load_style(spec: str, fetch: DocumentFetch) -> Style:
     """Read and check a style from an http(s) URL or a file. Refused with one sentence: not JSON, not an object,
     not version 8, no ``sources`` object or ``layers`` list, a layer naming a source the style lacks."""
-    data, base = read_document(spec, "style", headers)
+    data, base = read_document(spec, "style", fetch)
     return parse_style(data, base, spec)
 
 

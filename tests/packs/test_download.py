@@ -181,6 +181,19 @@ def test_every_request_of_a_pack_honours_the_environment_s_proxy(demo, root, mon
     assert demo.style_url in through and len(through) >= len(pack.plan.resources) + pack.plan.tiles
 
 
+def test_a_pack_s_own_proxy_carries_the_style_and_tilejson_too(demo, root, monkeypatch):
+    from tests.netservers import ForwardProxy
+
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with ForwardProxy() as proxy:
+        pack = download_pack(REGION, "0-1", demo.style_url, "own", root, proxy=proxy.url)
+    through = set(proxy.targets("GET"))
+    assert pack.snapshot.status == "completed"
+    assert {demo.style_url, demo.style_url.replace("/styles/demo.json", "/vector/tilejson.json")} <= through
+    assert {r.url for r in pack.plan.resources} <= through
+
+
 def test_a_bad_pack_name_is_quoted_as_given(root):
     with pytest.raises(PackError, match=r"The pack name 'restore/x' contains '/'"):
         PackFolder(root, "restore/x")

@@ -11,11 +11,12 @@ from fmtc_nb.errors import PackError
 from fmtc_nb.packs.glyphs import ALL_RANGES, glyph_ranges, range_name
 from fmtc_nb.packs.plan import clip_zooms, plan_pack
 from fmtc_nb.packs.style import DEFAULT_FONT_STACK, load_style, parse_style
+from fmtc_nb.sources.documents import DocumentFetch
 from fmtc_nb.tileserver.vector import demo_style
 
 from .conftest import REGION, cover_keys, write_style
 
-HEADERS = {"User-Agent": "fmtc-nb tests"}
+FETCH = DocumentFetch({"User-Agent": "fmtc-nb tests"})
 
 
 def _style(**extra):
@@ -62,8 +63,8 @@ def test_zooms_are_clipped_to_the_source_range_and_over_zoomed_past_its_max():
 
 
 def test_plan_of_the_demo_style(demo):
-    style = load_style(demo.style_url, HEADERS)
-    plan = plan_pack(style, REGION, list(range(10)), "p", headers=HEADERS)
+    style = load_style(demo.style_url, FETCH)
+    plan = plan_pack(style, REGION, list(range(10)), "p", fetch=FETCH)
     by_id = {s.id: s for s in plan.sources}
     assert by_id["naturalearth"].zooms == list(range(9)) and by_id["naturalearth"].type == "vector"
     assert by_id["basemap"].zooms == list(range(10)) and by_id["basemap"].type == "raster"
@@ -89,14 +90,14 @@ def test_a_bad_style_is_one_sentence(tmp_path, text, sentence):
     path = tmp_path / "style.json"
     path.write_bytes(text)
     with pytest.raises(PackError, match=sentence):
-        load_style(str(path), HEADERS)
+        load_style(str(path), FETCH)
 
 
 def test_relative_urls_in_a_style_file_and_mapbox_urls_are_refused(tmp_path):
     doc = _style()
     doc["sources"]["naturalearth"]["url"] = "vector/tilejson.json"
-    style = load_style(write_style(tmp_path / "s.json", doc), HEADERS)
+    style = load_style(write_style(tmp_path / "s.json", doc), FETCH)
     with pytest.raises(PackError, match="relative, but the style was read from a file"):
-        plan_pack(style, REGION, [0], "p", headers=HEADERS)
+        plan_pack(style, REGION, [0], "p", fetch=FETCH)
     with pytest.raises(PackError, match="mapbox:// styles need the Mapbox SDK"):
-        load_style("mapbox://styles/mapbox/streets-v12", HEADERS)
+        load_style("mapbox://styles/mapbox/streets-v12", FETCH)
