@@ -7,10 +7,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import mimetypes
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,49 +19,25 @@ from fmtc_nb.packs.page import STATIC_FILES, index_html, rewrite_style, static_f
 from fmtc_nb.packs.plan import PackPlan
 from fmtc_nb.packs.storage import STYLE, PackFolder
 from fmtc_nb.store import Root
+from fmtc_nb.threaded_site import ThreadedSite
 
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
-class _Site:
-    """An aiohttp application served from a background thread on 127.0.0.1; ``url`` is its address."""
+class _Site(ThreadedSite):
+    """An aiohttp application served from a background thread on 127.0.0.1; ``url`` is its page."""
 
     def __init__(self, app: web.Application, port: int = 0) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._runner = web.AppRunner(app, access_log=None)
-        self._thread = threading.Thread(target=self._loop.run_forever, name="fmtc-nb-pack-viewer", daemon=True)
-        self._thread.start()  # its own loop, so a site may be started from inside another running loop
-
-        async def start() -> int:
-            await self._runner.setup()
-            try:
-                await web.TCPSite(self._runner, "127.0.0.1", port).start()
-            except OSError:
-                await self._runner.cleanup()
-                raise
-            return int(self._runner.addresses[0][1])
-
+        super().__init__(lambda: app, port=port, name="fmtc-nb-pack-viewer")
         try:
-            self.port: int = asyncio.run_coroutine_threadsafe(start(), self._loop).result(30)
+            self.start()
         except OSError as exc:
-            self._stop_loop()
             raise PackError(f"The pack viewer could not listen on 127.0.0.1:{port} ({exc.strerror or exc}).") from None
-
-    def _stop_loop(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join()
-        self._loop.close()
 
     @property
     def url(self) -> str:
         """The page's address."""
         return f"http://127.0.0.1:{self.port}/index.html"
-
-    def stop(self) -> None:
-        """Stop serving (idempotent)."""
-        if self._thread.is_alive():
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
-            self._stop_loop()
 
     def __enter__(self) -> _Site:
         return self
@@ -150,9 +124,9 @@ class PackViewer(_Site):
         for proxy in self.proxies.values():
             proxy.stop()
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 30.0) -> None:
         """Stop the page server and the proxies (idempotent)."""
-        super().stop()
+        super().stop(timeout_s)
         self._stop_proxies()
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +31,7 @@ from fmtc_nb.store.formats import MIME, sniff_format
 from fmtc_nb.store.modes import DEFAULT_VALID_FOR_DAYS, MODES
 from fmtc_nb.store.records import TileRecord
 from fmtc_nb.store.root import Root
+from fmtc_nb.threaded_site import ThreadedSite
 from fmtc_nb.tls import client_ssl_context
 
 MAX_ZOOM = 30
@@ -260,41 +260,12 @@ class ProxyHandle:
 
     def __init__(self, proxy: CachingProxy, port: int = 0) -> None:
         self.proxy = proxy
-        self._requested_port = port
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self.port = 0
-        self._thread = threading.Thread(target=self._run, name="fmtc-nb-proxy", daemon=True)
-        self._thread.start()
-        self._ready.wait()
-        if self._error is not None:
-            proxy.close()
-            raise StoreError(f"The tile proxy could not start on port {port} ({self._error}).") from self._error
-
-    def _run(self) -> None:
-        self._loop = loop = asyncio.new_event_loop()
+        self._site = ThreadedSite(proxy.app, port=port, name="fmtc-nb-proxy")
         try:
-            loop.run_until_complete(self._start())
-        except BaseException as exc:  # reported to the starting thread
-            self._error = exc
-            if self._runner is not None:  # close the origin session and the flusher task the startup opened
-                loop.run_until_complete(self._runner.cleanup())
-            self._ready.set()
-            loop.close()
-            return
-        self._ready.set()
-        loop.run_forever()
-        loop.run_until_complete(self._runner.cleanup())  # type: ignore[union-attr]
-        loop.close()
-
-    async def _start(self) -> None:
-        self._runner = web.AppRunner(self.proxy.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self._requested_port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+            self.port = self._site.start().port
+        except BaseException as exc:
+            proxy.close()
+            raise StoreError(f"The tile proxy could not start on port {port} ({exc}).") from exc
 
     @property
     def url(self) -> str:
@@ -318,14 +289,12 @@ class ProxyHandle:
 
     def stop(self) -> None:
         """Stop serving, write the counts and close the store (idempotent)."""
-        if self._loop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join()
+        self._site.stop()
         self.proxy.close()
 
     def wait(self) -> None:
         """Block until :meth:`stop` is called from another thread."""
-        self._thread.join()
+        self._site.wait()
 
     def __enter__(self) -> ProxyHandle:
         return self

@@ -3,21 +3,20 @@ subprocess (tests that kill it). Both handles expose ``url_template``, ``port`` 
 
 from __future__ import annotations
 
-import asyncio
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from fmtc_nb.errors import SourceError
+from fmtc_nb.threaded_site import ThreadedSite
 from fmtc_nb.tileserver.faults import Burst429, Faults
-from fmtc_nb.tileserver.server import TileApp, start_site
+from fmtc_nb.tileserver.server import TileApp
 
 if TYPE_CHECKING:
-    from aiohttp import web
+    pass
 
 _URL_LINE = re.compile(r"(http://\S+/\{z\}/\{x\}/\{y\}\.png)")
 START_TIMEOUT_S = 30.0
@@ -40,11 +39,7 @@ class ServerThread:
         self.app = TileApp(faults)
         self.host = host
         self.port = port
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._run, name="fmtc-nb-tileserver", daemon=True)
+        self._site = ThreadedSite(self.app.make_app, host, port, name="fmtc-nb-tileserver", reuse_address=True)
 
     @property
     def url_template(self) -> str:
@@ -65,34 +60,19 @@ class ServerThread:
         """Start serving; returns once the port is bound (raises if it cannot be)."""
         if not 0 <= self.port <= 65535:
             raise SourceError(f"The port {self.port} is not between 0 and 65535 (0 picks a free one).")
-        self._thread.start()
-        if not self._ready.wait(START_TIMEOUT_S):
-            raise SourceError(f"The demo tile server did not start on {self.host}:{self.port} "
-                              f"within {START_TIMEOUT_S:g} s.")
-        if self._error is not None:
-            raise SourceError(f"The demo tile server could not start on {self.host}:{self.port}: {self._error}.")
-        return self
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
         try:
-            self._runner, self.port = self._loop.run_until_complete(start_site(self.app, self.host, self.port))
-        except Exception as exc:  # noqa: BLE001 - reported by start(), never a silent hang
-            self._error = exc
-            self._loop.close()
-            self._ready.set()
-            return
-        self._ready.set()
-        self._loop.run_forever()
-        if self._runner is not None:
-            self._loop.run_until_complete(self._runner.cleanup())
-        self._loop.close()
+            self.port = self._site.start(START_TIMEOUT_S).port
+        except TimeoutError:
+            raise SourceError(f"The demo tile server did not start on {self.host}:{self.port} "
+                              f"within {START_TIMEOUT_S:g} s.") from None
+        except OSError as exc:
+            raise SourceError(f"The demo tile server could not start on {self.host}:{self.port}: {exc}.") from None
+        self.app.url_template = f"http://{self.host}:{self.port}/{{z}}/{{x}}/{{y}}.png"
+        return self
 
     def stop(self) -> None:
         """Stop serving and wait for the thread to end (idempotent)."""
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(START_TIMEOUT_S)
+        self._site.stop(START_TIMEOUT_S)
 
 
 class ServerProcess:

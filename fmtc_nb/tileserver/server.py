@@ -98,14 +98,3 @@ class TileApp:
     async def index(self, request: web.Request) -> web.Response:
         """A short text page: what this is, the URL template and the attribution."""
         return web.Response(text=f"fmtc-nb demo tile server.\nTiles: {self.url_template}\n{ATTRIBUTION}\n")
-
-
-async def start_site(tile_app: TileApp, host: str = "127.0.0.1", port: int = 0) -> tuple[web.AppRunner, int]:
-    """Start serving ``tile_app`` on host:port (0 picks a free port); returns the runner and the bound port."""
-    runner = web.AppRunner(tile_app.make_app(), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_address=True)
-    await site.start()
-    bound = runner.addresses[0][1]
-    tile_app.url_template = f"http://{host}:{bound}/{{z}}/{{x}}/{{y}}.png"
-    return runner, bound
