@@ -181,6 +181,17 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         writer.close()
 
 
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy",
+                   "all_proxy")
+"""The environment variables that choose proxies."""
+
+
+def without_proxy_environment(monkeypatch) -> None:
+    """Clear every proxy variable for the test (a developer's or CI's own proxy must not change what it sees)."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
 class ForwardProxy(LoopServer):
     """A forward proxy on 127.0.0.1: absolute-URI requests are forwarded (one request a connection) and
     CONNECT opens a tunnel. ``requests`` records ``(method, target)`` of everything it was asked to carry."""

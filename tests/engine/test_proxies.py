@@ -18,16 +18,12 @@ from fmtc_nb.errors import OptionError
 from fmtc_nb.regions import parse_region
 from fmtc_nb.source import TileSource
 from fmtc_nb.zooms import parse_zooms
-from tests.netservers import ForwardProxy, ThrottlingTileServer
-
-PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy",
-                   "all_proxy")
+from tests.netservers import ForwardProxy, ThrottlingTileServer, without_proxy_environment
 
 
 @pytest.fixture(autouse=True)
 def no_proxy_environment(monkeypatch):
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    without_proxy_environment(monkeypatch)
 
 
 def fetch_zooms_0_1(url: str, root, **options) -> object:

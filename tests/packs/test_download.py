@@ -167,11 +167,9 @@ def test_pack_delete_removes_the_folder_and_every_store_of_the_pack(demo, root):
 
 
 def test_every_request_of_a_pack_honours_the_environment_s_proxy(demo, root, monkeypatch):
-    from tests.netservers import ForwardProxy
+    from tests.netservers import ForwardProxy, without_proxy_environment
 
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy",
-                 "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    without_proxy_environment(monkeypatch)
     with ForwardProxy() as proxy:
         monkeypatch.setenv("HTTP_PROXY", proxy.url)
         pack = download_pack(REGION, "0-1", demo.style_url, "proxied", root)
@@ -182,10 +180,9 @@ def test_every_request_of_a_pack_honours_the_environment_s_proxy(demo, root, mon
 
 
 def test_a_pack_s_own_proxy_carries_the_style_and_tilejson_too(demo, root, monkeypatch):
-    from tests.netservers import ForwardProxy
+    from tests.netservers import ForwardProxy, without_proxy_environment
 
-    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
+    without_proxy_environment(monkeypatch)
     with ForwardProxy() as proxy:
         pack = download_pack(REGION, "0-1", demo.style_url, "own", root, proxy=proxy.url)
     through = set(proxy.targets("GET"))

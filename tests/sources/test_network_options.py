@@ -12,16 +12,12 @@ import pytest
 from fmtc_nb.engine import DownloadOptions
 from fmtc_nb.sources import resolve_source
 from fmtc_nb.tileserver import start_server
-from tests.netservers import ForwardProxy
-
-PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy",
-                   "all_proxy")
+from tests.netservers import ForwardProxy, without_proxy_environment
 
 
 @pytest.fixture(autouse=True)
 def no_proxy_environment(monkeypatch):
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    without_proxy_environment(monkeypatch)
 
 
 @pytest.fixture(scope="module")
