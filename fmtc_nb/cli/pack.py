@@ -105,8 +105,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     """``pack serve NAME`` or ``pack serve --folder DIR``: until Ctrl-C."""
-    import threading
-
+    from fmtc_nb.cli.serve import serve_until_interrupted
     from fmtc_nb.errors import PackError
     from fmtc_nb.packs.viewer import serve_folder, serve_pack
 
@@ -114,13 +113,7 @@ def run_serve(args: argparse.Namespace) -> int:
         raise PackError("Give either a pack name or --folder DIR, not both or neither.")
     site = serve_folder(args.folder, args.port) if args.folder else serve_pack(args.name, _root(args), args.port)
     print(f"Serving the pack at {site.url} (Ctrl-C stops)", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        site.stop()
-    return 0
+    return serve_until_interrupted(site.stop)
 
 
 def run_delete(args: argparse.Namespace) -> int:

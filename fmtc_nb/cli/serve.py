@@ -6,6 +6,8 @@ import argparse
 import json
 import signal
 import sys
+import threading
+from collections.abc import Callable
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +29,19 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def serve_until_interrupted(stop: Callable[[], None]) -> int:
+    """Block until Ctrl-C or SIGTERM (a process manager's stop), then ``stop()`` what was served; exit code 0."""
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop()
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; prints the URL template to use."""
     from fmtc_nb.store.proxy import serve_store
@@ -37,12 +52,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"url_template": handle.url_template, "store": args.store, "mode": args.mode}), flush=True)
     else:
         print(f"Serving store {args.store!r} ({args.mode}) at {handle.url_template} - Ctrl-C stops", flush=True)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a process manager's stop also writes the counts
-    try:
-        handle.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
+
+    def stop() -> None:  # a process manager's stop also writes the counts
         handle.stop()
         print(f"{handle.hits} hits, {handle.misses} misses", file=sys.stderr)
-    return 0
+
+    return serve_until_interrupted(stop)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import threading
 from typing import Any
 
 
@@ -23,15 +22,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; prints the URL template first (scripts parse that line)."""
+    from fmtc_nb.cli.serve import serve_until_interrupted
     from fmtc_nb.tileserver import ATTRIBUTION, start_server
 
     server = start_server(args.port, args.latency, args.failure_rate, args.burst_429, args.seed, args.host)
     print(f"Serving demo tiles at {server.url_template}", flush=True)
     print(f"TileJSON: {server.tilejson_url}  Attribution: {ATTRIBUTION}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
+    return serve_until_interrupted(server.stop)

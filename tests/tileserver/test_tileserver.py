@@ -131,7 +131,8 @@ def test_cli_rejects_bad_options_with_exit_code_2():
         assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
 
 
-def test_cli_prints_its_url_template_and_stops_on_ctrl_c():
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_cli_prints_its_url_template_and_stops_on_ctrl_c_or_a_process_manager_s_sigterm(stop):
     proc = subprocess.Popen([sys.executable, "-m", "fmtc_nb", "serve-tiles", "--port", "0"],
                             stdout=subprocess.PIPE, text=True)
     try:
@@ -139,7 +140,7 @@ def test_cli_prints_its_url_template_and_stops_on_ctrl_c():
         assert line.startswith("Serving demo tiles at http://127.0.0.1:") and line.rstrip().endswith("/{z}/{x}/{y}.png")
         url = line.split(" at ")[1].strip()
         assert get(url.format(z=1, x=0, y=0))[0] == 200
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         assert proc.wait(20) == 0
     finally:
         proc.kill()
