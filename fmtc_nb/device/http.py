@@ -99,6 +99,28 @@ def _stream_broke(url: str, exc: Exception) -> DeviceError:
 _TRANSPORT_ERRORS = (httpx.TransportError, httpx.DecodingError, httpx.TooManyRedirects)
 
 
+@contextmanager
+def _json_answer(url: str, path: str, certificate: str | None) -> Iterator[None]:
+    """A JSON call's failures as sentences: the device unreachable (or its certificate changed), or not JSON."""
+    try:
+        yield
+    except _TRANSPORT_ERRORS as exc:
+        raise unreachable_error(url + path, exc, certificate) from None
+    except ValueError:
+        raise DeviceError(f"The device at {url} sent an answer that is not JSON.") from None
+
+
+@contextmanager
+def _event_stream(url: str, path: str, certificate: str | None) -> Iterator[None]:
+    """An event stream's failures as sentences: the device unreachable, or the stream broken."""
+    try:
+        yield
+    except httpx.ConnectError as exc:
+        raise unreachable_error(url + path, exc, certificate) from None
+    except (*_TRANSPORT_ERRORS, SSEError, ValueError) as exc:
+        raise _stream_broke(url + path, exc) from None
+
+
 class DeviceLink:
     """Blocking HTTP to the device at ``url`` (``token``: its bearer token; ``certificate``: the PEM of the
     certificate it was paired with, for HTTPS: the only one trusted)."""
@@ -115,13 +137,8 @@ class DeviceLink:
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         """A JSON request to ``path`` (under the device URL); the decoded JSON answer."""
-        try:
-            response = self.client.request(method, path, json=body)
-            return checked(response).json()
-        except _TRANSPORT_ERRORS as exc:
-            raise unreachable_error(self.url + path, exc, self.certificate) from None
-        except ValueError:
-            raise DeviceError(f"The device at {self.url} sent an answer that is not JSON.") from None
+        with _json_answer(self.url, path, self.certificate):
+            return checked(self.client.request(method, path, json=body)).json()
 
     @contextmanager
     def download(self, path: str, accept: str) -> Iterator[Iterator[bytes]]:
@@ -135,15 +152,10 @@ class DeviceLink:
 
     def events(self, path: str) -> Iterator[tuple[str, Any]]:
         """``(event name, decoded JSON data)`` of a text/event-stream until the device ends it."""
-        try:
-            with connect_sse(self.client, "GET", path) as source:
-                checked(source.response)
-                for sse in source.iter_sse():
-                    yield sse.event, json.loads(sse.data)
-        except httpx.ConnectError as exc:
-            raise unreachable_error(self.url + path, exc, self.certificate) from None
-        except (*_TRANSPORT_ERRORS, SSEError, ValueError) as exc:
-            raise _stream_broke(self.url + path, exc) from None
+        with _event_stream(self.url, path, self.certificate), connect_sse(self.client, "GET", path) as source:
+            checked(source.response)
+            for sse in source.iter_sse():
+                yield sse.event, json.loads(sse.data)
 
 
 class AsyncDeviceLink:
@@ -161,15 +173,11 @@ class AsyncDeviceLink:
 
     async def call(self, method: str, path: str, body: Any = None) -> Any:
         """A JSON request to ``path``; the decoded JSON answer."""
-        try:
+        with _json_answer(self.url, path, self.certificate):
             response = await self.client.request(method, path, json=body)
             if response.status_code >= 400:
                 await response.aread()
             return checked(response).json()
-        except _TRANSPORT_ERRORS as exc:
-            raise unreachable_error(self.url + path, exc, self.certificate) from None
-        except ValueError:
-            raise DeviceError(f"The device at {self.url} sent an answer that is not JSON.") from None
 
     @asynccontextmanager
     async def _sse(self, path: str) -> AsyncIterator[Any]:
@@ -181,12 +189,8 @@ class AsyncDeviceLink:
 
     async def events(self, path: str) -> AsyncIterator[tuple[str, Any]]:
         """``(event name, decoded JSON data)`` of the event stream until the device ends it."""
-        try:
+        with _event_stream(self.url, path, self.certificate):
             async with self._sse(path) as source:
                 async for sse in source.aiter_sse():
                     yield sse.event, json.loads(sse.data)
-        except httpx.ConnectError as exc:
-            raise unreachable_error(self.url + path, exc, self.certificate) from None
-        except (*_TRANSPORT_ERRORS, SSEError, ValueError) as exc:
-            raise _stream_broke(self.url + path, exc) from None
 
