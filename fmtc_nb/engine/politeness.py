@@ -20,7 +20,6 @@ import math
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from fmtc_nb.engine.hooks import Pacer
@@ -32,11 +31,9 @@ REFUSED = -1
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Ticket:
-    """One request's permission: ``epoch`` is the number of throttles the job had seen when it was sent."""
-
-    epoch: int
+#: One request's permission: the number of throttles the job had reacted to when it was sent (its epoch). A
+#: plain int: one is made per request.
+Ticket = int
 
 
 class Politeness:
@@ -57,6 +54,7 @@ class Politeness:
         self._epoch = 0  # throttles reacted to so far
         self._strikes = 0  # throttles in a row without a success (the exponent of a hold without Retry-After)
         self._changed: asyncio.Condition | None = None
+        self._queued = 0  # requests waiting in :meth:`acquire` for room in the window
         #: Epoch seconds until which the server asked the job to wait (None: not waiting).
         self.waiting_until: float | None = None
         #: Why the job waits, in words (None: not waiting).
@@ -91,17 +89,21 @@ class Politeness:
         to :meth:`done`, or None (nothing held) once ``stop`` is set."""
         if self._in_flight >= self.concurrency_now:
             self._changed = self._changed or asyncio.Condition()
-            async with self._changed:
-                while self._in_flight >= self.concurrency_now:
-                    if stop is not None and stop.is_set():
-                        return None
-                    with contextlib.suppress(TimeoutError):  # wakes every 0.1 s to see a cancel
-                        await asyncio.wait_for(self._changed.wait(), 0.1)
+            self._queued += 1
+            try:
+                async with self._changed:
+                    while self._in_flight >= self.concurrency_now:
+                        if stop is not None and stop.is_set():
+                            return None
+                        with contextlib.suppress(TimeoutError):  # wakes every 0.1 s to see a cancel
+                            await asyncio.wait_for(self._changed.wait(), 0.1)
+            finally:
+                self._queued -= 1
         self._in_flight += 1
         if not await self.pacer.acquire(stop):
             await self._release()
             return None
-        return Ticket(self._epoch)
+        return self._epoch
 
     async def done(self, ticket: Ticket, status: int | None, retry_after_s: float | None) -> bool:
         """Account for the answer to ``ticket``'s request (``status``: its HTTP status, None if no answer);
@@ -116,12 +118,14 @@ class Politeness:
 
     async def _release(self) -> None:
         self._in_flight -= 1
-        if self._changed is not None:
+        if self._queued and self._changed is not None:  # only a request waiting for room needs the wake-up
             async with self._changed:
                 self._changed.notify_all()
 
     def _success(self) -> None:
         self.successes += 1
+        if self.throttled_since is None and self._window >= self.parallel and not self._probe:
+            return  # never throttled, or fully recovered: nothing to change (the path of almost every answer)
         self._strikes = 0
         self.throttled_since = None
         if self._probe:
@@ -134,7 +138,7 @@ class Politeness:
     def _throttle(self, ticket: Ticket, status: int | None, retry_after_s: float | None) -> None:
         self.throttles += 1
         now = time.time()
-        if ticket.epoch < self._epoch:  # sent before the job's last hold began: already reacted to
+        if ticket < self._epoch:  # sent before the job's last hold began: already reacted to
             if retry_after_s is not None:
                 self._hold(now, retry_after_s, f"HTTP {status}, Retry-After {retry_after_s:g} s")
             return

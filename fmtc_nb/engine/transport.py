@@ -48,27 +48,31 @@ class ProxyChooser:
     every request, a third of the engine's speed on loopback). HTTP/2 sessions get their proxy from httpx."""
 
     def __init__(self, options: Any) -> None:
+        import urllib.request
+
         self._fixed: str | None = options.proxy
-        self._from_env = bool(options.env_proxy) and options.proxy is None and not options.http2
+        from_env = bool(options.env_proxy) and options.proxy is None and not options.http2
+        #: The environment's proxies by scheme, read once; empty (the usual case) means every request goes direct.
+        self._proxies: dict[str, str] = urllib.request.getproxies() if from_env else {}
         self._by_origin: dict[str, str | None] = {}
 
     def __call__(self, url: str) -> str | None:
         """The proxy URL for ``url`` (None: go direct)."""
-        if not self._from_env:
+        if not self._proxies:
             return self._fixed
-        origin = url.split("/", 3)[2] if url.count("/") >= 2 else url
-        key = url[: url.find(":")] + "://" + origin
-        if key not in self._by_origin:
-            self._by_origin[key] = _environment_proxy(url)
-        return self._by_origin[key]
+        end = url.find("/", url.find("://") + 3)
+        origin = url if end < 0 else url[:end]  # scheme://host:port
+        if origin not in self._by_origin:
+            self._by_origin[origin] = _environment_proxy(url, self._proxies)
+        return self._by_origin[origin]
 
 
-def _environment_proxy(url: str) -> str | None:
-    """The environment's proxy for ``url`` (None: none, or its host is in NO_PROXY)."""
+def _environment_proxy(url: str, proxies: Mapping[str, str]) -> str | None:
+    """The proxy of ``proxies`` (the environment's, by scheme) for ``url``; None: none, or its host is in
+    NO_PROXY."""
     import urllib.request
 
     parsed = yarl.URL(url)
-    proxies = urllib.request.getproxies()
     proxy = proxies.get(parsed.scheme) or proxies.get("all")
     if not proxy or urllib.request.proxy_bypass(parsed.host or ""):
         return None

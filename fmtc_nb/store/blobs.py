@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -33,13 +34,13 @@ _CHUNK = 400
 BlobHash = Callable[[bytes], int]
 
 
-def _digest64(data: bytes) -> int:
-    return int.from_bytes(hashlib.sha256(data).digest()[:8], "little", signed=True)
+_sha256 = hashlib.sha256
+_first_int64 = struct.Struct("<q").unpack_from  # the first 8 bytes, little-endian, signed: no slice, no copy
 
 
 def full_key(data: bytes) -> int:
     """The first 8 bytes of the body's SHA-256 as a signed 64-bit integer (hardware SHA on x86 and ARMv8)."""
-    return _digest64(data)
+    return _first_int64(_sha256(data).digest())[0]
 
 
 def sample_key(data: bytes) -> int:
@@ -49,10 +50,10 @@ def sample_key(data: bytes) -> int:
 
     Identical bodies always share it; bodies that share it are still compared byte for byte, so a shared
     key costs a comparison, never a wrong merge."""
-    if len(data) <= 2 * SAMPLE_EDGE:
-        return _digest64(data)
-    return _digest64(b"".join((len(data).to_bytes(8, "little"), data[:SAMPLE_EDGE], data[-SAMPLE_EDGE:],
-                               data[SAMPLE_EDGE:-SAMPLE_EDGE:SAMPLE_STRIDE])))
+    if len(data) > 2 * SAMPLE_EDGE:
+        data = b"".join((len(data).to_bytes(8, "little"), data[:SAMPLE_EDGE], data[-SAMPLE_EDGE:],
+                         data[SAMPLE_EDGE:-SAMPLE_EDGE:SAMPLE_STRIDE]))
+    return _first_int64(_sha256(data).digest())[0]
 
 
 def legacy_blob_hash(data: bytes) -> int:
@@ -99,10 +100,11 @@ def assign_blobs(db: sqlite3.Connection, bodies: Sequence[bytes],
     Bodies are looked up by ``keys.key``; where that key names :data:`MAX_SAME_KEY` blobs already (bodies that
     differ only between sampled bytes), also by ``keys.full``, under which such a body is then stored. Every
     candidate is compared byte for byte, so a shared key never merges different tiles."""
-    short = [keys.key(data) for data in bodies]
+    key = keys.key
+    short = [key(data) for data in bodies]
     known = find_blobs(db, short)
-    crowded = {k for k in short if len(known.get(k, ())) >= MAX_SAME_KEY}
-    full = {i: keys.full(data) for i, (data, k) in enumerate(zip(bodies, short, strict=True)) if k in crowded}
+    crowded = {k for k, blobs in known.items() if len(blobs) >= MAX_SAME_KEY}
+    full = {i: keys.full(bodies[i]) for i, k in enumerate(short) if k in crowded} if crowded else {}
     for k, blobs in find_blobs(db, full.values()).items():
         have = known.setdefault(k, [])
         listed = {blob_id for blob_id, _ in have}
@@ -110,7 +112,8 @@ def assign_blobs(db: sqlite3.Connection, bodies: Sequence[bytes],
     next_id = next_blob_id(db)
     ids: list[int] = []
     new: list[tuple[int, int, bytes]] = []
-    for i, (data, k) in enumerate(zip(bodies, short, strict=True)):
+    for i, data in enumerate(bodies):  # one plain loop: this runs once per stored tile
+        k = short[i]
         found = _identical(known.get(k, ()), data)
         if found is None and i in full:
             k = full[i]
@@ -126,7 +129,10 @@ def assign_blobs(db: sqlite3.Connection, bodies: Sequence[bytes],
 
 def _identical(candidates: Iterable[tuple[int, bytes]], data: bytes) -> int | None:
     """The id of the candidate whose body is ``data`` byte for byte, or None."""
-    return next((blob_id for blob_id, stored in candidates if stored == data), None)
+    for blob_id, stored in candidates:
+        if stored == data:
+            return blob_id
+    return None
 
 
 def next_blob_id(db: sqlite3.Connection) -> int:

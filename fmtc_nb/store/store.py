@@ -13,6 +13,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -132,9 +133,7 @@ class Store:
                   checkpoint: tuple[str, str] | None = None) -> None:
         """Store ``records`` (replacing tiles at the same place), record ``failures`` (z, x, y, reason) and
         upsert ``checkpoint`` = (job_id, text), all in ONE transaction; a stored tile clears its failure."""
-        latest: dict[tuple[int, int, int], TileRecord] = {}
-        for record in records:
-            latest[(record.z, record.x, record.y)] = record
+        latest = {(record.z, record.x, record.y): record for record in records}  # the last of a place wins
         now = time.time()
         with self._write() as db:
             if latest:
@@ -158,15 +157,17 @@ class Store:
             db.execute("UPDATE fmtc_counters SET updated_at = ?", (now,))
 
     def _put(self, db: sqlite3.Connection, records: list[TileRecord], now: float) -> None:
+        # one pass per step over the batch, no per-tile calls: this is the store thread's work for every tile
+        bodies = []
         for r in records:
-            if not (0 <= r.z <= MAX_ZOOM and 0 <= r.x < 1 << r.z and 0 <= r.y < 1 << r.z):
-                raise StoreError(f"The tile {r.z}/{r.x}/{r.y} does not exist (x and y run from 0 to 2^z - 1, z to {MAX_ZOOM}).")
-        ids, new = assign_blobs(db, [r.data for r in records], self.blob_keys)
-        rows = [(r.z, tms_row(r.z, r.y), r.x, blob_id, len(r.data), r.fetched_at, now, r.etag,
+            z = r.z
+            if not (0 <= z <= MAX_ZOOM and 0 <= r.x < 1 << z and 0 <= r.y < 1 << z):
+                raise StoreError(f"The tile {z}/{r.x}/{r.y} does not exist (x and y run from 0 to 2^z - 1, z to {MAX_ZOOM}).")
+            bodies.append(r.data)
+        ids, new = assign_blobs(db, bodies, self.blob_keys)
+        rows = [(r.z, (1 << r.z) - 1 - r.y, r.x, blob_id, len(r.data), r.fetched_at, now, r.etag,  # TMS row
                  r.last_modified, r.expires_at) for r, blob_id in zip(records, ids, strict=True)]
-        refs: dict[int, int] = {}
-        for row in rows:
-            refs[row[3]] = refs.get(row[3], 0) + 1
+        refs: dict[int, int] = Counter(ids)
         zooms = self._zoom_rows(db)
         before = db.total_changes
         db.execute("SAVEPOINT put")
