@@ -316,7 +316,7 @@ class Download(BackgroundRun):
                 await self._one(tile, session, store, sea, attempt, answered)
             finally:
                 self._active -= 1
-            if len(self._buffer) >= batch:
+            if self._buffer.count >= batch:
                 await self._hand_over(batch)
 
     async def _gate(self, store: Any) -> bool:
@@ -391,11 +391,14 @@ class Download(BackgroundRun):
             self._buffer.add_skipped(index)
             self._event(tile, "skipped_sea", len(result.body))
         else:
-            self._buffer.add_tile(index, TileRecord(z, x, y, result.body, time.time(), result.etag,
-                                                    result.last_modified, result.expires_at))
-            self._c["cached"] += 1
-            self._c["cached_bytes"] += len(result.body)
-            self._event(tile, "cached", len(result.body))
+            body = result.body
+            self._buffer.add_tile(index, TileRecord(z, x, y, body, time.time(), result.etag, result.last_modified,
+                                                    result.expires_at))
+            c = self._c
+            c["cached"] += 1
+            c["cached_bytes"] += len(body)
+            if self.on_tile is not None:
+                self._event(tile, "cached", len(body))
 
     def _event(self, tile: Tile, outcome: TileOutcome, size: int = 0, reason: str | None = None) -> None:
         if self.on_tile is not None:

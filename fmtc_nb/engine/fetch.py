@@ -87,7 +87,7 @@ async def fetch_tile(session: aiohttp.ClientSession, url: str, tile_format: str 
     try:
         for _ in range(MAX_REDIRECTS + 1):
             async with session.get(url, proxy=proxy, allow_redirects=False, headers=headers) as resp:
-                target = _redirect_target(resp)
+                target = _redirect_target(resp) if resp.status in REDIRECT_STATUSES else None
                 if target is None:
                     return await _outcome(resp, tile_format, conditional=headers is not None)
             if allowed is not None:

@@ -113,12 +113,19 @@ class Politeness:
             self._throttle(ticket, status, retry_after_s)
         elif status is not None and status < 500:
             self._success()
-        await self._release()
+        self._in_flight -= 1
+        if self._queued:
+            await self._wake()
         return throttled
 
     async def _release(self) -> None:
         self._in_flight -= 1
-        if self._queued and self._changed is not None:  # only a request waiting for room needs the wake-up
+        if self._queued:
+            await self._wake()
+
+    async def _wake(self) -> None:
+        """Tell the requests waiting for room in the window (only they need it: no wake-up per answer)."""
+        if self._changed is not None:
             async with self._changed:
                 self._changed.notify_all()
 
