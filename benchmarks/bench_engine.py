@@ -12,68 +12,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
 import os
-import random
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
-from PIL import Image
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import load_results, save_results  # noqa: E402
-
-from tests.estimate.pyramid import nginx_serving  # noqa: E402
+from _common import bare_loop, load_results, save_results, served_pyramid  # noqa: E402
 
 WORLD = "rect:-180,-85.05,180,85.05"
 
 
-def _png(size: int, seed: int) -> bytes:
-    rnd = random.Random(seed)
-    img = Image.frombytes("RGB", (size, size), bytes(rnd.getrandbits(8) for _ in range(size * size * 3)))
-    out = io.BytesIO()
-    img.save(out, "PNG")
-    return out.getvalue()
-
-
-def make_pyramid(root: Path, zooms: range) -> int:
-    """Tiles of mixed sizes (about 0.1 to 30 KB), hard-linked from a few distinct PNG files, and ``sea.png``
-    for the tiles beyond (the --million run asks zoom 10 of a zoom-0 pyramid); returns the count."""
-    bodies = [root / f"body{i}.png" for i in range(6)]
-    for i, (path, size) in enumerate(zip(bodies, (4, 16, 32, 48, 64, 96), strict=True)):
-        path.write_bytes(_png(size, i))
-    count = 0
-    for z in zooms:
-        for x in range(1 << z):
-            folder = root / str(z) / str(x)
-            folder.mkdir(parents=True, exist_ok=True)
-            for y in range(1 << z):
-                os.link(bodies[(x * 7 + y * 13 + z) % len(bodies)], folder / f"{y}.png")
-                count += 1
-    (root / "sea.png").write_bytes(_png(8, 99))  # nginx_serving answers tiles beyond the pyramid with it
-    return count
-
-
-async def bare_loop(template: str, tiles: list[tuple[int, int, int]], parallel: int) -> float:
-    """Reference: plain aiohttp workers reading every body; returns tiles/s."""
-    queue: asyncio.Queue = asyncio.Queue()
-    for t in tiles:
-        queue.put_nowait(t)
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=parallel)) as session:
-        async def worker() -> None:
-            while not queue.empty():
-                z, x, y = queue.get_nowait()
-                async with session.get(template.format(z=z, x=x, y=y)) as resp:
-                    await resp.read()
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(parallel)))
-        return len(tiles) / (time.perf_counter() - start)
+def timed_bare_loop(template: str, tiles: list[tuple[int, int, int]], parallel: int,
+                    db_path: Path | None = None) -> float:
+    """Tiles per second of :func:`_common.bare_loop` (storing into ``db_path`` if given)."""
+    start = time.perf_counter()
+    asyncio.run(bare_loop(template, tiles, parallel, db_path))
+    return len(tiles) / (time.perf_counter() - start)
 
 
 def engine_run(template: str, zooms: list[int], root: Path, parallel: int, on_progress=None):
@@ -137,52 +96,46 @@ def main() -> int:
         save_results("engine", results)
         print(json.dumps(results["demo"], indent=2))
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        tmpdir = Path(tmp)
-        tmpdir.chmod(0o755)  # nginx workers started by root run as nobody
-        pyramid = tmpdir / "pyramid"
-        pyramid.mkdir()
-        zooms = range(0, 8)
-        count = make_pyramid(pyramid, zooms if not args.million else range(0, 1))
-        with nginx_serving(pyramid) as template:
-            if args.million:
-                peak = [rss_mb()]
-                last = [0.0]
+    with served_pyramid(range(0, 1) if args.million else range(0, 8)) as served:
+        template, tmpdir, count, zooms = served.template, served.folder, served.count, range(0, 8)
+        if args.million:
+            peak = [rss_mb()]
+            last = [0.0]
 
-                def watch(snap) -> None:
-                    if time.monotonic() - last[0] > 1:
-                        last[0] = time.monotonic()
-                        peak.append(rss_mb())
+            def watch(snap) -> None:
+                if time.monotonic() - last[0] > 1:
+                    last[0] = time.monotonic()
+                    peak.append(rss_mb())
 
-                snap = engine_run(template, [10], tmpdir / "root", args.parallel, watch)
-                results["million"] = {"tiles": snap.cached, "tiles_per_s": round(snap.tiles_per_s),
-                                      "rss_mb_start": round(peak[0], 1), "rss_mb_max": round(max(peak), 1),
-                                      "rss_mb_samples": [round(p, 1) for p in peak[:: max(len(peak) // 20, 1)]]}
-            else:
-                tiles = [(z, x, y) for z in zooms for x in range(1 << z) for y in range(1 << z)]
-                load_before = os.getloadavg()[0]
-                bare, engine, bare_cpu, engine_cpu = [], [], [], []
-                for i in range(args.runs):
-                    cpu = time.process_time()
-                    bare.append(asyncio.run(bare_loop(template, tiles, args.parallel)))
-                    bare_cpu.append((time.process_time() - cpu) / count * 1e6)
-                    cpu = time.process_time()
-                    snap = engine_run(template, list(zooms), tmpdir / f"root{i}", args.parallel)
-                    engine_cpu.append((time.process_time() - cpu) / count * 1e6)
-                    assert snap.cached == count and snap.failed == 0, snap
-                    engine.append(snap.tiles_per_s)
-                results["throughput"] = {
-                    "tiles": count, "parallel": args.parallel, "runs": args.runs,
-                    "bare_aiohttp_tiles_per_s": [round(v) for v in bare], "engine_tiles_per_s": [round(v) for v in engine],
-                    "bare_median": round(statistics.median(bare)), "engine_median": round(statistics.median(engine)),
-                    "ratio_of_medians": round(statistics.median(engine) / statistics.median(bare), 3),
-                    "cpu_us_per_tile_bare_median": round(statistics.median(bare_cpu), 1),
-                    "cpu_us_per_tile_engine_median": round(statistics.median(engine_cpu), 1),
-                    "loadavg_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-                    "note": "2 shared cores, nginx on the same machine: noisy; the engine's figure includes durable "
-                            "SQLite commits (one transaction per 1,000 tiles). cpu_us_per_tile is this process's CPU "
-                            "time (all threads, store included) per tile: less sensitive to other load.",
-                }
+            snap = engine_run(template, [10], tmpdir / "root", args.parallel, watch)
+            results["million"] = {"tiles": snap.cached, "tiles_per_s": round(snap.tiles_per_s),
+                                  "rss_mb_start": round(peak[0], 1), "rss_mb_max": round(max(peak), 1),
+                                  "rss_mb_samples": [round(p, 1) for p in peak[:: max(len(peak) // 20, 1)]]}
+        else:
+            tiles = served.tiles
+            load_before = os.getloadavg()[0]
+            bare, engine, bare_cpu, engine_cpu = [], [], [], []
+            for i in range(args.runs):
+                cpu = time.process_time()
+                bare.append(timed_bare_loop(template, tiles, args.parallel))
+                bare_cpu.append((time.process_time() - cpu) / count * 1e6)
+                cpu = time.process_time()
+                snap = engine_run(template, list(zooms), tmpdir / f"root{i}", args.parallel)
+                engine_cpu.append((time.process_time() - cpu) / count * 1e6)
+                assert snap.cached == count and snap.failed == 0, snap
+                engine.append(snap.tiles_per_s)
+            results["throughput"] = {
+                "tiles": count, "parallel": args.parallel, "runs": args.runs,
+                "bare_aiohttp_tiles_per_s": [round(v) for v in bare], "engine_tiles_per_s": [round(v) for v in engine],
+                "bare_median": round(statistics.median(bare)), "engine_median": round(statistics.median(engine)),
+                "ratio_of_medians": round(statistics.median(engine) / statistics.median(bare), 3),
+                "cpu_us_per_tile_bare_median": round(statistics.median(bare_cpu), 1),
+                "cpu_us_per_tile_engine_median": round(statistics.median(engine_cpu), 1),
+                "loadavg_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                "note": "2 shared cores, nginx on the same machine: noisy; the engine's figure includes durable "
+                        "SQLite commits (one transaction per 1,000 tiles). cpu_us_per_tile is this process's CPU "
+                        "time (all threads, store included) per tile: less sensitive to other load.",
+            }
     results["store_impl"] = sys.modules["fmtc_nb.store"].__file__  # the store the engine wrote to
     save_results("engine", results)
     print(json.dumps(results, indent=2))

@@ -37,19 +37,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
 import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import load_results, save_results  # noqa: E402
+from _common import BARE_BATCH, bare_loop, load_results, save_results  # noqa: E402
 
 from tests.estimate.pyramid import nginx_serving  # noqa: E402
 
 WORLD = "rect:-180,-85.05,180,85.05"
 PARALLEL = 8
-BARE_BATCH = 500  # the engine's default batch_size
 MAPPROXY_VENV = Path(__file__).resolve().parents[1] / ".venv-mapproxy"
 SEA_RGB = (170, 211, 223)
 
@@ -158,51 +156,12 @@ def build(root: Path, kind: PyramidKind, max_zoom: int) -> dict:
 
 
 # -- the three downloaders -----------------------------------------------------------------------------------
-async def _bare_loop(template: str, tiles: list[tuple[int, int, int]], path: Path) -> int:
-    """Plain aiohttp workers; every BARE_BATCH bodies one executemany + commit, inline; returns bytes read."""
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB, "
-               "PRIMARY KEY (zoom_level, tile_column, tile_row))")
-    pending: list[tuple[int, int, int, bytes]] = []
-    size = 0
-
-    def commit() -> None:
-        db.execute("BEGIN")
-        db.executemany("INSERT OR REPLACE INTO tiles VALUES (?, ?, ?, ?)", pending)
-        db.execute("COMMIT")
-        pending.clear()
-
-    todo = iter(tiles)
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=PARALLEL)) as session:
-        async def worker() -> None:
-            nonlocal size
-            for z, x, y in todo:
-                async with session.get(template.format(z=z, x=x, y=y)) as resp:
-                    body = await resp.read()
-                    if resp.status != 200:
-                        raise RuntimeError(f"HTTP {resp.status} for {z}/{x}/{y}")
-                pending.append((z, x, (1 << z) - 1 - y, body))
-                size += len(body)
-                if len(pending) >= BARE_BATCH:
-                    commit()
-
-        await asyncio.gather(*(worker() for _ in range(PARALLEL)))
-    commit()
-    stored = db.execute("SELECT count(*) FROM tiles").fetchone()[0]
-    db.close()
-    if stored != len(tiles):
-        raise RuntimeError(f"the bare loop stored {stored} of {len(tiles)} tiles")
-    return size
-
-
 def bare_run(template: str, max_zoom: int, folder: Path) -> tuple[float, float, int]:
     """(wall s, CPU s, bytes) of the bare loop over z0..max_zoom into a new SQLite file in ``folder``."""
     tiles = [(z, x, y) for z in range(max_zoom + 1) for x in range(1 << z) for y in range(1 << z)]
     folder.mkdir()
     wall, cpu = time.perf_counter(), time.process_time()
-    size = asyncio.run(_bare_loop(template, tiles, folder / "bare.mbtiles"))
+    size = asyncio.run(bare_loop(template, tiles, PARALLEL, folder / "bare.mbtiles", BARE_BATCH))
     return time.perf_counter() - wall, time.process_time() - cpu, size
 
 

@@ -50,6 +50,7 @@ class Politeness:
         self.max_backoff_s = max_backoff_s
         self._window = float(parallel)  # requests in flight allowed once no probe is pending (AIMD)
         self._probe = False  # after a throttle: one request goes alone until it succeeds
+        self._limit = parallel  # concurrency_now
         self._in_flight = 0
         self._epoch = 0  # throttles reacted to so far
         self._strikes = 0  # throttles in a row without a success (the exponent of a hold without Retry-After)
@@ -72,7 +73,11 @@ class Politeness:
     @property
     def concurrency_now(self) -> int:
         """Requests allowed in flight at this moment: 1 while a probe is pending, else the AIMD window."""
-        return 1 if self._probe else max(1, min(self.parallel, math.floor(self._window)))
+        return self._limit
+
+    def _window_changed(self) -> None:
+        """Recompute :attr:`concurrency_now` (kept as a number: every request reads it)."""
+        self._limit = 1 if self._probe else max(1, min(self.parallel, math.floor(self._window)))
 
     @property
     def holds(self) -> int:
@@ -87,12 +92,12 @@ class Politeness:
     async def acquire(self, stop: threading.Event | None = None) -> Ticket | None:
         """Wait for room in the concurrency window, then for the pacer (rate limit and holds); a ticket to pass
         to :meth:`done`, or None (nothing held) once ``stop`` is set."""
-        if self._in_flight >= self.concurrency_now:
+        if self._in_flight >= self._limit:
             self._changed = self._changed or asyncio.Condition()
             self._queued += 1
             try:
                 async with self._changed:
-                    while self._in_flight >= self.concurrency_now:
+                    while self._in_flight >= self._limit:
                         if stop is not None and stop.is_set():
                             return None
                         with contextlib.suppress(TimeoutError):  # wakes every 0.1 s to see a cancel
@@ -139,6 +144,7 @@ class Politeness:
             self._probe = False
         elif self._window < self.parallel:
             self._window = min(float(self.parallel), self._window + 1.0 / self._window)  # one more per round
+        self._window_changed()
         if not self.waiting:
             self.waiting_until = self.wait_reason = None
 
@@ -155,6 +161,7 @@ class Politeness:
         self._strikes += 1
         self._window = max(1.0, self._window / 2)
         self._probe = True
+        self._window_changed()
         if self.throttled_since is None:
             self.throttled_since = time.monotonic()
         if retry_after_s is not None:

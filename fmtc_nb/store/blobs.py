@@ -19,6 +19,8 @@ import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from fmtc_nb.store.connection import insert_rows
+
 #: Entries of ``fmtc_hash_new`` that trigger the merge into ``fmtc_hash_old``.
 MERGE_AT = 32768
 #: The first store layout (``PRAGMA user_version``) keyed by :func:`sample_key`; layout-1 stores keep BLAKE2b.
@@ -144,8 +146,8 @@ def add_blobs(db: sqlite3.Connection, rows: list[tuple[int, int, bytes, int]]) -
     """Insert new blobs ``rows`` = (id, hash, data, refs) and index their hashes."""
     if not rows:
         return
-    db.executemany("INSERT INTO fmtc_blobs (id, hash, data, refs) VALUES (?, ?, ?, ?)", rows)
-    db.executemany("INSERT INTO fmtc_hash_new (hash, id) VALUES (?, ?)", [(h, i) for i, h, _, _ in rows])
+    insert_rows(db, "INSERT INTO fmtc_blobs (id, hash, data, refs)", rows)
+    insert_rows(db, "INSERT INTO fmtc_hash_new (hash, id)", [(h, i) for i, h, _, _ in rows])
     db.execute("UPDATE fmtc_counters SET hash_new = hash_new + ?", (len(rows),))
     pending = db.execute("SELECT hash_new FROM fmtc_counters").fetchone()[0]
     if pending >= MERGE_AT:

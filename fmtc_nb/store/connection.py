@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import shutil
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 from fmtc_nb.errors import DiskFull, StoreBusy, StoreError
@@ -17,6 +18,10 @@ CACHE_KIB = 32768
 WAL_CHECKPOINT_PAGES = 16384
 #: Seconds a write waits for another connection's write lock before it fails (``StoreBusy``).
 BUSY_TIMEOUT_S = 30.0
+#: Rows one multi-row INSERT of :func:`insert_rows` carries at most (fewer if the parameter limit says so).
+ROWS_PER_INSERT = 500
+#: Bound parameters per statement where the connection cannot be asked (SQLite's limit before 3.32).
+_OLD_VARIABLE_LIMIT = 999
 
 
 def connect(path: Path, *, readonly: bool = False, busy_timeout_s: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
@@ -38,6 +43,25 @@ def connect(path: Path, *, readonly: bool = False, busy_timeout_s: float = BUSY_
     except sqlite3.Error as exc:
         raise StoreError(f"The file {path} cannot be opened as SQLite ({exc}).") from exc
     return db
+
+
+def insert_rows(db: sqlite3.Connection, head: str, rows: Sequence[Sequence[object]], tail: str = "") -> None:
+    """``{head} VALUES (?, ...), (?, ...), ... {tail}`` for every row of ``rows`` (all of one width), as a few
+    multi-row statements rather than one step per row (``executemany``).
+
+    Each SQLite step lets go of the GIL and takes it back; on the engine's store thread a step per row meant a
+    hand-over per row to and from the event loop's thread, which then waited for the GIL after every socket
+    call. A few steps per batch keep the event loop running while the store writes."""
+    if not rows:
+        return
+    width = len(rows[0])
+    getlimit = getattr(db, "getlimit", None)  # Python 3.11+
+    variables = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit is not None else _OLD_VARIABLE_LIMIT
+    per = max(1, min(ROWS_PER_INSERT, variables // width))
+    group = "(" + ", ".join("?" * width) + ")"
+    for start in range(0, len(rows), per):
+        chunk = rows[start:start + per]
+        db.execute(f"{head} VALUES {', '.join([group] * len(chunk))} {tail}", [v for row in chunk for v in row])
 
 
 def _open(path: Path, readonly: bool, busy_timeout_s: float) -> sqlite3.Connection:

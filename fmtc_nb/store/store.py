@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fmtc_nb.errors import StoreError
 from fmtc_nb.store.blobs import add_blobs, assign_blobs, blob_keys, release_blobs
-from fmtc_nb.store.connection import BUSY_TIMEOUT_S, connect, database_error
+from fmtc_nb.store.connection import BUSY_TIMEOUT_S, connect, database_error, insert_rows
 from fmtc_nb.store.formats import sniff_format
 from fmtc_nb.store.maintenance import delete_tiles, verify_problems
 from fmtc_nb.store.metadata import SOURCE_KEY, ZoomRow, extent_entries, read_metadata, write_metadata
@@ -32,7 +32,7 @@ MAX_ZOOM = 30
 MAX_TILES_KEY = "fmtc_max_tiles"
 Failure = tuple[int, int, int, str]  # z, x, y, reason
 _TILE_COLUMNS = "zoom_level, tile_row, tile_column, blob_id, size, fetched_at, used_at, etag, last_modified, expires_at"
-_INSERT_TILE = f"INSERT INTO fmtc_tiles ({_TILE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+_INSERT_TILE = f"INSERT INTO fmtc_tiles ({_TILE_COLUMNS})"  # + VALUES rows (insert_rows) + ON CONFLICT DO NOTHING
 _SELECT_RECORD = ("SELECT b.data, t.fetched_at, t.etag, t.last_modified, t.expires_at FROM fmtc_tiles t "
                   "JOIN fmtc_blobs b ON b.id = t.blob_id WHERE t.zoom_level = ? AND t.tile_row = ? AND t.tile_column = ?")
 
@@ -171,12 +171,12 @@ class Store:
         zooms = self._zoom_rows(db)
         before = db.total_changes
         db.execute("SAVEPOINT put")
-        db.executemany(_INSERT_TILE, rows)
+        insert_rows(db, _INSERT_TILE, rows, "ON CONFLICT DO NOTHING")
         replaced: list[tuple[int, int, int, int, int]] = []
         if db.total_changes - before != len(rows):  # some places held a tile: replace them one by one
             db.execute("ROLLBACK TO put")
             replaced = self._take_old(db, rows)
-            db.executemany(_INSERT_TILE, rows)
+            insert_rows(db, _INSERT_TILE, rows, "ON CONFLICT DO NOTHING")
         db.execute("RELEASE put")
         for _, _, _, blob_id, _ in replaced:
             refs[blob_id] = refs.get(blob_id, 0) - 1
