@@ -18,16 +18,13 @@ import logging
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import save_results  # noqa: E402
-from bench_engine import WORLD, engine_run, make_pyramid  # noqa: E402
-
-from tests.estimate.pyramid import nginx_serving  # noqa: E402
+from _common import save_results, served_pyramid  # noqa: E402
+from bench_engine import WORLD, engine_run  # noqa: E402
 
 ZOOMS = range(0, 9)
 
@@ -105,35 +102,30 @@ def main() -> int:
     cpu_us: dict[str, list[float]] = {"engine": [], "workers_1": [], "workers_2": []}
     startup: dict[str, float] = {}
     load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory() as tmp:
-        tmpdir = Path(tmp)
-        tmpdir.chmod(0o755)  # nginx workers started by root run as nobody
-        pyramid = tmpdir / "pyramid"
-        pyramid.mkdir()
-        count = make_pyramid(pyramid, ZOOMS)
-        with nginx_serving(pyramid) as template:
-            clients = {}
-            for workers in (1, 2):
-                client, cluster, seconds = local_client(workers)
-                clients[f"workers_{workers}"] = (client, cluster)
-                startup[f"workers_{workers}"] = round(seconds, 2)
-            try:
-                for i in range(args.runs):  # alternate, so load changes hit every configuration alike
-                    cpu = time.process_time()
-                    snap = engine_run(template, list(ZOOMS), tmpdir / f"engine{i}", 16)
-                    cpu_us["engine"].append((time.process_time() - cpu) / count * 1e6)
-                    assert snap.cached == count, snap
-                    runs["engine"].append(snap.tiles_per_s)
-                    for name, (client, _) in clients.items():
-                        rate, per_tile = sharded_run(client, template, tmpdir / f"{name}-{i}", args.shard_tiles)
-                        runs[name].append(rate)
-                        cpu_us[name].append(per_tile)
-                    runs["merge"].append(merge_rate(template, tmpdir / f"merge{i}", args.shard_tiles))
-                    print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in runs.items()), flush=True)
-            finally:
-                for client, cluster in clients.values():
-                    client.close()
-                    cluster.close()
+    with served_pyramid(ZOOMS) as served:
+        template, tmpdir, count = served.template, served.folder, served.count
+        clients = {}
+        for workers in (1, 2):
+            client, cluster, seconds = local_client(workers)
+            clients[f"workers_{workers}"] = (client, cluster)
+            startup[f"workers_{workers}"] = round(seconds, 2)
+        try:
+            for i in range(args.runs):  # alternate, so load changes hit every configuration alike
+                cpu = time.process_time()
+                snap = engine_run(template, list(ZOOMS), tmpdir / f"engine{i}", 16)
+                cpu_us["engine"].append((time.process_time() - cpu) / count * 1e6)
+                assert snap.cached == count, snap
+                runs["engine"].append(snap.tiles_per_s)
+                for name, (client, _) in clients.items():
+                    rate, per_tile = sharded_run(client, template, tmpdir / f"{name}-{i}", args.shard_tiles)
+                    runs[name].append(rate)
+                    cpu_us[name].append(per_tile)
+                runs["merge"].append(merge_rate(template, tmpdir / f"merge{i}", args.shard_tiles))
+                print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in runs.items()), flush=True)
+        finally:
+            for client, cluster in clients.values():
+                client.close()
+                cluster.close()
     medians = {k: round(statistics.median(v)) for k, v in runs.items()}
     results = {
         "tiles": count, "zooms": "0-8", "shard_tiles": args.shard_tiles, "parallel_per_engine": 16, "runs": args.runs,

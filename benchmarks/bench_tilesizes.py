@@ -300,6 +300,10 @@ def main() -> int:
                             _median([c / shape["tiles"] * 1e6 for c in cpus]), **check,
                         "engine_speedup": round(entry["engine"]["tiles_per_s_raw_median"] / rate, 2)}
             entry["loadavg_after"] = [round(v, 2) for v in os.getloadavg()]
+            earlier = results["pyramids"].get(name, {})
+            earlier = earlier.get("mapproxy_seed") or earlier.get("mapproxy_seed_earlier_run")
+            if not args.mapproxy_runs and earlier:  # kept, marked as another run's (its speedup is to that run's engine)
+                entry["mapproxy_seed_earlier_run"] = earlier
             results["pyramids"][name] = entry
             save_results("tilesizes", results)
     results["note"] = ("tiles_per_s subtracts a 1-tile run's wall time (start-up); *_raw_median does not. CPU is "
