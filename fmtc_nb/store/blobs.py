@@ -146,7 +146,7 @@ def add_blobs(db: sqlite3.Connection, rows: list[tuple[int, int, bytes, int]]) -
     """Insert new blobs ``rows`` = (id, hash, data, refs) and index their hashes."""
     if not rows:
         return
-    insert_rows(db, "INSERT INTO fmtc_blobs (id, hash, data, refs)", rows)
+    insert_rows(db, "INSERT INTO fmtc_blobs (id, hash, data, refs)", rows, body=2)
     insert_rows(db, "INSERT INTO fmtc_hash_new (hash, id)", [(h, i) for i, h, _, _ in rows])
     db.execute("UPDATE fmtc_counters SET hash_new = hash_new + ?", (len(rows),))
     pending = db.execute("SELECT hash_new FROM fmtc_counters").fetchone()[0]

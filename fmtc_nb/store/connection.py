@@ -18,8 +18,11 @@ CACHE_KIB = 32768
 WAL_CHECKPOINT_PAGES = 16384
 #: Seconds a write waits for another connection's write lock before it fails (``StoreBusy``).
 BUSY_TIMEOUT_S = 30.0
-#: Rows one multi-row INSERT of :func:`insert_rows` carries at most (fewer if the parameter limit says so).
+#: Rows one multi-row INSERT of :func:`insert_rows` carries at most (fewer if the parameter limit says so),
+#: and the bytes of its ``bytes`` values beyond which it ends early (all of a statement's values sit in memory
+#: at once: past a few hundred KB of tile bodies that costs more in cache misses than the steps it saves).
 ROWS_PER_INSERT = 500
+BYTES_PER_INSERT = 256 * 1024
 #: Bound parameters per statement where the connection cannot be asked (SQLite's limit before 3.32).
 _OLD_VARIABLE_LIMIT = 999
 
@@ -45,9 +48,11 @@ def connect(path: Path, *, readonly: bool = False, busy_timeout_s: float = BUSY_
     return db
 
 
-def insert_rows(db: sqlite3.Connection, head: str, rows: Sequence[Sequence[object]], tail: str = "") -> None:
+def insert_rows(db: sqlite3.Connection, head: str, rows: Sequence[Sequence[object]], tail: str = "",
+                body: int | None = None) -> None:
     """``{head} VALUES (?, ...), (?, ...), ... {tail}`` for every row of ``rows`` (all of one width), as a few
-    multi-row statements rather than one step per row (``executemany``).
+    multi-row statements rather than one step per row (``executemany``); ``body``: the index of a ``bytes``
+    column whose sizes also end a statement (at :data:`BYTES_PER_INSERT`).
 
     Each SQLite step lets go of the GIL and takes it back; on the engine's store thread a step per row meant a
     hand-over per row to and from the event loop's thread, which then waited for the GIL after every socket
@@ -59,9 +64,18 @@ def insert_rows(db: sqlite3.Connection, head: str, rows: Sequence[Sequence[objec
     variables = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit is not None else _OLD_VARIABLE_LIMIT
     per = max(1, min(ROWS_PER_INSERT, variables // width))
     group = "(" + ", ".join("?" * width) + ")"
-    for start in range(0, len(rows), per):
-        chunk = rows[start:start + per]
+    start = 0
+    while start < len(rows):
+        end = min(start + per, len(rows))
+        if body is not None:
+            size, stop = 0, start
+            while stop < end and size < BYTES_PER_INSERT:
+                size += len(rows[stop][body])  # type: ignore[arg-type]  # the caller names a bytes column
+                stop += 1
+            end = stop
+        chunk = rows[start:end]
         db.execute(f"{head} VALUES {', '.join([group] * len(chunk))} {tail}", [v for row in chunk for v in row])
+        start = end
 
 
 def _open(path: Path, readonly: bool, busy_timeout_s: float) -> sqlite3.Connection:
