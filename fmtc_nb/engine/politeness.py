@@ -34,9 +34,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Ticket:
-    """One request's permission: ``epoch`` is the number of throttles the job had seen when it was sent."""
+    """One request's permission: ``epoch`` is the number of throttles the job had seen when it was sent,
+    ``answers`` the number of answers (any HTTP status) it had received by then."""
 
     epoch: int
+    answers: int = 0
 
 
 class Politeness:
@@ -70,6 +72,10 @@ class Politeness:
         self.successes = 0
         #: Successes before the first hold: the server's allowance before it first said "slow down".
         self.free_successes = 0
+        #: Requests that got an answer (any HTTP status); ``time.monotonic()`` of the first request without an
+        #: answer (refused, reset, timed out) since the last answer (None: the last request was answered).
+        self.answers = 0
+        self.unanswered_since: float | None = None
 
     @property
     def concurrency_now(self) -> int:
@@ -101,12 +107,17 @@ class Politeness:
         if not await self.pacer.acquire(stop):
             await self._release()
             return None
-        return Ticket(self._epoch)
+        return Ticket(self._epoch, self.answers)
 
     async def done(self, ticket: Ticket, status: int | None, retry_after_s: float | None) -> bool:
         """Account for the answer to ``ticket``'s request (``status``: its HTTP status, None if no answer);
         True if it was a throttle (429/503), which holds the job."""
         throttled = status in THROTTLE_STATUSES
+        if status is None:
+            self.unanswered_since = self.unanswered_since or time.monotonic()
+        else:
+            self.answers += 1
+            self.unanswered_since = None
         if throttled:
             self._throttle(ticket, status, retry_after_s)
         elif status is not None and status < 500:
@@ -162,9 +173,19 @@ class Politeness:
         self.wait_reason = reason
         self.pacer.slow_down(seconds)
 
-    def waited_too_long(self, max_wait_s: float | None) -> str | None:
+    def network_down(self, ticket: Ticket) -> bool:
+        """True if no request of the job was answered since ``ticket``'s request was sent: a request that then
+        got no answer met a network (or server) that is down for every tile, not a problem of its own tile."""
+        return self.answers == ticket.answers
+
+    def waited_too_long(self, max_wait_s: float | None, network: bool = False) -> str | None:
         """The sentence the job pauses itself with once it has waited (or would have to wait) for the server
-        longer than ``max_wait_s`` seconds since its last success; None otherwise."""
+        longer than ``max_wait_s`` seconds since its last success, or (``network``: it waits for the network)
+        has had no answer at all for that long; None otherwise."""
+        if network and max_wait_s is not None and self.unanswered_since is not None and \
+                time.monotonic() - self.unanswered_since > max_wait_s:
+            return (f"No request of the job was answered for more than {max_wait_s:g} s (--max-wait): the network "
+                    "or the server is down; the job is paused with every stored tile kept, so resume it later.")
         if max_wait_s is None or self.throttled_since is None or self.waiting_until is None:
             return None
         waited = time.monotonic() - self.throttled_since
