@@ -64,27 +64,27 @@ def assert_goes_on_and_completes(run, after: dict) -> None:
     assert run.tiles_in_store == run.tiles_total == 878, "exactly the region's tiles"
 
 
-def test_realme_sleep_optimisation_cuts_the_network_for_real_until_the_screen_turns_on(config):
-    book = edit(rulebook(), "vendor_sleep_cuts_network", after_s=120)
-    profile = Profile("realme", 34, script=(Action(60.0, "screen_off"), Action(360.0, "screen_on")))
+def stall_run(config, vendor: str, api: int, rule: str, **timing: float):
+    """``vendor`` at ``api``, screen off at 1 min and on at 6 min, ``rule`` edited to stall 2 min after the
+    screen went off: the run, its stall and the screen-on event, both checked on time."""
+    book = edit(rulebook(), rule, **timing)
+    profile = Profile(vendor, api, script=(Action(60.0, "screen_off"), Action(360.0, "screen_on")))
     run = run_real(profile, root=config / "run", zooms=SMALL_ZOOMS, speedup=SPEEDUP, book=book, timeout_s=90)
-    (cut,) = [e for e in run.events if e["rule"] == "vendor_sleep_cuts_network"]
+    (stall,) = [e for e in run.events if e["rule"] == rule]
     (back,) = [e for e in run.events if e["rule"] == "screen_on"]
-    assert cut["effect"] == "stall" and cut["t_s"] == pytest.approx(180.0, abs=TOLERANCE_S)
+    assert stall["effect"] == "stall" and stall["t_s"] == pytest.approx(180.0, abs=TOLERANCE_S)
     assert back["t_s"] == pytest.approx(360.0, abs=TOLERANCE_S)
+    stalled_between(run, stall, back)
+    assert_goes_on_and_completes(run, back)
+    return run
+
+
+def test_realme_sleep_optimisation_cuts_the_network_for_real_until_the_screen_turns_on(config):
+    run = stall_run(config, "realme", 34, "vendor_sleep_cuts_network", after_s=120)
     assert run.network["cuts"] == 1 and run.network["reset"] + run.network["refused"] > 0, "real connections cut"
     assert run.summary["network_cuts"] == 1 and run.summary["cpu_sleeps"] == 0
-    stalled_between(run, cut, back)
-    assert_goes_on_and_completes(run, back)
 
 
 def test_samsung_ignored_wake_lock_freezes_the_process_until_the_screen_turns_on(config):
-    book = edit(rulebook(), "samsung_fgs_wake_lock_ignored", cpu_sleep_after_s=120)
-    profile = Profile("samsung", 33, script=(Action(60.0, "screen_off"), Action(360.0, "screen_on")))
-    run = run_real(profile, root=config / "run", zooms=SMALL_ZOOMS, speedup=SPEEDUP, book=book, timeout_s=90)
-    (asleep,) = [e for e in run.events if e["rule"] == "samsung_fgs_wake_lock_ignored"]
-    (back,) = [e for e in run.events if e["rule"] == "screen_on"]
-    assert asleep["effect"] == "stall" and asleep["t_s"] == pytest.approx(180.0, abs=TOLERANCE_S)
+    run = stall_run(config, "samsung", 33, "samsung_fgs_wake_lock_ignored", cpu_sleep_after_s=120)
     assert run.summary["cpu_sleeps"] == 1 and run.summary["network_cuts"] == 0 and run.network["cuts"] == 0
-    stalled_between(run, asleep, back)
-    assert_goes_on_and_completes(run, back)
