@@ -70,7 +70,8 @@ class _Phone:
         self.t = 0.0
         self.done = 0.0  # tiles fetched (stored or in the current batch)
         self.alive = self.fgs = self.visible = self.screen_on = True
-        self.charging = self.net_cut = self.cpu_asleep = self.doze = False
+        self.charging = self.cpu_asleep = self.doze = False
+        self.net_cuts: set[str] = set()  # the rules that cut the network now (Doze's ends with charging)
         self.waiting = False  # the job waits for the user (paused, or its process gone for good)
         self.ds_used = 0.0  # dataSync foreground time used since the user last opened the app
         self.ds_blocked = False
@@ -111,7 +112,7 @@ class _Phone:
             return WAITING
         if not self.alive:
             return KILLED
-        if not self.fgs or self.net_cut or self.cpu_asleep:
+        if not self.fgs or self.net_cuts or self.cpu_asleep:
             return STALLED
         return RUNNING
 
@@ -201,7 +202,8 @@ class _Phone:
     def screen_turns_on(self) -> None:
         for name in SCREEN_OFF_TIMERS:
             self.timers.pop(name, None)
-        self.screen_on, self.net_cut, self.cpu_asleep, self.doze = True, False, False, False
+        self.screen_on, self.cpu_asleep, self.doze = True, False, False
+        self.net_cuts.clear()
 
     def restart_process(self, cause: str) -> None:
         """The service process starts again (the system's sticky restart, or the app opened); our bridge
@@ -239,6 +241,7 @@ class _Phone:
                 self.restart_process("reopen")
         elif do == "charging":
             self.charging, self.cpu_asleep, self.doze = True, False, False
+            self.net_cuts.discard("doze_network_suspended")
             self.timers.pop("samsung_sleep", None)
             self.timers.pop("doze", None)
         elif do == "unplugged":
@@ -262,7 +265,7 @@ class _Phone:
         elif name == "huawei":
             self.kill("vendor_wake_lock_force_stop", force=True)
         elif name == "sleep_net":
-            self.net_cut = True
+            self.net_cuts.add("vendor_sleep_cuts_network")
             self.log("vendor_sleep_cuts_network", "the vendor's sleep optimisation cuts the network", "stall")
         elif name == "samsung_sleep":
             self.cpu_asleep = True
@@ -275,7 +278,8 @@ class _Phone:
                 "no effect, nothing of the app runs" if not self.alive else
                 "no effect, a foreground service or exempt app keeps its network" if exempt
                 else "the network is cut"), None if exempt else "stall")
-            self.net_cut = self.net_cut or not exempt
+            if not exempt:
+                self.net_cuts.add("doze_network_suspended")
         elif name == "standby":
             self.log("standby_bucket_restricted", "the app is in the rare bucket: " +
                      ("no effect while its foreground service runs" if self.fgs else "its work is deferred"))

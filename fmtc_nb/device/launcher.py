@@ -106,6 +106,17 @@ class VirtualDeviceProcess:
             self.process.kill()
             self.process.wait(10)
 
+    def freeze(self) -> None:
+        """SIGSTOP the device: it runs nothing (no download, no heartbeat, no answer) until :meth:`thaw`, like
+        a phone whose CPU sleeps. POSIX only."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT: a frozen device runs again (nothing if it runs). POSIX only."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+
     def stop(self, timeout: float = 20.0) -> int | None:
         """SIGTERM: running jobs are left paused and resumable; returns the exit code. (Windows has no SIGTERM
         to send: there it ends the process like :meth:`kill`, and its jobs resume on the next start.)"""
@@ -113,6 +124,8 @@ class VirtualDeviceProcess:
             return None
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
+            if hasattr(signal, "SIGCONT"):  # a frozen device gets its SIGTERM only once it runs again
+                self.process.send_signal(signal.SIGCONT)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:

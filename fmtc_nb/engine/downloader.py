@@ -333,6 +333,7 @@ class Download(BackgroundRun):
         far; ``answered``: the job's successes when it last waited, see :func:`waits_for_the_server`)."""
         opts, source = self.job.options, self.job.source
         index, z, x, y = tile
+        offline_waits = 0  # tries in a row that met a network down for the whole job: not failed attempts
         while not (self._pause.is_set() or self._cancel.is_set()) or await self._gate(store):
             ticket = await self._polite.acquire(self._cancel)
             if ticket is None:
@@ -347,7 +348,8 @@ class Download(BackgroundRun):
                                                   self._final_pass):
                 self._step_aside(tile, attempt, self._polite.successes, result.reason)  # never a failed attempt
                 return
-            attempt += 1
+            offline = opts.wait_for_network and result.status is None and self._polite.network_down(ticket)
+            offline_waits, attempt = (offline_waits + 1, attempt) if offline else (0, attempt + 1)
             if attempt > opts.retries:
                 if opts.final_pass and not self._final_pass:
                     self._c["retries_queued"] += 1
@@ -365,7 +367,7 @@ class Download(BackgroundRun):
             self._event(tile, "retry", reason=result.reason)
             self._c["retries_queued"] += 1
             try:
-                await self._sleep(0.0 if throttled else opts.backoff_delay(attempt))
+                await self._sleep(0.0 if throttled else opts.backoff_delay(offline_waits or attempt))
             finally:
                 self._c["retries_queued"] -= 1
 
@@ -459,7 +461,8 @@ class Download(BackgroundRun):
                 await asyncio.sleep(0.1)
                 now = time.monotonic()
                 if self._gave_up_waiting is None and \
-                        (too_long := self._polite.waited_too_long(self.job.options.max_wait_s)) is not None:
+                        (too_long := self._polite.waited_too_long(self.job.options.max_wait_s,
+                                                               self.job.options.wait_for_network)) is not None:
                     self._gave_up_waiting = too_long
                     self._cancel.set()
                 if now - self._buffer.last_flush >= self.job.options.flush_interval_s:

@@ -67,6 +67,7 @@ OPTION_RULES: dict[str, OptionRule] = {
     "ca_bundle": OptionRule("CA bundle (ca_bundle)", "the path of a PEM file of CA certificates or None", str,
                             optional=True),
     "http2": OptionRule("switch http2", _SWITCH, bool),
+    "wait_for_network": OptionRule("switch wait_for_network", _SWITCH, bool),
 }
 
 
@@ -83,7 +84,10 @@ class DownloadOptions:
     max_wait_s: seconds the job waits for a server that keeps answering "slow down" (429/503) before it pauses
     itself (None: no limit); env_proxy: use HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment (``proxy``
     wins over them); ca_bundle: a PEM file of extra CAs to trust (TLS inspection); http2: request over HTTP/2
-    through httpx (the ``fmtc-nb[http2]`` extra).
+    through httpx (the ``fmtc-nb[http2]`` extra); wait_for_network: a request that gets no answer (refused,
+    reset, timed out) while no other request of the job was answered since it was sent is not a failed attempt:
+    the network is down, so the tile waits (backoff, at most max_backoff_s) and is tried again, and the job
+    pauses itself once nothing has answered for max_wait_s (off: such tiles fail after their retries).
 
     This class is the one place the options are defaulted and checked (:data:`OPTION_RULES`): the CLI takes
     its defaults from these fields and the device bridge builds its jobs' options here. A value breaking a
@@ -108,6 +112,7 @@ class DownloadOptions:
     env_proxy: bool = True
     ca_bundle: str | None = None
     http2: bool = False
+    wait_for_network: bool = False
 
     def __post_init__(self) -> None:
         for name, rule in OPTION_RULES.items():

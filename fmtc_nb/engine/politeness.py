@@ -31,9 +31,9 @@ REFUSED = -1
 T = TypeVar("T")
 
 
-#: One request's permission: the number of throttles the job had reacted to when it was sent (its epoch). A
-#: plain int: one is made per request.
-Ticket = int
+#: One request's permission: (the number of throttles the job had reacted to when it was sent (its epoch), the
+#: number of answers, any HTTP status, the job had received by then). A plain tuple: one is made per request.
+Ticket = tuple[int, int]
 
 
 class Politeness:
@@ -69,6 +69,10 @@ class Politeness:
         self.successes = 0
         #: Successes before the first hold: the server's allowance before it first said "slow down".
         self.free_successes = 0
+        #: Requests that got an answer (any HTTP status); ``time.monotonic()`` of the first request without an
+        #: answer (refused, reset, timed out) since the last answer (None: the last request was answered).
+        self.answers = 0
+        self.unanswered_since: float | None = None
 
     @property
     def concurrency_now(self) -> int:
@@ -108,12 +112,17 @@ class Politeness:
         if not await self.pacer.acquire(stop):
             await self._release()
             return None
-        return self._epoch
+        return self._epoch, self.answers
 
     async def done(self, ticket: Ticket, status: int | None, retry_after_s: float | None) -> bool:
         """Account for the answer to ``ticket``'s request (``status``: its HTTP status, None if no answer);
         True if it was a throttle (429/503), which holds the job."""
         throttled = status in THROTTLE_STATUSES
+        if status is None:
+            self.unanswered_since = self.unanswered_since or time.monotonic()
+        else:
+            self.answers += 1
+            self.unanswered_since = None
         if throttled:
             self._throttle(ticket, status, retry_after_s)
         elif status is not None and status < 500:
@@ -151,7 +160,7 @@ class Politeness:
     def _throttle(self, ticket: Ticket, status: int | None, retry_after_s: float | None) -> None:
         self.throttles += 1
         now = time.time()
-        if ticket < self._epoch:  # sent before the job's last hold began: already reacted to
+        if ticket[0] < self._epoch:  # sent before the job's last hold began: already reacted to
             if retry_after_s is not None:
                 self._hold(now, retry_after_s, f"HTTP {status}, Retry-After {retry_after_s:g} s")
             return
@@ -180,9 +189,19 @@ class Politeness:
         self.wait_reason = reason
         self.pacer.slow_down(seconds)
 
-    def waited_too_long(self, max_wait_s: float | None) -> str | None:
+    def network_down(self, ticket: Ticket) -> bool:
+        """True if no request of the job was answered since ``ticket``'s request was sent: a request that then
+        got no answer met a network (or server) that is down for every tile, not a problem of its own tile."""
+        return self.answers == ticket[1]
+
+    def waited_too_long(self, max_wait_s: float | None, network: bool = False) -> str | None:
         """The sentence the job pauses itself with once it has waited (or would have to wait) for the server
-        longer than ``max_wait_s`` seconds since its last success; None otherwise."""
+        longer than ``max_wait_s`` seconds since its last success, or (``network``: it waits for the network)
+        has had no answer at all for that long; None otherwise."""
+        if network and max_wait_s is not None and self.unanswered_since is not None and \
+                time.monotonic() - self.unanswered_since > max_wait_s:
+            return (f"No request of the job was answered for more than {max_wait_s:g} s (--max-wait): the network "
+                    "or the server is down; the job is paused with every stored tile kept, so resume it later.")
         if max_wait_s is None or self.throttled_since is None or self.waiting_until is None:
             return None
         waited = time.monotonic() - self.throttled_since

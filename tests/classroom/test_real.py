@@ -1,18 +1,21 @@
 """Real runs on the virtual device (a real subprocess, SIGKILLed; the embedded tile server on 127.0.0.1) on a
 simulated clock at 60x: a killing profile loses its service at the rule's time, is resumed after the scripted
-reopen and ends with exactly the region's tiles; a stock profile completes with no kill."""
+reopen and ends with exactly the region's tiles; a stock profile completes with no kill; a vendor's sleep
+optimisation cuts the network for real (the relay resets and refuses connections) and Samsung's ignored wake lock
+freezes the process (SIGSTOP), each at its rule's time, and the job goes on by itself when the screen turns on."""
 
 from __future__ import annotations
 
 import pytest
 
-from fmtc_nb.classroom.model import KILLED, WAITING
+from fmtc_nb.classroom.model import KILLED, RUNNING, STALLED, WAITING
 from fmtc_nb.classroom.profiles import Action, Profile
 from fmtc_nb.classroom.real import run_real
-from fmtc_nb.classroom.rulebook import rulebook
+from fmtc_nb.classroom.rulebook import edit, rulebook
 
 SPEEDUP = 60.0
 TOLERANCE_S = 0.75 * SPEEDUP  # three quarters of a wall second, in simulated seconds
+SMALL_ZOOMS = "0-12"  # 878 tiles of the same region: about 9 s of downloading
 
 
 @pytest.fixture
@@ -43,3 +46,45 @@ def test_stock_completes_with_no_kill(config):
     assert run.summary["completed"] and run.summary["kills"] == 0 and run.summary["tiles_refetched"] == 0
     assert {row["state"] for row in run.timeline} <= {"running", "completed"}
     assert run.tiles_in_store == run.tiles_total
+
+
+def stalled_between(run, start: dict, end: dict) -> list[dict]:
+    """The timeline from a wall second after ``start`` (in-flight answers land) to ``end``, checked stalled."""
+    rows = [row for row in run.timeline if start["t_s"] + SPEEDUP < row["t_s"] < end["t_s"]]
+    assert rows and {row["state"] for row in rows} == {STALLED}
+    assert len({row["tiles_done"] for row in rows}) == 1, "no tile is fetched while stalled"
+    assert end["tiles_served"] == start["tiles_served"], "no request reached the tile server"
+    return rows
+
+
+def assert_goes_on_and_completes(run, after: dict) -> None:
+    later = [row for row in run.timeline if row["t_s"] > after["t_s"]]
+    assert any(row["state"] == RUNNING for row in later) and later[-1]["tiles_done"] > after["tiles_done"]
+    assert run.summary["completed"] and run.summary["kills"] == 0 and run.summary["stops"] == 0
+    assert run.tiles_in_store == run.tiles_total == 878, "exactly the region's tiles"
+
+
+def stall_run(config, vendor: str, api: int, rule: str, **timing: float):
+    """``vendor`` at ``api``, screen off at 1 min and on at 6 min, ``rule`` edited to stall 2 min after the
+    screen went off: the run, its stall and the screen-on event, both checked on time."""
+    book = edit(rulebook(), rule, **timing)
+    profile = Profile(vendor, api, script=(Action(60.0, "screen_off"), Action(360.0, "screen_on")))
+    run = run_real(profile, root=config / "run", zooms=SMALL_ZOOMS, speedup=SPEEDUP, book=book, timeout_s=90)
+    (stall,) = [e for e in run.events if e["rule"] == rule]
+    (back,) = [e for e in run.events if e["rule"] == "screen_on"]
+    assert stall["effect"] == "stall" and stall["t_s"] == pytest.approx(180.0, abs=TOLERANCE_S)
+    assert back["t_s"] == pytest.approx(360.0, abs=TOLERANCE_S)
+    stalled_between(run, stall, back)
+    assert_goes_on_and_completes(run, back)
+    return run
+
+
+def test_realme_sleep_optimisation_cuts_the_network_for_real_until_the_screen_turns_on(config):
+    run = stall_run(config, "realme", 34, "vendor_sleep_cuts_network", after_s=120)
+    assert run.network["cuts"] == 1 and run.network["reset"] + run.network["refused"] > 0, "real connections cut"
+    assert run.summary["network_cuts"] == 1 and run.summary["cpu_sleeps"] == 0
+
+
+def test_samsung_ignored_wake_lock_freezes_the_process_until_the_screen_turns_on(config):
+    run = stall_run(config, "samsung", 33, "samsung_fgs_wake_lock_ignored", cpu_sleep_after_s=120)
+    assert run.summary["cpu_sleeps"] == 1 and run.summary["network_cuts"] == 0 and run.network["cuts"] == 0
