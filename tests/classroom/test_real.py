@@ -12,6 +12,7 @@ from fmtc_nb.classroom.model import KILLED, RUNNING, STALLED, WAITING
 from fmtc_nb.classroom.profiles import Action, Profile
 from fmtc_nb.classroom.real import run_real
 from fmtc_nb.classroom.rulebook import edit, rulebook
+from fmtc_nb.engine import DownloadOptions
 
 SPEEDUP = 60.0
 TOLERANCE_S = 0.75 * SPEEDUP  # three quarters of a wall second, in simulated seconds
@@ -53,7 +54,8 @@ def stalled_between(run, start: dict, end: dict) -> list[dict]:
     rows = [row for row in run.timeline if start["t_s"] + SPEEDUP < row["t_s"] < end["t_s"]]
     assert rows and {row["state"] for row in rows} == {STALLED}
     assert len({row["tiles_done"] for row in rows}) == 1, "no tile is fetched while stalled"
-    assert end["tiles_served"] == start["tiles_served"], "no request reached the tile server"
+    # only requests already sent when the stall began may still reach the server (at most one per connection)
+    assert end["tiles_served"] - start["tiles_served"] <= DownloadOptions().parallel, "no new request while stalled"
     return rows
 
 

@@ -225,9 +225,9 @@ sys.stdin.readline()  # "go": every racer is loaded, however slow the machine
 try:
     registry.resume(sys.argv[2])
     print("claimed", flush=True)
-    sys.stdin.readline()  # hold the claim until the others have tried
 except JobConflict as exc:
     print("refused:", exc, flush=True)
+sys.stdin.readline()  # "end": the winner holds its claim until every racer has answered
 """
 
 
