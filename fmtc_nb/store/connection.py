@@ -23,8 +23,6 @@ BUSY_TIMEOUT_S = 30.0
 #: at once: past a few hundred KB of tile bodies that costs more in cache misses than the steps it saves).
 ROWS_PER_INSERT = 500
 BYTES_PER_INSERT = 256 * 1024
-#: Bound parameters per statement where the connection cannot be asked (SQLite's limit before 3.32).
-_OLD_VARIABLE_LIMIT = 999
 
 
 def connect(path: Path, *, readonly: bool = False, busy_timeout_s: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
@@ -60,9 +58,7 @@ def insert_rows(db: sqlite3.Connection, head: str, rows: Sequence[Sequence[objec
     if not rows:
         return
     width = len(rows[0])
-    getlimit = getattr(db, "getlimit", None)  # Python 3.11+
-    variables = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit is not None else _OLD_VARIABLE_LIMIT
-    per = max(1, min(ROWS_PER_INSERT, variables // width))
+    per = max(1, min(ROWS_PER_INSERT, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
     group = "(" + ", ".join("?" * width) + ")"
     start = 0
     while start < len(rows):

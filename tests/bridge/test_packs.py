@@ -86,7 +86,8 @@ def test_a_pack_on_the_device_is_one_job_and_comes_back_whole(demo, device, tmp_
     for sid, zooms in ZOOMS.items():
         assert stored_keys(local, f"alps.{sid}") == cover_keys(zooms)
     written = export_pack("alps", tmp_path / "offline", local)
-    assert (tmp_path / "offline" / "index.html").is_file() and written
+    assert (tmp_path / "offline" / "index.html").is_file()
+    assert written["tiles"] == {sid: len(cover_keys(zooms)) for sid, zooms in ZOOMS.items()}
     with pytest.raises(StoreExists):
         client.pull_pack("alps", local)
     before = folder_files(folder)
