@@ -17,11 +17,19 @@ from fmtc_nb.errors import OptionError
 
 @functools.cache
 def client_ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
-    """A verifying client context: the system's default CAs (if any), certifi's (if installed) and those of
-    the PEM file ``ca_bundle`` (if given; one that cannot be read raises ``OptionError`` naming it).
+    """The process's shared verifying client context for ``ca_bundle`` (see :func:`new_client_ssl_context`), for
+    clients that use a context as it is (aiohttp, urllib; an ``SSLContext`` may be used from several threads).
 
-    Shared by every client session of the process (an ``SSLContext`` may be used from several threads).
+    Never hand it to a client that changes it: httpx sets the context's ALPN protocols to offer HTTP/2, and every
+    later HTTP/1.1 session of the process would then offer h2 too, be answered in HTTP/2 and get no tile.
     """
+    return new_client_ssl_context(ca_bundle)
+
+
+def new_client_ssl_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """A new verifying client context: the system's default CAs (if any), certifi's (if installed) and those of
+    the PEM file ``ca_bundle`` (if given; one that cannot be read raises ``OptionError`` naming it). Loading the
+    CAs takes some milliseconds: one is made per HTTP/2 session, which httpx changes."""
     context = ssl.create_default_context()
     try:
         import certifi

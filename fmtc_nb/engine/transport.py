@@ -18,7 +18,7 @@ import aiohttp
 import yarl
 
 from fmtc_nb.errors import OptionError
-from fmtc_nb.tls import client_ssl_context
+from fmtc_nb.tls import client_ssl_context, new_client_ssl_context
 
 #: What ``--http2`` says when httpx or h2 is missing.
 HTTP2_MISSING = "--http2 needs httpx with HTTP/2 support, which is not installed: pip install 'fmtc-nb[http2]'"
@@ -84,10 +84,9 @@ async def tile_session(options: Any, headers: Mapping[str, str]) -> AsyncIterato
     """An open session for a job's tile requests with ``options`` (a ``DownloadOptions``: ``parallel``
     connections at most over HTTP/1.1, timeouts in seconds, proxies, CA bundle, ``http2``) and default
     request ``headers`` (the source's, with its User-Agent); closed on exit."""
-    ssl_context = client_ssl_context(options.ca_bundle)
     if options.http2:
         check_http2_available()
-        http2 = Http2Session(options, headers, ssl_context)
+        http2 = Http2Session(options, headers, new_client_ssl_context(options.ca_bundle))  # httpx sets its ALPN
         try:
             yield http2
         finally:
@@ -95,7 +94,8 @@ async def tile_session(options: Any, headers: Mapping[str, str]) -> AsyncIterato
         return
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=options.connect_timeout_s,
                                     sock_read=options.read_timeout_s)
-    connector = aiohttp.TCPConnector(limit=options.parallel, ttl_dns_cache=300, ssl=ssl_context)
+    connector = aiohttp.TCPConnector(limit=options.parallel, ttl_dns_cache=300,
+                                     ssl=client_ssl_context(options.ca_bundle))
     async with aiohttp.ClientSession(connector=connector, timeout=timeout, headers=dict(headers)) as session:
         yield session
 

@@ -136,3 +136,23 @@ def test_http2_really_multiplexes_on_one_connection(tmp_path, tls_ca):
     assert snap.cached == 85 and snap.failed == 0
     assert set(server.versions) == {"2"} and len(server.versions) == 85
     assert len(server.clients) == 1  # every stream on one connection
+
+
+def test_an_http2_job_leaves_the_next_http1_job_of_the_process_on_http1(tmp_path, tls_ca):
+    """httpx offers h2 by setting ALPN on the SSL context it is given: were that the context every session of the
+    process shares, the next aiohttp job would offer h2 too, the server would pick it, and HTTP/1.1 requests on
+    an HTTP/2 connection get no answer."""
+    pytest.importorskip("hypercorn")
+    from tests.netservers import Http2TileServer
+
+    cert = tls_ca.issue_cert("127.0.0.1")
+    certfile, keyfile, bundle = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    cert.cert_chain_pems[0].write_to_path(str(certfile))
+    cert.private_key_pem.write_to_path(str(keyfile))
+    tls_ca.cert_pem.write_to_path(str(bundle))
+    with Http2TileServer(str(certfile), str(keyfile)) as server:
+        first = fetch_zooms_0_1(server.url_template, tmp_path / "h2", ca_bundle=str(bundle), http2=True)
+        versions_of_first = list(server.versions)
+        second = fetch_zooms_0_1(server.url_template, tmp_path / "h1", ca_bundle=str(bundle))
+    assert first.cached == second.cached == 5 and first.failed == second.failed == 0
+    assert versions_of_first == ["2"] * 5 and server.versions[5:] == ["1.1"] * 5
