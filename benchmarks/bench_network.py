@@ -5,9 +5,9 @@ HTTP/1.1 cost on plain loopback nginx, and the duration estimate against a throt
     .venv/bin/python benchmarks/bench_network.py --part http2    # or: nginx, estimate
 
 - http2: Debian's nginx speaking HTTP/2 and HTTP/1.1 over TLS (trustme certificate, 127.0.0.1) in front of an
-  aiohttp tile server adding 50 ms to every answer. The same tiles are downloaded by the engine over HTTP/1.1
-  (aiohttp, parallel 2: the 2 connections such a server allows) and over HTTP/2 (httpx, few connections, many
-  streams), alternately, in the same run. nginx logs each request's protocol and connection number, so the
+  aiohttp tile server (a process of its own) adding 50 ms to every answer. The same tiles are downloaded by the
+  engine over HTTP/1.1 (aiohttp, parallel 2: the 2 connections such a server allows) and over HTTP/2 (httpx, few
+  connections, many streams), alternately, in the same run. nginx logs each request's protocol and connection number, so the
   figures show how many connections each run used.
 - nginx: the engine over HTTP/1.1 against Debian's nginx on loopback (the small-tile pyramid of
   ``_common.served_pyramid``, shared with ``bench_engine.py``) vs the bare aiohttp loop storing into SQLite,
@@ -91,6 +91,22 @@ def nginx_http2(certfile: Path, keyfile: Path, upstream_port: int) -> Iterator[t
         shutil.rmtree(work, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def slow_upstream(latency_s: float) -> Iterator[int]:
+    """A tile server on 127.0.0.1 adding ``latency_s`` to every answer, in a process of its own (a far server's
+    CPU is not the client's: in this process it would share the client's GIL); yields its port."""
+    code = ("import sys; from tests.netservers import Throttle, ThrottlingTileServer\n"
+            f"with ThrottlingTileServer(Throttle(latency_s={latency_s!r})) as server:\n"
+            "    print(server.port, flush=True); sys.stdin.read()")
+    server = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, env=os.environ | {"PYTHONPATH": str(ROOT)})
+    try:
+        assert server.stdout is not None
+        yield int(server.stdout.readline())
+    finally:
+        server.communicate(timeout=10)
+
+
 def wait_for_port(port: int) -> None:
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
@@ -114,8 +130,8 @@ def http2_part(runs: int, h2_parallel: int, zooms: str) -> dict:
         ca.cert_pem.write_to_path(str(bundle))
         for i in range(runs):
             for label, parallel, http2, out in (("http1.1", 2, False, h1), ("http2", h2_parallel, True, h2)):
-                with ThrottlingTileServer(Throttle(latency_s=0.05)) as upstream, \
-                        nginx_http2(certfile, keyfile, upstream.port) as (template, log):
+                with slow_upstream(0.05) as upstream_port, \
+                        nginx_http2(certfile, keyfile, upstream_port) as (template, log):
                     seconds, snap = timed_download(template, zooms, tmpdir / f"{label}{i}",
                                                    parallel=parallel, http2=http2, ca_bundle=str(bundle))
                     time.sleep(0.3)  # nginx writes its log
@@ -131,7 +147,8 @@ def http2_part(runs: int, h2_parallel: int, zooms: str) -> dict:
             "http1_median": round(statistics.median(h1), 1), "http2_median": round(statistics.median(h2), 1),
             "ratio_of_medians": round(statistics.median(h2) / statistics.median(h1), 2), "target_ratio": 10,
             "loadavg_1m": round(os.getloadavg()[0], 2),
-            "note": "nginx (HTTP/2 and HTTP/1.1 over TLS) in front of an aiohttp server adding 50 ms, sharing 2 "
+            "note": "nginx (HTTP/2 and HTTP/1.1 over TLS) in front of an aiohttp server adding 50 ms (a process of "
+                    "its own), sharing 2 "
                     "cores with the client and other work; HTTP/1.1 is capped at 2 connections / 50 ms = 40 tiles/s "
                     "by design, HTTP/2 by CPU (httpx/h2 is pure Python). Seconds include opening the store."}
 
