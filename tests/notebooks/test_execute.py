@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 import time
 from pathlib import Path
 
@@ -59,6 +60,10 @@ def test_notebook_runs_headless(name: str, notebook_env: Path) -> None:
     assert "Traceback" not in outputs_of(nb)
     if name.startswith("05_"):  # the classroom lesson: the vendor data's credit and a real run's exact tiles
         assert "dontkillmyapp.com" in outputs_of(nb) and "3,224 of 3,224 tiles in the store" in outputs_of(nb)
+        cut = re.search(r"the relay reset (\d+) connections and refused (\d+); ([\d,]+) of \3 tiles in the store",
+                        outputs_of(nb))  # a real network cut that the job waited out, every tile stored
+        assert cut and int(cut[1]) + int(cut[2]) > 0, outputs_of(nb)[-2000:]
+        assert "stalled" in outputs_of(nb)  # the timeline's state while the network was cut
     deadline = time.monotonic() + 10
     while processes_mentioning(str(notebook_env)) and time.monotonic() < deadline:
         time.sleep(0.2)
