@@ -98,3 +98,8 @@ class PackError(FmtcError):
 
 class ProfileError(FmtcError, ValueError):
     """A classroom profile, user-action script or rule parameter is malformed or unknown."""
+
+
+class CertificateError(SourceError):
+    """The tile server's TLS certificate does not verify, so no request of a job can succeed: the job stops with
+    this sentence (every stored tile kept, no tile marked failed); the fix is ``--ca-bundle`` (``ca_bundle``)."""

@@ -22,12 +22,12 @@ from fmtc_nb.engine.buffer import TileBuffer
 from fmtc_nb.engine.fetch import FetchResult, fetch_tile
 from fmtc_nb.engine.hooks import Checkpointer, NullCheckpointer, Pacer
 from fmtc_nb.engine.job import DownloadJob
-from fmtc_nb.engine.politeness import REFUSED, Politeness, SteppedAside, waits_for_the_server
+from fmtc_nb.engine.politeness import REFUSED, Politeness, SteppedAside, Ticket, waits_for_the_server
 from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
 from fmtc_nb.engine.ratelimit import TokenBucket
 from fmtc_nb.engine.transport import ProxyChooser, tile_session
 from fmtc_nb.engine.writer import Batch, StoreWriter
-from fmtc_nb.errors import DiskFull, StoreError
+from fmtc_nb.errors import CertificateError, DiskFull, StoreError
 from fmtc_nb.source import check_bulk_url
 from fmtc_nb.states import JobStatus, TileOutcome
 from fmtc_nb.store import TileRecord
@@ -85,6 +85,7 @@ class Download(BackgroundRun):
         self._polite = Politeness(self._bucket, job.options.parallel, backoff_s=job.options.backoff_s,
                                   max_backoff_s=job.options.max_backoff_s)
         self._gave_up_waiting: str | None = None  # the sentence of a job that paused itself (--max-wait)
+        self._unverified: CertificateError | None = None  # the job stopped: the server's certificate does not verify
         self._proxy = ProxyChooser(job.options)  # environment proxies read once per origin
         self._aside: SteppedAside[Tile] = SteppedAside()
         self._active = 0  # workers inside _one (each may still set a tile aside)
@@ -170,6 +171,8 @@ class Download(BackgroundRun):
                     self._final_pass, later, self._later = True, self._later, []
                     self._c["retries_queued"] -= len(later)
                     await self._pump(session, store, iter(later), sea)
+            if self._unverified is not None:
+                raise self._unverified
             if self._tick_error is not None:
                 raise self._tick_error
         except BaseException as exc:
@@ -285,6 +288,8 @@ class Download(BackgroundRun):
                                       allowed=check_bulk_url)
             if await self._polite.done(ticket, result.status, result.retry_after_s) and result.retry_after_s is not None:
                 continue  # the server asked for a wait: never a failed attempt
+            if self._stop_if_unverified(result, ticket):
+                return None
             if result.kind != "failed" or self._cancel.is_set():
                 return result.body if result.kind == "ok" else None
             attempt += 1
@@ -344,11 +349,14 @@ class Download(BackgroundRun):
             if result.kind != "failed":
                 self._settle(tile, result, sea)
                 return
+            if self._stop_if_unverified(result, ticket):
+                return  # the tile stays undone, not failed
             if throttled and waits_for_the_server(self._polite, result.status, result.retry_after_s, answered,
                                                   self._final_pass):
                 self._step_aside(tile, attempt, self._polite.successes, result.reason)  # never a failed attempt
                 return
-            offline = opts.wait_for_network and result.status is None and self._polite.network_down(ticket)
+            offline = opts.wait_for_network and result.status is None and not result.certificate_error and \
+                self._polite.network_down(ticket)
             offline_waits, attempt = (offline_waits + 1, attempt) if offline else (0, attempt + 1)
             if attempt > opts.retries:
                 if opts.final_pass and not self._final_pass:
@@ -370,6 +378,20 @@ class Download(BackgroundRun):
                 await self._sleep(0.0 if throttled else opts.backoff_delay(offline_waits or attempt))
             finally:
                 self._c["retries_queued"] -= 1
+
+    def _stop_if_unverified(self, result: FetchResult, ticket: Ticket) -> bool:
+        """True (and the job stops) if ``result`` is a certificate failure while no request of the job was answered
+        since this one left: every request fails verification, so the job ends with one sentence
+        (:class:`CertificateError`, raised by :meth:`arun`) instead of failing every tile, or waiting for a
+        network that works."""
+        if not (result.certificate_error and self._polite.network_down(ticket)):
+            return False
+        if self._unverified is None:
+            self._unverified = CertificateError(
+                f"{(result.reason or 'The TLS certificate does not verify.').rstrip('.')}, then run the job again: it "
+                "stopped at once instead of failing every tile, with every stored tile kept.")
+        self._cancel.set()
+        return True
 
     def _step_aside(self, tile: Tile, attempt: int, answered: int, reason: str | None) -> None:
         self._aside.put(tile, attempt, answered)

@@ -7,6 +7,7 @@ conditional with a stored tile's validators and gets ``not-modified`` back for a
 from __future__ import annotations
 
 import contextlib
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,8 +30,9 @@ MAX_REDIRECTS = 10
 class FetchResult:
     """``kind`` is ok, not-modified (a 304 to a conditional request: no body), negative (404/410) or failed;
     ``expires_at`` is epoch seconds (None: not said); ``retry_after_s`` is the server's wish in seconds, if any;
-    ``status`` is the final HTTP status (None: no answer). A plain slotted record (made once per tile: a frozen
-    dataclass costs three times as much to build)."""
+    ``status`` is the final HTTP status (None: no answer); ``certificate_error`` is True when there was no answer
+    because the server's TLS certificate did not verify (the network works: not a reason to wait for it). A plain
+    slotted record (made once per tile: a frozen dataclass costs three times as much to build)."""
 
     kind: str
     body: bytes = b""
@@ -40,6 +42,7 @@ class FetchResult:
     expires_at: float | None = None
     retry_after_s: float | None = None
     status: int | None = None
+    certificate_error: bool = False
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -97,7 +100,36 @@ async def fetch_tile(session: aiohttp.ClientSession, url: str, tile_format: str 
     except TimeoutError:
         return FetchResult("failed", reason="timeout")
     except (aiohttp.ClientError, OSError) as exc:  # the reason is stored and shown: no credentials in it
+        unverified = unverified_certificate(exc)
+        if unverified is not None:
+            return FetchResult("failed", reason=certificate_reason(url, unverified), certificate_error=True)
         return FetchResult("failed", reason=redact_text(f"{type(exc).__name__}: {exc}")[:200])
+
+
+def unverified_certificate(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind ``exc`` (None: another failure). aiohttp raises
+    ``ClientConnectorCertificateError`` caused by it; httpx 0.28 (``--http2``) an ``httpx.ConnectError`` caused
+    by ``httpcore.ConnectError`` caused by it, which :class:`~fmtc_nb.engine.transport.Http2Session` turns into a
+    ``ConnectionError`` (the chain stays in ``__context__``)."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        inner = getattr(link, "certificate_error", None)  # aiohttp's error (itself an SSLCertVerificationError)
+        if isinstance(inner, ssl.SSLCertVerificationError):
+            return inner
+        if isinstance(link, ssl.SSLCertVerificationError):
+            return link
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return None
+
+
+def certificate_reason(url: str, error: ssl.SSLCertVerificationError) -> str:
+    """One sentence saying whose certificate did not verify, why, and the fix (``--ca-bundle``)."""
+    host = yarl.URL(url).host or "the server"
+    why = error.verify_message or error.reason or "certificate verify failed"
+    return (f"The TLS certificate of {host} does not verify ({why}): pass the CA that signs it (a TLS-inspecting "
+            "proxy's or a private one) with --ca-bundle FILE.")
 
 
 def _redirect_target(resp: aiohttp.ClientResponse) -> str | None:
