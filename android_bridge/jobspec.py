@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from android_bridge.config import BridgeConfig
 from android_bridge.coverlimit import bounded_total
 from android_bridge.errors import BadRequest, BeyondDeviceLimits
+from fmtc_nb.android.joboptions import phone_options
 from fmtc_nb.engine.job import DownloadJob, DownloadOptions
 from fmtc_nb.errors import FmtcError
 from fmtc_nb.packs.job import KIND as PACK
@@ -35,10 +36,11 @@ _SOURCE_KEYS: dict[str, type | tuple[type, ...]] = {"url_template": str, "header
 
 def _check_options(raw: object) -> DownloadOptions:
     """The options of the body, checked by DownloadOptions (strictly: unknown names refused), then held to
-    the device's bounds."""
+    the device's bounds; fields left out take a phone job's defaults (it waits for the network, see
+    :mod:`fmtc_nb.android.joboptions`), so only ``"wait_for_network": false`` turns that off."""
     if raw is not None and not isinstance(raw, dict):
         raise BadRequest("'options' must be an object of download options.")
-    options = DownloadOptions.from_dict(raw or {}, strict=True)
+    options = DownloadOptions.from_dict(phone_options(raw or {}), strict=True)
     for name, (low, high) in OPTION_BOUNDS.items():
         value = getattr(options, name)
         if not low <= value <= high:

@@ -7,6 +7,7 @@ from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from android_bridge import __version__
+from fmtc_nb.android.joboptions import PHONE_OPTION_DEFAULTS
 from fmtc_nb.engine.progress import ProgressSnapshot
 from fmtc_nb.wire import JobRow
 
@@ -35,6 +36,26 @@ _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}
 _NNUM = {"type": ["number", "null"]}
 
+
+#: A job's options: fmtc_nb.engine.DownloadOptions fields by name (unknown names refused); the two whose default
+#: on a phone differs from the engine's are described (fmtc_nb.android.joboptions).
+_OPTIONS: dict[str, Any] = {
+    "type": "object",
+    "description": "fmtc_nb.engine.DownloadOptions fields (unknown names are refused); a field left out takes the "
+                   "engine's default, except the two below, whose phone defaults differ",
+    "properties": {
+        "wait_for_network": {
+            "type": "boolean", "default": PHONE_OPTION_DEFAULTS["wait_for_network"],
+            "description": "a request nothing answers while nothing else of the job is answered (Doze, a tunnel, a "
+                           "vendor cutting data with the screen off) is no failed attempt: the tile waits and the "
+                           "job goes on when the network is back; false: such tiles fail after their retries. A "
+                           "TLS certificate that does not verify is never waited for: the job stops with the reason"},
+        "max_wait_s": {
+            "type": ["number", "null"], "exclusiveMinimum": 0, "default": PHONE_OPTION_DEFAULTS["max_wait_s"],
+            "description": "seconds the job keeps waiting with no answer at all (or for a server answering 'slow "
+                           "down') before it pauses itself, resumable; null: no limit"},
+    },
+}
 
 
 def _type_schema(hint: Any) -> dict[str, Any]:
@@ -114,7 +135,7 @@ SCHEMAS: dict[str, Any] = {
                                       "contact": _NSTR, "subdomains": {"type": "array", "items": _STR},
                                       "tile_format": _NSTR}},
             "store": {"type": "string", "minLength": 1},
-            "options": {"type": "object", "description": "fmtc_nb.engine.DownloadOptions fields"},
+            "options": _OPTIONS,
             "job_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$",
                        "description": "stable id chosen by the client; sending a known id again is refused"},
         },
@@ -130,7 +151,7 @@ SCHEMAS: dict[str, Any] = {
             "zooms": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 0}},
             "style": {"type": "string", "format": "uri", "description": "the style's http(s) URL"},
             "store": {"type": "string", "minLength": 1, "description": "the pack's name (its stores are NAME.SOURCE)"},
-            "options": {"type": "object", "description": "fmtc_nb.engine.DownloadOptions fields"},
+            "options": _OPTIONS,
             "glyphs": {"type": "string", "description": "scripts whose glyph ranges are fetched: latin, ..., all"},
             "headers": {"type": "object", "additionalProperties": _STR},
             "contact": _NSTR,

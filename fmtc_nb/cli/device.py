@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from fmtc_nb.android.joboptions import PHONE_MAX_WAIT_S
 from fmtc_nb.cli.download import _headers, add_engine_options, options_from_args
 
 if TYPE_CHECKING:
@@ -59,6 +61,12 @@ def register(subparsers: Any) -> None:
     s.add_argument("--tile-format", choices=["png", "jpg", "webp", "pbf", "mvt"], default=None,
                    help="what the server sends (default: any PNG, JPEG or WebP image; pbf/mvt for vector tiles)")
     add_engine_options(s)
+    s.add_argument("--no-wait-for-network", dest="wait_for_network", action="store_false",
+                   help="fail a tile after its retries when nothing answers (default: the job waits for the "
+                        "phone's network, which Doze and vendors cut, and goes on when it is back)")
+    s.add_argument("--max-wait", dest="max_wait_s", type=float, default=PHONE_MAX_WAIT_S, metavar="SECONDS",
+                   help="seconds the job keeps waiting with no answer, or for a server answering 'slow down', "
+                        "before it pauses itself, resumable (default %(default)g)")
 
     _command(sub, "jobs", "the device's jobs", _jobs, "name")
     _command(sub, "watch", "follow a job on the device to its end", _watch, "name", "job")
@@ -119,18 +127,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     from fmtc_nb.device import build_job, connect
 
     client = connect(args.name)
+    options = replace(options_from_args(args), wait_for_network=args.wait_for_network)  # --max-wait: in the args
     job: Any
     if args.style is not None:
         from fmtc_nb.device.jobs import build_pack_job
 
         job = build_pack_job(args.region, args.zoom, args.style, args.store, glyphs=args.glyphs,
-                             headers=_headers(args.header), contact=args.contact, options=options_from_args(args))
+                             headers=_headers(args.header), contact=args.contact, options=options)
     else:
         from fmtc_nb.source import TileSource
 
         source = TileSource(args.url, headers=_headers(args.header), contact=args.contact,
                             tile_format=args.tile_format)
-        job = build_job(args.region, args.zoom, store=args.store, source=source, options=options_from_args(args))
+        job = build_job(args.region, args.zoom, store=args.store, source=source, options=options)
     row = client.dispatch_job(job)
     if not args.wait:
         if args.json:

@@ -17,7 +17,9 @@ def build_job(region: Any, zooms: Any, url: str | None = None, store: str | None
     """A :class:`~fmtc_nb.engine.DownloadJob` from friendly arguments (checked here, before anything is sent).
 
     ``region``: a Region, a GeoJSON dict or a spec/file (``rect:W,S,E,N`` ...); ``zooms``: "0-12", an int or a
-    list; ``url`` or ``source`` (a TileSource); ``options``: DownloadOptions, a dict of its fields, or ``option_fields``.
+    list; ``url`` or ``source`` (a TileSource); ``options``: DownloadOptions, a dict of its fields, or ``option_fields``
+    (fields left out take the phone's defaults: ``wait_for_network=True``, ``max_wait_s=3600``, see
+    :mod:`fmtc_nb.android.joboptions`; ``wait_for_network=False`` turns the waiting off).
     """
     from fmtc_nb.engine import DownloadJob
     from fmtc_nb.source import TileSource
@@ -45,13 +47,15 @@ def as_region(region: Any) -> Any:
 
 
 def as_options(options: Any, option_fields: dict[str, Any]) -> Any:
-    """DownloadOptions from DownloadOptions, a dict of its fields (as in a job body) or keyword fields."""
+    """DownloadOptions from DownloadOptions (sent as it is), or a dict of its fields (as in a job body) or keyword
+    fields, the fields left out taking a phone job's defaults (:func:`fmtc_nb.android.joboptions.phone_options`)."""
+    from fmtc_nb.android.joboptions import phone_options
     from fmtc_nb.engine import DownloadOptions
 
     if isinstance(options, DownloadOptions):
         return options
     try:
-        return DownloadOptions(**{**(options or {}), **option_fields})
+        return DownloadOptions(**phone_options({**(options or {}), **option_fields}))
     except TypeError as exc:
         raise DeviceError(f"Unknown or invalid download option ({exc}).") from None
 
