@@ -143,3 +143,24 @@ def fault_server() -> Iterator[Callable[[Behaviour], FaultServer]]:
     yield start
     for server in servers:
         server.__exit__()
+
+
+@pytest.fixture(scope="module")
+def tls_ca():
+    """A test CA (trustme) that no client trusts unless given its certificate (``ca_bundle``)."""
+    import trustme
+
+    return trustme.CA()
+
+
+@pytest.fixture
+def https_server(tls_ca):
+    """A TLS tile server on 127.0.0.1 (tests/netservers.py) whose certificate ``tls_ca`` signed."""
+    import ssl
+
+    from tests.netservers import ThrottlingTileServer
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_ca.issue_cert("127.0.0.1").configure_cert(context)
+    with ThrottlingTileServer(ssl_context=context) as server:
+        yield server

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import ssl
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-import trustme
 
 from fmtc_nb.engine import Download, DownloadJob, DownloadOptions
 from fmtc_nb.engine.fetch import fetch_tile
@@ -25,7 +23,7 @@ from fmtc_nb.regions import parse_region
 from fmtc_nb.source import TileSource
 from fmtc_nb.store import Root
 from fmtc_nb.zooms import parse_zooms
-from tests.netservers import ThrottlingTileServer, without_proxy_environment
+from tests.netservers import without_proxy_environment
 
 REGION = "rect:-180,-85,180,85"
 TRANSPORTS = pytest.mark.parametrize("http2", [False, True], ids=["http1.1", "http2"])
@@ -36,18 +34,10 @@ def no_proxy_environment(monkeypatch):
     without_proxy_environment(monkeypatch)
 
 
-@pytest.fixture(scope="module")
-def tls_ca():
-    return trustme.CA()
-
-
 @pytest.fixture
-def untrusted_server(tls_ca):
-    """A TLS tile server whose certificate is signed by a CA the client is not told about."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls_ca.issue_cert("127.0.0.1").configure_cert(context)
-    with ThrottlingTileServer(ssl_context=context) as server:
-        yield server
+def untrusted_server(https_server):
+    """A TLS tile server whose certificate is signed by a CA (``tls_ca``) the client is not told about."""
+    return https_server
 
 
 @TRANSPORTS

@@ -5,13 +5,11 @@ forward proxy (tests/netservers.py) forwards plain HTTP and tunnels CONNECT for 
 from __future__ import annotations
 
 import os
-import ssl
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import trustme
 
 from fmtc_nb.engine import Download, DownloadJob, DownloadOptions
 from fmtc_nb.errors import CertificateError, OptionError
@@ -30,19 +28,6 @@ def fetch_zooms_0_1(url: str, root, **options) -> object:
     opts = DownloadOptions(parallel=4, retries=1, read_timeout_s=5, **options)
     job = DownloadJob(parse_region("rect:-180,-85,180,85"), parse_zooms("0-1"), TileSource(url), "t", opts)
     return Download(job, root).run()
-
-
-@pytest.fixture(scope="module")
-def tls_ca():
-    return trustme.CA()
-
-
-@pytest.fixture
-def https_server(tls_ca):
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls_ca.issue_cert("127.0.0.1").configure_cert(context)
-    with ThrottlingTileServer(ssl_context=context) as server:
-        yield server
 
 
 def test_http_proxy_from_the_environment_carries_every_request(monkeypatch, tmp_path):
