@@ -265,6 +265,9 @@ class _Phone:
         elif name == "huawei":
             self.kill("vendor_wake_lock_force_stop", force=True)
         elif name == "sleep_net":
+            if not self.alive:  # a dead process has no network to cut; a restart with the screen off re-arms it
+                self.log("vendor_sleep_cuts_network", "no effect, nothing of the app runs")
+                return
             self.net_cuts.add("vendor_sleep_cuts_network")
             self.log("vendor_sleep_cuts_network", "the vendor's sleep optimisation cuts the network", "stall")
         elif name == "samsung_sleep":

@@ -142,3 +142,22 @@ def test_every_rule_of_the_book_fires_in_some_profile():
             run("stock", 34, service_type_declared=False), run("stock", 35, ()), run("stock", 35, reboot)]
     fired = {e["rule"] for r in runs for e in r.events}
     assert set(BOOK) <= fired, f"rules never fired: {sorted(set(BOOK) - fired)}"
+
+
+@pytest.mark.parametrize("vendor", ["oneplus", "wiko", "realme"])
+def test_a_vendor_never_cuts_the_network_of_a_process_that_is_not_running(vendor):
+    """OnePlus is force-stopped at 11 min, Wiko's service stopped at 2.6 min, Realme killed at 31 min, the
+    moment its sleep cut is due: the cut at 31 min has no process to cut, so a real run does nothing then, and
+    the job resumed when the app is reopened runs (its screen is on)."""
+    result = run(vendor, 34, script=(*OFF, Action(7200.0, "reopen")))
+    cut = p("vendor_sleep_cuts_network", "after_s") + 60.0
+    (event,) = [e for e in result.events if e["rule"] == "vendor_sleep_cuts_network"]
+    assert event["t_s"] == cut and event["effect"] is None and event["what"] == "no effect, nothing of the app runs"
+    assert state_at(result, cut + 1) != STALLED and state_at(result, 7201) == RUNNING
+    assert not [e for e in result.events if e["effect"] == "stall"], "nothing is stalled for real"
+
+
+def test_the_cut_still_comes_for_a_process_that_runs_then():
+    result = run("realme", 34, book=edit(BOOK, "vendor_sleep_cuts_network", after_s=600))
+    (event,) = [e for e in result.events if e["rule"] == "vendor_sleep_cuts_network"]
+    assert event["effect"] == "stall" and state_at(result, 700) == STALLED
