@@ -54,9 +54,10 @@ def test_a_certificate_failure_is_a_failed_request_with_the_fix_not_a_missing_an
 
 
 @TRANSPORTS
+@pytest.mark.parametrize("skip_sea", [False, True], ids=["tiles", "sea-tile-first"])
 def test_a_job_whose_server_does_not_verify_stops_at_once_even_waiting_for_the_network(untrusted_server, tmp_path,
-                                                                                        http2):
-    opts = DownloadOptions(parallel=4, wait_for_network=True, max_wait_s=120.0, http2=http2)
+                                                                                        http2, skip_sea):
+    opts = DownloadOptions(parallel=4, wait_for_network=True, max_wait_s=120.0, http2=http2, skip_sea=skip_sea)
     job = DownloadJob(parse_region(REGION), parse_zooms("0-2"), TileSource(untrusted_server.url_template), "t", opts)
     download = Download(job, tmp_path)
     started = time.monotonic()
