@@ -104,7 +104,8 @@ def test_cli_text_and_json_carry_the_attribution():
     data = json.loads(cli("--vendor", "stock", "--android", "35", "--json").stdout)
     assert data["attribution"] == ATTRIBUTION and data["summary"]["completed"] and data["summary"]["kills"] == 0
     swept = json.loads(cli("sweep", "--json").stdout)
-    assert len(swept["runs"]) == 360 and swept["seconds"] < 10 and swept["attribution"] == ATTRIBUTION
+    assert len(swept["runs"]) == 360 and swept["attribution"] == ATTRIBUTION  # its speed: bench_classroom.py
+    assert len({(run["vendor"], run["api"], run["exempt"]) for run in swept["runs"]}) == 360  # each profile once
 
 
 @pytest.mark.parametrize("args, words", [
