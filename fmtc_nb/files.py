@@ -3,14 +3,19 @@
 Stores, imports and exports are built in a temporary file beside their target and appear in one step, so no
 reader (and no kill) ever sees half of one. ``os.replace`` does that on every platform for a target that may
 be replaced, as long as the new file is closed (Windows refuses to move an open file, or to replace one that
-another program holds open). :func:`move_unless_exists` does it for a target that must not be overwritten.
+another program holds open). :func:`move_unless_exists` does it for a target that must not be overwritten;
+:func:`built_beside` for one that is replaced (a file or a whole folder).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
+
+from fmtc_nb.errors import FmtcError
 
 
 def move_unless_exists(src: Path, dst: Path) -> None:
@@ -38,4 +43,46 @@ def _claim_and_replace(src: Path, dst: Path) -> None:
     except BaseException:
         with contextlib.suppress(OSError):
             dst.unlink()  # still our empty claim
+        raise
+
+
+@contextlib.contextmanager
+def built_beside(out: Path, error: type[FmtcError], *, folder: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``out`` to write in (with ``folder``: an empty folder made there; else nothing
+    exists there yet). When the block ends well, what was written takes ``out``'s place in one step (a folder at
+    ``out`` is first moved aside, then deleted); when it raises, the temporary path is removed and ``out`` kept.
+
+    The caller decides beforehand whether ``out`` may be replaced. What was written must be closed (Windows moves
+    no open file); a target another program holds open (Windows) is kept and raises ``error`` in one sentence.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    old = out.with_name(f".{out.name}.{os.getpid()}.old")
+    if folder:
+        tmp.mkdir()
+    try:
+        yield tmp
+        try:
+            _replace(tmp, out, old)
+        except OSError as exc:
+            raise error(f"The target {out} cannot be replaced ({exc.strerror or exc}); close any program that "
+                        "has it open and try again.") from None
+    finally:
+        for leftover in (tmp, old):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            elif leftover.exists() or leftover.is_symlink():
+                leftover.unlink()
+
+
+def _replace(new: Path, out: Path, old: Path) -> None:
+    """``new`` takes ``out``'s place; a folder at ``out`` goes to ``old`` first, and back if ``new`` cannot move."""
+    if not (out.is_dir() and not out.is_symlink()):
+        os.replace(new, out)
+        return
+    os.replace(out, old)
+    try:
+        os.replace(new, out)
+    except OSError:
+        os.replace(old, out)
         raise

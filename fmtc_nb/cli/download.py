@@ -7,7 +7,6 @@ import json
 import signal
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -149,10 +148,8 @@ def _checkpointer(root: Any, job: Any, disabled: bool) -> Any:
 
 def wait_words(snap: Any) -> str | None:
     """"12 s: <why>" while the server has asked the job to wait (None otherwise)."""
-    if snap.waiting_until is None:
-        return None
-    left = max(snap.waiting_until - time.time(), 0.0)
-    return f"{left:.0f} s: {snap.wait_reason}"
+    left = snap.wait_left_s
+    return None if left is None else f"{left:.0f} s: {snap.wait_reason}"
 
 
 def run_with_bar(download: Any, json_out: bool, failures_hint: str | None = None) -> int:

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from fmtc_nb.errors import ProfileError
+from fmtc_nb.units import human_duration
 
 
 def register(subparsers: Any) -> None:
@@ -70,11 +71,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{profile.label}{' (real, virtual device)' if args.real else ''}:")
     for event in events:
-        print(f"  {_clock(event['t_s'])}  {event['rule']:<34} {event['what']}")
-    done = f"completed in {_clock(summary['time_to_complete_s'])}" if summary["completed"] else "NOT completed"
+        print(f"  {human_duration(event['t_s']):>12}  {event['rule']:<34} {event['what']}")
+    done = f"completed in {human_duration(summary['time_to_complete_s'])}" if summary["completed"] else "NOT completed"
     print(f"{done}; kills {summary['kills']}, six-hour stops {summary.get('stops', 0)}, resumes "
           f"{summary['resumes']}, tiles fetched again {summary['tiles_refetched']}, time lost "
-          f"{_clock(summary['time_lost_s'])}")
+          f"{human_duration(summary['time_lost_s'])}")
     print(ATTRIBUTION)
     return 0
 
@@ -113,14 +114,6 @@ def _cell(summary: dict[str, Any]) -> str:
     if not summary["completed"]:
         return "-"
     return f"{summary['time_to_complete_s'] / 3600:.1f} h"
-
-
-def _clock(seconds: float | None) -> str:
-    """``h:mm:ss`` of simulated seconds."""
-    if seconds is None:
-        return "-"
-    whole = int(round(seconds))
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
 def _say(text: str) -> None:

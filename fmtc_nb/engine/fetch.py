@@ -45,7 +45,9 @@ class FetchResult:
     certificate_error: bool = False
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header's ``value``: delay-seconds, or an HTTP date (seconds from
+    now); never negative. None when the header is missing, empty or neither form."""
     if not value:
         return None
     try:
@@ -159,5 +161,5 @@ async def _outcome(resp: aiohttp.ClientResponse, tile_format: str | None, *, con
                            last_modified=resp.headers.get("Last-Modified"), expires_at=expiry(resp.headers))
     if status in NEGATIVE_STATUSES:
         return FetchResult("negative", reason=f"HTTP {status}", status=status)
-    wait = _retry_after(resp.headers.get("Retry-After")) if status in RETRY_AFTER_STATUSES else None
+    wait = retry_after_seconds(resp.headers.get("Retry-After")) if status in RETRY_AFTER_STATUSES else None
     return FetchResult("failed", reason=f"HTTP {status}", retry_after_s=wait, status=status)

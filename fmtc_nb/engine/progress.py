@@ -7,6 +7,7 @@ was deliberately not stored; "failed" is a negative answer (404/410) or a reques
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
@@ -82,6 +83,12 @@ class ProgressSnapshot:
         """Estimated total duration in seconds."""
         rest = self.estimated_remaining_s
         return None if rest is None else self.elapsed_s + rest
+
+    @property
+    def wait_left_s(self) -> float | None:
+        """Seconds the job still holds its requests because the server said "slow down" (never negative; None:
+        not waiting). Read from the wall clock at each call, so it is not part of :meth:`to_dict`."""
+        return None if self.waiting_until is None else max(self.waiting_until - time.time(), 0.0)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict with the :data:`DERIVED` fields included."""

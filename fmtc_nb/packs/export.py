@@ -13,15 +13,14 @@ The folder is built beside ``out`` and moved into place when complete.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from fmtc_nb.errors import PackError
+from fmtc_nb.files import built_beside
 from fmtc_nb.packs.page import STATIC_FILES, index_html, rewrite_style, static_file, view_of
 from fmtc_nb.packs.plan import PackPlan
 from fmtc_nb.packs.storage import STYLE, PackFolder
@@ -42,27 +41,13 @@ def _previous_export_problem(out: Path) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def _building(out: Path, overwrite: bool) -> Iterator[Path]:
-    """A fresh folder beside ``out`` to build in; when the block ends well it takes ``out``'s place (a previous
-    pack export there is replaced only with ``overwrite``), else it is removed."""
+def _check_target(out: Path, overwrite: bool) -> None:
+    """Refuse ``out`` if it exists, unless ``overwrite`` and it is a previous pack export."""
     if out.exists() or out.is_symlink():
         problem = None if overwrite else f"{out} exists already; remove it, choose another path or overwrite"
         problem = problem or _previous_export_problem(out)
         if problem:
             raise PackError(f"The export target {problem}.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
-    old = out.with_name(f".{out.name}.{os.getpid()}.old")
-    tmp.mkdir()
-    try:
-        yield tmp
-        if out.exists():
-            os.replace(out, old)
-        os.replace(tmp, out)
-    finally:
-        for leftover in (tmp, old):
-            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def export_pack(name: str, out: str | os.PathLike[str], root: Any = None, *, overwrite: bool = False) -> dict[str, Any]:
@@ -73,7 +58,8 @@ def export_pack(name: str, out: str | os.PathLike[str], root: Any = None, *, ove
     manifest = folder.manifest()
     plan = PackPlan.from_dict(manifest["plan"])
     style = json.loads(folder.read(STYLE))
-    with _building(Path(out), overwrite) as tmp:
+    _check_target(Path(out), overwrite)
+    with built_beside(Path(out), PackError, folder=True) as tmp:
         tiles = {}
         for source in plan.sources:
             with root.open(source.store, readonly=True) as store:

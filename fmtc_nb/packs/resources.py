@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from fmtc_nb.engine.fetch import RETRY_AFTER_STATUSES, _retry_after
+from fmtc_nb.engine.fetch import RETRY_AFTER_STATUSES, retry_after_seconds
 from fmtc_nb.engine.job import DownloadOptions
 from fmtc_nb.engine.transport import ProxyChooser, tile_session
 from fmtc_nb.engine.validate import image_problem
@@ -80,7 +80,7 @@ async def _fetch_one(session: Any, proxy: str | None, resource: Resource, folder
                 else:
                     reason = f"HTTP {resp.status}"
                     if resp.status in RETRY_AFTER_STATUSES:
-                        retry_after = _retry_after(resp.headers.get("Retry-After"))
+                        retry_after = retry_after_seconds(resp.headers.get("Retry-After"))
         except TimeoutError:
             reason = "timeout"
         except (aiohttp.ClientError, OSError) as exc:  # ConnectionError too (the HTTP/2 session's)

@@ -87,6 +87,7 @@ class ShardedDownload(BackgroundRun):
         self._checkpoint = Checkpoint()
         self._cancel = threading.Event()
         self._paused = False
+        self._wake: queue.Queue[Any] = queue.Queue()  # ended shard tasks, and None: a command to pass on at once
         self._command = "run"
         self._status: JobStatus = "pending"
         self._start = time.monotonic()
@@ -94,16 +95,20 @@ class ShardedDownload(BackgroundRun):
 
     # -- control (any thread) -------------------------------------------------------------------------
     def pause(self) -> None:
-        """Pause every shard (each flushes its buffer) within about a second."""
+        """Pause every shard (each flushes its buffer) within about a second; a shard that starts later starts
+        paused."""
         self._paused = True
+        self._wake.put(None)
 
     def resume(self) -> None:
         """Continue after :meth:`pause`."""
         self._paused = False
+        self._wake.put(None)
 
     def cancel(self) -> None:
         """Stop: running shards flush and end, queued ones never start; finished shards are still merged."""
         self._cancel.set()
+        self._wake.put(None)
 
     @property
     def paused(self) -> bool:
@@ -173,7 +178,8 @@ class ShardedDownload(BackgroundRun):
             if self.on_start is not None:
                 self.on_start(self)
             control = Variable(names.control, client=client)
-            control.set("run")
+            self._command = self._wanted_command()  # a job paused before it started: no shard may start running
+            control.set(self._command)
             reset_pacer(client, self.job.job_id)
             client.subscribe_topic(names.topic, self._on_event)
             futures = {client.submit(run_shard, self._spec(s.shard, names), key=f"fmtc-nb-shard-{names.run}-"
@@ -201,8 +207,9 @@ class ShardedDownload(BackgroundRun):
 
     def _follow(self, client: Any, control: Variable, futures: dict[Any, ShardState], merger: ThreadPoolExecutor,
                 target: Store, ledger: ShardLedger | None) -> list[Future[None]]:
-        """Until every shard task ended: merge finished shards, report progress, beat, pass on commands."""
-        ended: queue.Queue[Any] = queue.Queue()
+        """Until every shard task ended: merge finished shards, report progress, beat, pass on commands (at once:
+        pause, resume and cancel wake this loop)."""
+        ended = self._wake
 
         def collect() -> None:
             for future in as_completed(list(futures)):
@@ -317,7 +324,7 @@ class ShardedDownload(BackgroundRun):
 
     def _pass_command(self, client: Any, control: Variable, futures: dict[Any, ShardState]) -> None:
         """Tell the workers to pause, run or stop when that changed; on cancel, drop the queued shards."""
-        command = "cancel" if self._cancel.is_set() else "pause" if self._paused else "run"
+        command = self._wanted_command()
         if command == self._command:
             return
         control.set(command)
@@ -325,6 +332,10 @@ class ShardedDownload(BackgroundRun):
         if command == "cancel":
             running = {key for keys in client.processing().values() for key in keys}
             client.cancel([f for f in futures if not f.done() and f.key not in running])
+
+    def _wanted_command(self) -> str:
+        """What the user asked of the shards: ``cancel``, ``pause`` or ``run`` (see ``fmtc_nb.scale.task``)."""
+        return "cancel" if self._cancel.is_set() else "pause" if self._paused else "run"
 
     def _beat(self, ledger: ShardLedger | None) -> None:
         """Heartbeat of the job in the registry (the merged tiles are its count) and the shards' rows."""

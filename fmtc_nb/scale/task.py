@@ -113,9 +113,11 @@ class Relay:
 
     def follow(self, download: Download, pacer: SharedPacer, command: str) -> None:
         """Start relaying for ``download`` run with ``pacer``, obeying ``command`` from the start (a shard
-        starting while the job is paused starts paused)."""
+        starting while the job is paused starts paused). The first message goes at once, so the coordinator
+        knows the shard runs (and waits for it to obey a pause it read too late) before the relay's first second."""
         self.download, self.pacer = download, pacer
         self._obey(command)
+        self.worker.log_event(self.spec.names.topic, self.message(download.snapshot.status))
         self._thread.start()
 
     def stop(self) -> None:

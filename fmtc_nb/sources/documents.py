@@ -62,7 +62,7 @@ def fetch_document(url: str, *, what: str, shown_url: str, headers: Mapping[str,
             with opener.open(request, timeout=TIMEOUT_S) as response:
                 body: bytes = response.read(MAX_DOCUMENT_BYTES + 1)
         except urllib.error.HTTPError as exc:
-            wait = _retry_after(exc.headers.get("Retry-After")) if exc.code in (429, 503) else None
+            wait = _wait_asked(exc) if exc.code in (429, 503) else None
             if attempt == 1 and wait is not None and wait <= MAX_RETRY_AFTER_S:
                 time.sleep(wait)
                 continue
@@ -77,14 +77,12 @@ def fetch_document(url: str, *, what: str, shown_url: str, headers: Mapping[str,
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header given in seconds (an HTTP date or nothing: 1 s)."""
-    if value is None:
-        return 1.0
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        return 1.0
+def _wait_asked(exc: urllib.error.HTTPError) -> float:
+    """Seconds a 429/503 answer asks to wait (see ``retry_after_seconds``); 1 s when it says nothing usable."""
+    from fmtc_nb.engine.fetch import retry_after_seconds  # aiohttp's import only when a server asks to wait
+
+    told = retry_after_seconds(exc.headers.get("Retry-After"))
+    return 1.0 if told is None else told
 
 
 def check_http_url(url: str, what: str) -> None:

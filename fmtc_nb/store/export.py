@@ -4,15 +4,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import os
-import shutil
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 from fmtc_nb.errors import StoreError
+from fmtc_nb.files import built_beside
 from fmtc_nb.source import redact_url
 from fmtc_nb.store.formats import PMTILES_MAGIC, SQLITE_MAGIC
 from fmtc_nb.store.metadata import SOURCE_KEY
@@ -59,33 +57,15 @@ def previous_export_problem(out: Path, fmt: str) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def _replacing(out: Path, fmt: str, overwrite: bool) -> Iterator[Path]:
-    """Yield a temporary path beside ``out``; on success it replaces ``out``, on failure it is removed. The
-    writer closes what it wrote before it returns: Windows moves no open file. ``overwrite`` replaces only a
-    previous export (see :func:`previous_export_problem`)."""
+def _check_target(out: Path, fmt: str, overwrite: bool) -> None:
+    """Refuse ``out`` if it exists, unless ``overwrite`` and it is a previous export (see
+    :func:`previous_export_problem`)."""
     if out.exists() or out.is_symlink():
         if not overwrite:
             raise StoreError(f"The export target {out} exists already; remove it or choose another path.")
         problem = previous_export_problem(out, fmt)
         if problem:
             raise StoreError(f"The export target {problem}; --overwrite replaces only a previous export.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
-    try:
-        yield tmp
-        try:
-            if out.is_dir() and not out.is_symlink():  # a previous directory export
-                shutil.rmtree(out)
-            os.replace(tmp, out)
-        except OSError as exc:  # on Windows: a file another program holds open cannot be replaced or deleted
-            raise StoreError(f"The export target {out} cannot be replaced ({exc.strerror or exc}); close any "
-                             "program that has it open and export again.") from None
-    finally:
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif tmp.exists():
-            tmp.unlink()
 
 
 def _refuse_stores_dir(store: Store, out: Path) -> None:
@@ -118,7 +98,8 @@ def export_store(store: Store, fmt: str, out: str | os.PathLike[str], *, overwri
 
     writer = {"mbtiles": _to_mbtiles, "pmtiles": _to_pmtiles, "dir": _to_dir,
               "gpkg": lambda s, p: write_gpkg(s, p, shared_metadata(s)), "sqlitedb": write_sqlitedb}[fmt]
-    with _replacing(Path(out), fmt, overwrite) as tmp:
+    _check_target(Path(out), fmt, overwrite)
+    with built_beside(Path(out), StoreError) as tmp:
         return writer(store, tmp)
 
 

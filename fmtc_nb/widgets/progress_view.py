@@ -4,7 +4,6 @@ panel (engine snapshots) and the device panel (the device's progress events)."""
 from __future__ import annotations
 
 import html
-import time
 
 import ipywidgets as w
 
@@ -37,8 +36,8 @@ def figures_html(snapshot: ProgressSnapshot | None, status: str | None = None) -
     ]
     if moving:
         rows.append(("requests in flight", f"{snap.concurrency_now:,} at most"))
-    if moving and snap.waiting_until is not None:
-        left = max(snap.waiting_until - time.time(), 0.0)
+    left = snap.wait_left_s
+    if moving and left is not None:
         rows.append(("waiting for the server", f"{human_duration(left)} more: {html.escape(snap.wait_reason or '')}"))
     body = "".join(f"<tr><td style='padding-right:1em'>{k}</td><td>{v}</td></tr>" for k, v in rows)
     return f"<table class='fmtc-figures'>{body}</table>"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from email.utils import formatdate
 
 import aiohttp
 import pytest
 
-from fmtc_nb.engine.fetch import fetch_tile
+from fmtc_nb.engine.fetch import fetch_tile, retry_after_seconds
 from fmtc_nb.engine.validate import image_problem
 from tests.engine.conftest import tile_png
 
@@ -77,3 +78,10 @@ def test_validation_accepts_whole_images_only():
     assert image_problem(b"\x1f\x8b\x08\x00", "mvt") is None  # gzip-compressed vector tile
     assert image_problem(png, "pbf") == "an image instead of a vector tile"
     assert image_problem(b"\x00garbage", "pbf") is not None
+
+
+def test_retry_after_seconds_reads_both_forms_of_the_header_and_is_never_negative():
+    assert retry_after_seconds("3") == 3.0 and retry_after_seconds("0.5") == 0.5 and retry_after_seconds("-2") == 0.0
+    assert 8.0 < retry_after_seconds(formatdate(time.time() + 10, usegmt=True)) <= 10.0
+    assert retry_after_seconds(formatdate(time.time() - 100, usegmt=True)) == 0.0
+    assert retry_after_seconds(None) is None and retry_after_seconds("") is None and retry_after_seconds("soon") is None

@@ -58,3 +58,10 @@ def test_outcomes_and_statuses_are_the_shared_literals():
     assert OUTCOMES == TILE_OUTCOMES == get_args(TileOutcome)
     assert TileEvent.__annotations__["outcome"] == "TileOutcome"
     assert ProgressSnapshot.__annotations__["status"] == "JobStatus" and get_args(JobStatus) == JOB_STATUSES
+
+
+def test_wait_left_is_the_server_s_hold_in_seconds_never_negative():
+    assert ProgressSnapshot().wait_left_s is None
+    assert 4.0 < ProgressSnapshot(waiting_until=time.time() + 5).wait_left_s <= 5.0
+    assert ProgressSnapshot(waiting_until=time.time() - 3).wait_left_s == 0.0
+    assert "wait_left_s" not in ProgressSnapshot(waiting_until=time.time() + 5).to_dict()  # wall-clock: not on the wire

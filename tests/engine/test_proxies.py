@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fmtc_nb.cover import TileCover
 from fmtc_nb.engine import Download, DownloadJob, DownloadOptions
 from fmtc_nb.errors import CertificateError, OptionError
 from fmtc_nb.regions import parse_region
@@ -86,19 +87,40 @@ def test_an_unreadable_ca_bundle_is_one_sentence(tmp_path):
         check_transport(DownloadOptions(ca_bundle=str(tmp_path / "missing.pem")))
 
 
-def run_cli(tmp_path, *extra: str, prelude: str = "") -> subprocess.CompletedProcess[str]:
+def run_cli(tmp_path, *extra: str) -> subprocess.CompletedProcess[str]:
     argv = ["--root", str(tmp_path), "download", "rect:0,0,1,1", "--zoom", "0", "--url", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--store",
             "s", "--no-recovery", *extra]
-    code = f"{prelude}import sys; from fmtc_nb.cli import main; sys.exit(main({argv!r}))"
+    code = f"import sys; from fmtc_nb.cli import main; sys.exit(main({argv!r}))"
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])})
 
 
-def test_cli_refuses_http2_without_h2_and_a_missing_ca_bundle_in_one_sentence(tmp_path):
-    done = run_cli(tmp_path, "--http2", prelude="import sys; sys.modules['h2'] = None; ")
-    assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "--http2" in done.stderr and "pip install 'fmtc-nb[http2]'" in done.stderr
-    assert done.stderr.count("\n") == 1
+@pytest.mark.parametrize("missing", ["h2", "httpx"])
+def test_http2_without_h2_or_httpx_is_one_sentence_before_any_request(tmp_path, missing):
+    """The installed command, in a process where ``import h2`` (or ``httpx``) fails as on a machine without the
+    extra: a module of that name first on PYTHONPATH raises ImportError, as a missing package does."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / f"{missing}.py").write_text(f"raise ImportError(\"No module named '{missing}' (hidden for this test)\")\n")
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(shim), str(Path(__file__).resolve().parents[2])])}
+    hidden = subprocess.run([sys.executable, "-c", f"import {missing}"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert hidden.returncode == 1 and f"No module named '{missing}'" in hidden.stderr  # the shim hides it
+    root = tmp_path / "root"
+    with ThrottlingTileServer() as server:
+        argv = [sys.executable, "-m", "fmtc_nb", "--root", str(root), "download", "rect:0,0,1,1", "--zoom", "0-1",
+                "--url", server.url_template, "--store", "s", "--no-recovery"]
+        refused = subprocess.run([*argv, "--http2"], env=env, capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 2 and refused.stdout == "" and "Traceback" not in refused.stderr
+        assert refused.stderr.startswith("fmtc-nb: error: ") and refused.stderr.count("\n") == 1  # one sentence
+        assert "--http2" in refused.stderr and refused.stderr.rstrip().endswith("pip install 'fmtc-nb[http2]'.")
+        assert server.log.statuses == [] and not (root / "stores").exists()  # refused before any request or store
+        plain = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)  # HTTP/1.1 needs neither
+        assert plain.returncode == 0, plain.stderr
+    assert server.log.statuses == [200] * TileCover(parse_region("rect:0,0,1,1"), "0-1").total
+
+
+def test_cli_refuses_a_missing_ca_bundle_and_a_bad_max_wait_in_one_sentence(tmp_path):
     done = run_cli(tmp_path, "--ca-bundle", str(tmp_path / "nope.pem"))
     assert done.returncode == 2 and "--ca-bundle" in done.stderr and "Traceback" not in done.stderr
     done = run_cli(tmp_path, "--max-wait", "0")

@@ -228,6 +228,45 @@ def test_pause_holds_every_shard_and_resume_finishes_the_job(client, tile_server
     assert set(tile_server.hits().values()) == {1}
 
 
+def test_a_pause_pressed_as_a_shard_ends_holds_the_shard_its_worker_starts_next(client, tile_server, tmp_path):
+    """The worker starts the next shard as one ends, which is when a user may press pause: that shard must
+    start paused (it once read "run" and fetched its whole range in its first second, unseen by the
+    coordinator, whose first news of it came a second later)."""
+    region = parse_region("rect:-10,40,10,55")
+    job = DownloadJob(region, list(range(10)), TileSource(tile_server.url_template), "edge",
+                      DownloadOptions(parallel=4, rate_limit=600.0))
+    sharded = ShardedDownload(job, tmp_path, cluster=client, shard_tiles=400)
+    with running(sharded):
+        wait_for(lambda: any(s.state in ("finished", "merged") for s in sharded.states), what="a shard to end")
+        sharded.pause()
+        wait_for(lambda: all(s.snapshot.status == "paused" and not s.snapshot.buffered
+                             for s in sharded.states if s.state == "running"), what="every running shard paused")
+        before = len(tile_server.requests())
+        time.sleep(1.5)
+        assert len(tile_server.requests()) == before, "a shard fetched after every known shard said it was paused"
+        sharded.resume()
+        final = sharded.wait(120)
+    assert final.status == "completed" and final.cached == final.max_tiles
+    assert set(tile_server.hits().values()) == {1}
+
+
+def test_a_job_paused_before_it_starts_fetches_nothing_until_resumed(client, tile_server, tmp_path):
+    region = parse_region("rect:-10,40,10,55")
+    job = DownloadJob(region, list(range(8)), TileSource(tile_server.url_template), "early",
+                      DownloadOptions(parallel=4))
+    sharded = ShardedDownload(job, tmp_path, cluster=client, shard_tiles=100)
+    sharded.pause()
+    with running(sharded):
+        wait_for(lambda: sum(s.state == "running" for s in sharded.states) == 2, what="both workers' shards to start")
+        time.sleep(2.5)  # a shard that read "run" as it started would fetch until its relay obeys (a second)
+        assert tile_server.requests() == [], "a shard fetched although the job was paused before it started"
+        assert sharded.snapshot.status == "paused" and sharded.snapshot.attempted == 0
+        sharded.resume()
+        final = sharded.wait(120)
+    assert final.status == "completed" and final.cached == final.max_tiles == TileCover(region, job.zooms).total
+    assert set(tile_server.hits().values()) == {1}
+
+
 def test_a_completed_job_can_also_be_written_as_pmtiles(client, tile_server, tmp_path):
     from fmtc_nb.store.importer import import_file
 

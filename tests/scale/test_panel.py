@@ -5,6 +5,7 @@ pause and resume reaching every shard, and the job recorded for recovery."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -12,6 +13,7 @@ from fmtc_nb.cover import TileCover
 from fmtc_nb.engine import DownloadJob, DownloadOptions
 from fmtc_nb.recovery import RecoveryRegistry
 from fmtc_nb.regions import parse_region
+from fmtc_nb.scale.task import RELAY_S
 from fmtc_nb.source import TileSource
 from fmtc_nb.widgets import ShardedPanel
 from tests.scale.test_cluster import stored_keys, wait_for
@@ -23,6 +25,12 @@ def buttons(panel: ShardedPanel) -> tuple[bool, bool, bool]:
     """(pause, resume, cancel) usable."""
     c = panel.controls
     return (not c.pause_button.disabled, not c.resume_button.disabled, not c.cancel_button.disabled)
+
+
+def every_running_shard_paused_and_flushed(panel: ShardedPanel) -> Callable[[], bool]:
+    """A condition: every shard the coordinator knows to run reports itself paused with an empty buffer."""
+    return lambda: all(s.snapshot.status == "paused" and not s.snapshot.buffered
+                       for s in panel.sharded.states if s.state == "running")
 
 
 def test_the_panel_follows_shards_pauses_them_all_and_ends_with_the_exact_cover(client, tile_server, tmp_path):
@@ -38,9 +46,12 @@ def test_the_panel_follows_shards_pauses_them_all_and_ends_with_the_exact_cover(
         assert "shards on" in panel.dashboard.value and "dashboard" in panel.dashboard.value
         assert buttons(panel) == (True, False, True) and "Downloading" in panel.controls.header.value
         panel.pause()
-        wait_for(lambda: all(s.snapshot.status == "paused" and not s.snapshot.buffered
-                             for s in panel.sharded.states if s.state == "running"),
-                 what="every running shard to report itself paused and flushed")
+        wait_for(every_running_shard_paused_and_flushed(panel), what="every running shard to report itself paused")
+        # A shard that started as the pause was pressed read "run" and obeys at its relay's first tick (within
+        # about a second, as pause() promises); the coordinator may have seen its neighbour end before its first
+        # message arrived. After RELAY_S and a margin, every started shard is known and must report itself paused.
+        time.sleep(2 * RELAY_S + 0.5)
+        wait_for(every_running_shard_paused_and_flushed(panel), what="late-started shards to report themselves paused")
         hits = len(tile_server.requests())
         time.sleep(1.5)  # a stretch of time in which a shard that kept going would fetch
         assert len(tile_server.requests()) == hits, "a shard kept fetching while the panel was paused"

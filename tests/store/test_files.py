@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from fmtc_nb.engine import download
-from fmtc_nb.errors import StoreExists
-from fmtc_nb.files import move_unless_exists
+from fmtc_nb.errors import StoreError, StoreExists
+from fmtc_nb.files import built_beside, move_unless_exists
 from fmtc_nb.regions import parse_region
 from fmtc_nb.store import Root
 from fmtc_nb.store.importer import import_file
@@ -129,3 +129,46 @@ def test_a_store_appears_whole_or_not_at_all(tmp_path, links):
         watcher.join()
     final = path.stat().st_size
     assert final > 0 and set(seen) <= {0, final}
+
+
+def test_built_beside_replaces_a_file_or_a_whole_folder_and_leaves_nothing_beside(tmp_path):
+    out = tmp_path / "out.bin"
+    out.write_bytes(b"old")
+    with built_beside(out, StoreError) as tmp:
+        assert not tmp.exists() and tmp.parent == tmp_path
+        tmp.write_bytes(b"new")
+    assert out.read_bytes() == b"new" and sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+    folder = tmp_path / "folder"
+    (folder / "old").mkdir(parents=True)
+    with built_beside(folder, StoreError, folder=True) as tmp:
+        assert tmp.is_dir() and list(tmp.iterdir()) == []
+        (tmp / "new").write_text("new")
+    assert [p.name for p in folder.iterdir()] == ["new"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "out.bin"]
+
+
+def test_built_beside_keeps_the_target_when_the_writer_fails(tmp_path):
+    out = tmp_path / "out"
+    (out / "kept").mkdir(parents=True)
+    with pytest.raises(RuntimeError), built_beside(out, StoreError, folder=True) as tmp:
+        (tmp / "half").write_text("half")
+        raise RuntimeError("the writer failed")
+    assert [p.name for p in out.iterdir()] == ["kept"] and [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_a_folder_that_cannot_be_replaced_is_put_back_and_said_in_one_sentence(tmp_path, monkeypatch):
+    """Windows lets a folder be moved aside but may refuse the new one its place; the old one goes back."""
+    out = tmp_path / "out"
+    (out / "kept").mkdir(parents=True)
+    real_replace = os.replace
+
+    def refused(src, dst):
+        if os.fspath(src).endswith(".partial"):
+            raise PermissionError(13, "Access is denied", str(src), None, str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", refused)
+    with pytest.raises(StoreError, match=r"^The target .*out cannot be replaced \(Access is denied\); close"), \
+            built_beside(out, StoreError, folder=True) as tmp:
+        (tmp / "new").write_text("new")
+    assert [p.name for p in out.iterdir()] == ["kept"] and [p.name for p in tmp_path.iterdir()] == ["out"]
