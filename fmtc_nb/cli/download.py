@@ -155,6 +155,14 @@ def wait_words(snap: Any) -> str | None:
     return f"{left:.0f} s: {snap.wait_reason}"
 
 
+def stored_words(snap: Any) -> str:
+    """"N stored": the tiles written to the store; tiles fetched but not written (a paused job whose store
+    could not be written) are named apart, as they are fetched again on resume."""
+    unwritten = snap.cached - snap.flushed
+    extra = f" ({unwritten} more fetched but not written; a resume fetches them again)" if unwritten > 0 else ""
+    return f"{snap.flushed} stored{extra}"
+
+
 def run_with_bar(download: Any, json_out: bool, failures_hint: str | None = None) -> int:
     """Run ``download`` with a tqdm bar (stderr); Ctrl-C cancels cleanly. Return the exit code: 0, 1 (some
     tiles failed), 130 (cancelled) or 75 (paused: the store could not be written, or the server kept the job
@@ -189,7 +197,7 @@ def run_with_bar(download: Any, json_out: bool, failures_hint: str | None = None
     if json_out:
         print(json.dumps(snap.to_dict(), indent=2))
     else:
-        print(f"{snap.status}: {snap.cached} stored, {snap.skipped} skipped, {snap.failed} failed "
+        print(f"{snap.status}: {stored_words(snap)}, {snap.skipped} skipped, {snap.failed} failed "
               f"of {snap.max_tiles} tiles in {snap.elapsed_s:.1f} s ({snap.tiles_per_s:.0f} tiles/s)")
         if snap.failed:
             print(failures_hint or f"the failed tiles and why: fmtc-nb store stats {download.job.store} --failures "
