@@ -219,10 +219,13 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.engine import Download, DownloadJob
     from fmtc_nb.paths import resolve_root
     from fmtc_nb.regions import parse_region
+    from fmtc_nb.regions.validate import check_has_tiles
     from fmtc_nb.store import Root
     from fmtc_nb.zooms import parse_zooms
 
     options = checked_transport(options_from_args(args))  # before anything is recorded
+    region = parse_region(args.region)
+    check_has_tiles(region)  # a polar region: one sentence, not "completed: 0 of 0" and an empty store
     if args.style is not None:
         if args.cluster:
             raise PackError("A style pack downloads on this machine: --cluster takes a tile source (--source), "
@@ -233,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
         return run_with_bar(pack, args.json, hint)
     source, zooms = source_from_args(args, parse_zooms(args.zoom), options)
     source.check_bulk_allowed()
-    job = DownloadJob(parse_region(args.region), zooms, source, args.store, options)
+    job = DownloadJob(region, zooms, source, args.store, options)
     root = Root(resolve_root(args.root))
     # a bad store name, or a store of another source, is refused before recovery records a job for it
     with root.open_or_create(job.store, source.url_template) as store:
