@@ -17,14 +17,23 @@ import pkgutil
 import sqlite3
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from fmtc_nb import __version__
 from fmtc_nb.errors import FmtcError
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (argparse's own print the usage block first); its
+    subcommands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help').\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every discovered command registered."""
-    parser = argparse.ArgumentParser(prog="fmtc-nb", description="Plan and download offline map regions.")
+    parser = OneLineParser(prog="fmtc-nb", description="Plan and download offline map regions.")
     parser.add_argument("--version", action="version", version=f"fmtc-nb {__version__}")
     parser.add_argument(
         "--root", default=None, help="directory holding stores and recovery (default: $FMTC_NB_ROOT or user data dir)"
