@@ -5,8 +5,6 @@ call them stored. A resume then completes exactly."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 
 from fmtc_nb.cli.download import PAUSED_EXIT, run_with_bar
@@ -17,18 +15,7 @@ from fmtc_nb.regions import parse_region
 from fmtc_nb.source import TileSource
 from fmtc_nb.store import Root
 from fmtc_nb.zooms import parse_zooms
-
-
-def hold_exclusive_lock(db) -> subprocess.Popen[str]:
-    """Another process holding ``db`` with ``BEGIN EXCLUSIVE`` until killed; returns once held."""
-    code = ("import sqlite3, sys, time\n"
-            "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-            "db.execute('BEGIN EXCLUSIVE')\n"
-            "print('locked', flush=True)\n"
-            "time.sleep(600)\n")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-    return proc
+from tests.faults import hold_write_lock
 
 
 def stored_count(root: Root, zooms: list[int]) -> int:
@@ -48,7 +35,7 @@ def test_a_paused_download_says_how_many_tiles_were_written_not_how_many_were_fe
     tracker = registry.start(job)
     download = Download(job, root, checkpointer=tracker)
     tracker.bind(download)
-    locker = hold_exclusive_lock(root.store_path("s"))  # locked before the first tile arrives
+    locker = hold_write_lock(root.store_path("s"), begin="EXCLUSIVE")  # locked before the first tile arrives
     try:
         code = run_with_bar(download, json_out=False)
     finally:
