@@ -45,11 +45,13 @@ def fill(path: Path) -> int:
     return written
 
 
-def hold_write_lock(db: Path) -> subprocess.Popen[str]:
-    """Another process holding ``db``'s write lock (``BEGIN IMMEDIATE``) until it is killed; returns once held."""
+def hold_write_lock(db: Path, begin: str = "IMMEDIATE") -> subprocess.Popen[str]:
+    """Another process holding ``db``'s write lock (``BEGIN IMMEDIATE``, or ``begin="EXCLUSIVE"``) until it is
+    killed; returns once held."""
+    assert begin in ("IMMEDIATE", "EXCLUSIVE")
     code = ("import sqlite3, sys, time\n"
             "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-            "db.execute('BEGIN IMMEDIATE')\n"
+            f"db.execute('BEGIN {begin}')\n"
             "print('locked', flush=True)\n"
             "time.sleep(600)\n")
     proc = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True)

@@ -152,6 +152,14 @@ def wait_words(snap: Any) -> str | None:
     return None if left is None else f"{left:.0f} s: {snap.wait_reason}"
 
 
+def stored_words(snap: Any) -> str:
+    """"N stored": the tiles written to the store; tiles fetched but not written (a paused job whose store
+    could not be written) are named apart, as they are fetched again on resume."""
+    unwritten = snap.cached - snap.flushed
+    extra = f" ({unwritten} more fetched but not written; a resume fetches them again)" if unwritten > 0 else ""
+    return f"{snap.flushed} stored{extra}"
+
+
 def run_with_bar(download: Any, json_out: bool, failures_hint: str | None = None) -> int:
     """Run ``download`` with a tqdm bar (stderr); Ctrl-C cancels cleanly. Return the exit code: 0, 1 (some
     tiles failed), 130 (cancelled) or 75 (paused: the store could not be written, or the server kept the job
@@ -186,7 +194,7 @@ def run_with_bar(download: Any, json_out: bool, failures_hint: str | None = None
     if json_out:
         print(json.dumps(snap.to_dict(), indent=2))
     else:
-        print(f"{snap.status}: {snap.cached} stored, {snap.skipped} skipped, {snap.failed} failed "
+        print(f"{snap.status}: {stored_words(snap)}, {snap.skipped} skipped, {snap.failed} failed "
               f"of {snap.max_tiles} tiles in {snap.elapsed_s:.1f} s ({snap.tiles_per_s:.0f} tiles/s)")
         if snap.failed:
             print(failures_hint or f"the failed tiles and why: fmtc-nb store stats {download.job.store} --failures "
@@ -208,10 +216,13 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.engine import Download, DownloadJob
     from fmtc_nb.paths import resolve_root
     from fmtc_nb.regions import parse_region
+    from fmtc_nb.regions.validate import check_has_tiles
     from fmtc_nb.store import Root
     from fmtc_nb.zooms import parse_zooms
 
     options = checked_transport(options_from_args(args))  # before anything is recorded
+    region = parse_region(args.region)
+    check_has_tiles(region)  # a polar region: one sentence, not "completed: 0 of 0" and an empty store
     if args.style is not None:
         if args.cluster:
             raise PackError("A style pack downloads on this machine: --cluster takes a tile source (--source), "
@@ -222,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
         return run_with_bar(pack, args.json, hint)
     source, zooms = source_from_args(args, parse_zooms(args.zoom), options)
     source.check_bulk_allowed()
-    job = DownloadJob(parse_region(args.region), zooms, source, args.store, options)
+    job = DownloadJob(region, zooms, source, args.store, options)
     root = Root(resolve_root(args.root))
     # a bad store name, or a store of another source, is refused before recovery records a job for it
     with root.open_or_create(job.store, source.url_template) as store:

@@ -24,8 +24,12 @@ def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; prints the URL template first (scripts parse that line)."""
     from fmtc_nb.cli.serve import serve_until_interrupted
     from fmtc_nb.tileserver import ATTRIBUTION, start_server
+    from fmtc_nb.tileserver.mvt import encoder_missing
 
     server = start_server(args.port, args.latency, args.failure_rate, args.burst_429, args.seed, args.host)
     print(f"Serving demo tiles at {server.url_template}", flush=True)
     print(f"TileJSON: {server.tilejson_url}  Attribution: {ATTRIBUTION}", flush=True)
+    missing = encoder_missing()
+    print(f"Vector style (--style): {server.style_url}" if missing is None
+          else f"Vector style: not served ({missing}).", flush=True)
     return serve_until_interrupted(server.stop)

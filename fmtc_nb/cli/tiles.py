@@ -28,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.start < 0 or (args.end is not None and args.end < 0):
         raise RegionError("--start and --end must be 0 or more.")
+    if args.end is not None and args.end < args.start:
+        raise RegionError(f"--end {args.end} is before --start {args.start}; the slice would be empty.")
     cover = TileCover(parse_region(args.region), args.zoom)  # TileCover parses the zooms
     out = sys.stdout  # a reader that stops early (head) is handled by fmtc_nb.cli.main
     for z, x, y in cover.tiles(args.start, args.end):

@@ -31,6 +31,7 @@ from fmtc_nb.estimate.sampling import (
     pilot_sizes,
 )
 from fmtc_nb.estimate.summary import Seen, include_waits, summarize
+from fmtc_nb.regions.validate import check_has_tiles
 from fmtc_nb.source import TileSource
 from fmtc_nb.zooms import parse_zooms
 
@@ -60,6 +61,7 @@ def estimate(region: Any, zooms: Any, source: TileSource | str, *, samples: int 
     options = replace(network or DownloadOptions(), parallel=parallel, rate_limit=rate_limit,
                       retries=retries)  # checks them
     cover = TileCover(region, parse_zooms(zooms))
+    check_has_tiles(region)  # a polar region: one sentence, not "nothing usable for 0 sampled tiles"
 
     async def run() -> Estimate:
         async with Prober(source, options) as prober:

@@ -32,6 +32,14 @@ def check_point(lon: float, lat: float) -> Point:
     return min(180.0, max(-180.0, lon)), min(90.0, max(-90.0, lat))
 
 
+def check_has_tiles(region: Any) -> None:
+    """RegionError unless ``region`` covers a map tile. One with no tile at zoom 0 has none at any zoom: it lies
+    wholly beyond latitude +-85.0511 (where Web Mercator maps end) or has no area there."""
+    if region.spans(0)[0].size == 0:
+        raise RegionError("The region covers no map tile: it lies beyond latitude +-85.05 degrees, where Web "
+                          "Mercator maps end, or has no area there.")
+
+
 def check_radius(value: Any, what: str, unit: str) -> float:
     """``value`` as a positive finite float; RegionError naming ``what`` (e.g. "Circle radius") otherwise."""
     try:

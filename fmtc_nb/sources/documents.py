@@ -85,10 +85,22 @@ def _wait_asked(exc: urllib.error.HTTPError) -> float:
     return 1.0 if told is None else told
 
 
+def check_parses(url: str) -> None:
+    """Refuse a URL that Python cannot take apart (e.g. an unclosed ``[`` of an IPv6 host), in one sentence
+    (without the query, which may hold a key)."""
+    from urllib.parse import urlsplit
+
+    try:
+        urlsplit(url)
+    except ValueError as exc:
+        raise SourceError(f"The address {url.split('?')[0]!r} is not a valid URL ({exc}).") from None
+
+
 def check_http_url(url: str, what: str) -> None:
     """Refuse anything but an absolute http(s) URL (urllib would also open ``file:`` and ``ftp:``)."""
     from urllib.parse import urlsplit
 
+    check_parses(url)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SourceError(f"The {what} address {url!r} is not an http(s) URL.")

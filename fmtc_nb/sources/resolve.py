@@ -23,7 +23,7 @@ from typing import Any
 from fmtc_nb.errors import SourceError
 from fmtc_nb.source import API_KEY_ENV, TileSource, default_user_agent
 from fmtc_nb.sources import catalogue, tilejson, wms, wmts
-from fmtc_nb.sources.documents import DocumentFetch, check_http_url
+from fmtc_nb.sources.documents import DocumentFetch, check_http_url, check_parses
 from fmtc_nb.sources.keys import fill_key, lift_api_key, with_key_param
 from fmtc_nb.sources.ogcxml import is_web_mercator
 from fmtc_nb.sources.templates import API_KEY, placeholders
@@ -99,6 +99,7 @@ def _resolve(spec: str, api_key: str | None, headers: Mapping[str, str], contact
     agent = next((v for k, v in headers.items() if k.lower() == "user-agent"), default_user_agent(contact))
     fetch = DocumentFetch({**headers, "User-Agent": agent}, network)
     kind, _, rest = spec.partition(":")
+    check_parses(rest if kind in ("wms", "wmts", "tilejson") else spec)
     if kind == "wms":
         return _wms(rest, api_key, fetch, need_layer)
     if kind == "wmts":

@@ -42,6 +42,9 @@ def template_problem(template: str) -> str | None:
     if unknown:
         return (f"The tile URL template has unknown placeholder(s) {sorted(unknown)}; use {{z}}, {{x}}, {{y}} "
                 "(or {-y}), {q}, {bbox-epsg-3857}, {s}, {r} and {api_key}.")
+    if "{" in PLACEHOLDER.sub("", template) or "}" in PLACEHOLDER.sub("", template):
+        return (f"The tile URL template {template!r} has a brace that is not part of a placeholder; placeholders "
+                "are written {z}, {x}, {y} (lower case, each brace closed).")
     xyz = {"z", "x"} <= names and bool(names & {"y", "-y"})
     if not (xyz or names & {"q", "bbox-epsg-3857"}):
         return (f"The tile URL template {template!r} must contain {{z}}, {{x}} and {{y}} (or {{-y}}), "

@@ -120,6 +120,16 @@ def tile_features(z: int, x: int, y: int) -> dict[str, list[dict[str, Any]]]:
     return layers
 
 
+def encoder_missing() -> str | None:
+    """A sentence naming the extra to install when ``mapbox_vector_tile`` is absent, else None."""
+    try:
+        import mapbox_vector_tile  # noqa: F401
+        import shapely  # noqa: F401
+    except ImportError:
+        return "Vector tiles need the demo-vector extra: pip install 'fmtc-nb[demo-vector]'"
+    return None
+
+
 @lru_cache(maxsize=4096)
 def vector_tile(z: int, x: int, y: int) -> bytes:
     """The encoded (uncompressed) vector tile z/x/y; ValueError outside z0-:data:`MAX_ZOOM`."""

@@ -125,11 +125,14 @@ class VectorRoutes:
         return web.Response(body=body, content_type=content_type, headers=headers)
 
     async def tile(self, request: web.Request) -> web.Response:
-        """One vector tile (404 outside z0-8)."""
-        from fmtc_nb.tileserver.mvt import MAX_ZOOM, vector_tile
+        """One vector tile (404 outside z0-8; 501 naming the extra to install when the encoder is missing)."""
+        from fmtc_nb.tileserver.mvt import MAX_ZOOM, encoder_missing, vector_tile
 
         z, x, y = (int(request.match_info[k]) for k in ("z", "x", "y"))
         self.hits[(z, x, y)] += 1
+        missing = encoder_missing()
+        if missing:
+            return web.Response(status=501, reason=missing, text=missing, headers=CORS)
         if z > MAX_ZOOM or x >= 1 << z or y >= 1 << z:
             return web.Response(status=404, text="no such vector tile", headers=CORS)
         if self.tile_app.faults.latency_s:
@@ -150,8 +153,13 @@ class VectorRoutes:
         }, headers=CORS)
 
     async def style(self, request: web.Request) -> web.Response:
-        """The demo style."""
+        """The demo style (501 naming the extra to install when its vector tiles cannot be made here)."""
+        from fmtc_nb.tileserver.mvt import encoder_missing
+
         self.resource_hits[request.path] += 1
+        missing = encoder_missing()
+        if missing:
+            return web.Response(status=501, reason=missing, text=missing, headers=CORS)
         return web.json_response(demo_style(self._base(request)), headers=CORS)
 
     async def sprite(self, request: web.Request) -> web.Response:

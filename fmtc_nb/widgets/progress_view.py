@@ -18,6 +18,15 @@ STATUS_WORDS = {"pending": "Waiting to start", "running": "Downloading", "paused
                 "completed": "Completed", "cancelled": "Cancelled", "failed": "Stopped (failed)"}
 
 
+def stored_cell(snap: ProgressSnapshot, status: str) -> str:
+    """The tiles stored; once paused, only those written to the store, with the ones fetched but not written
+    (the store could not be written: a full disk, a lock held by another program) named apart."""
+    unwritten = snap.cached - snap.flushed
+    if status != "paused" or unwritten <= 0:
+        return f"{snap.cached:,}"
+    return f"{snap.flushed:,} (+{unwritten:,} fetched, not written: fetched again on resume)"
+
+
 def figures_html(snapshot: ProgressSnapshot | None, status: str | None = None) -> str:
     """The figures of a snapshot as a small HTML table (None: before the first one). ``status`` overrides the
     snapshot's (the panel's one state, e.g. "failed" after the device's service was killed). Speed and time
@@ -28,7 +37,7 @@ def figures_html(snapshot: ProgressSnapshot | None, status: str | None = None) -
     rows = [
         ("status", html.escape(status)),
         ("tiles", f"{snap.attempted:,} of {snap.max_tiles:,} ({snap.percentage if snapshot is not None else 0.0:.1f}%)"),
-        ("stored / skipped / failed", f"{snap.cached:,} / {snap.skipped:,} / {snap.failed:,}"),
+        ("stored / skipped / failed", f"{stored_cell(snap, status)} / {snap.skipped:,} / {snap.failed:,}"),
         ("bytes stored", human_bytes(float(snap.cached_bytes))),
         ("speed", human_count(round(snap.tiles_per_s, 1), "tiles/s") if moving else "none"),
         ("elapsed", human_duration(snap.elapsed_s)),

@@ -33,6 +33,51 @@ def _kind(feature: dict[str, Any]) -> str:
     return str(props.get("fmtc_kind") or props.get("type") or "").lower()
 
 
+def _wrap(lon: float) -> float:
+    """``lon`` (degrees) brought into [-180, 180): a map panned across the antimeridian reports 190 for -170."""
+    return (lon + 180.0) % 360.0 - 180.0
+
+
+def _positions(coords: Any) -> list[list[Any]]:
+    """Every [lon, lat, ...] position in nested GeoJSON ``coords``."""
+    if isinstance(coords, list) and coords and isinstance(coords[0], int | float):
+        return [coords]
+    return [p for part in coords for p in _positions(part)] if isinstance(coords, list) else []
+
+
+def _shifted(coords: Any, degrees: float) -> Any:
+    """``coords`` with ``degrees`` added to every longitude."""
+    if isinstance(coords, list) and coords and isinstance(coords[0], int | float):
+        return [coords[0] + degrees, *coords[1:]]
+    return [_shifted(part, degrees) for part in coords] if isinstance(coords, list) else coords
+
+
+def _into_world(geometry: dict[str, Any]) -> dict[str, Any]:
+    """``geometry`` moved by whole turns so its longitudes lie in [-180, 180] (a shape drawn on a copy of the
+    world east or west of the first one); RegionError if it straddles the antimeridian, which polygons and lines
+    cannot (rectangles and circles can)."""
+    lons = [p[0] for p in _positions(geometry.get("coordinates")) if isinstance(p[0], int | float)]
+    if not lons or (min(lons) >= -180.0 and max(lons) <= 180.0):
+        return geometry
+    turns = (min(lons) + 180.0) // 360.0
+    if max(lons) - 360.0 * turns > 180.0:
+        raise RegionError("The shape crosses the antimeridian (longitude 180), which polygons and lines cannot; "
+                          "draw one shape on each side of it, or a rectangle or circle.")
+    return {**geometry, "coordinates": _shifted(geometry["coordinates"], -360.0 * turns)}
+
+
+def _rectangle(coords: Any) -> Rectangle:
+    """The rectangle of a drawn ring; drawn across the antimeridian, its west edge ends up east of its east edge."""
+    lons = [p[0] for p in coords[0]]
+    lats = [p[1] for p in coords[0]]
+    west, width = min(lons), max(lons) - min(lons)
+    if width >= 360.0:
+        return Rectangle(-180.0, min(lats), 180.0, max(lats))
+    west = _wrap(west)
+    east = west + width
+    return Rectangle(west, min(lats), east - 360.0 if east > 180.0 else east, max(lats))
+
+
 def feature_to_region(feature: dict[str, Any], corridor_radius_m: float) -> Region:
     """The region of one drawn feature; polylines without ``radius_m`` get ``corridor_radius_m`` metres.
 
@@ -44,17 +89,23 @@ def feature_to_region(feature: dict[str, Any], corridor_radius_m: float) -> Regi
     props = feature.get("properties") or {}
     gtype = geometry.get("type")
     if gtype == "Point":
-        radius_m = props.get("radius_m") or (props.get("style") or {}).get("radius")
-        if not radius_m:
+        radius_m = props.get("radius_m")
+        if radius_m is None:
+            radius_m = (props.get("style") or {}).get("radius")
+        if radius_m is None:
             raise RegionError("A drawn point needs a radius to be a circle region (draw a circle instead).")
         props = {"radius_km": float(radius_m) / 1000.0}
+        if isinstance(coords, list) and coords and isinstance(coords[0], int | float):
+            geometry = {**geometry, "coordinates": [_wrap(coords[0]) if abs(coords[0]) > 180 else coords[0],
+                                                    *coords[1:]]}
     elif gtype == "LineString":
         props = {"radius_m": float(props.get("radius_m") or corridor_radius_m)}
+        geometry = _into_world(geometry)
     elif gtype == "Polygon" and _kind(feature) == "rectangle":
-        lons = [p[0] for p in coords[0]]
-        lats = [p[1] for p in coords[0]]
-        return Rectangle(min(lons), min(lats), max(lons), max(lats))
-    elif gtype not in ("Polygon", "MultiPolygon"):
+        return _rectangle(coords)
+    elif gtype in ("Polygon", "MultiPolygon"):
+        geometry = _into_world(geometry)
+    else:
         raise RegionError(f"A drawn {gtype or 'shape'} cannot be a region; draw a rectangle, circle, polygon or line.")
     return region_from_geojson({"type": "Feature", "properties": props, "geometry": geometry})
 

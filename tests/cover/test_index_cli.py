@@ -103,6 +103,13 @@ def test_cli_tiles_slice(capsys):
     assert z == 8
 
 
+def test_cli_tiles_refuses_an_end_before_the_start(capsys):
+    assert main(["tiles", "rect:6,46,6.2,46.2", "--zoom", "0-3", "--start", "10", "--end", "5"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == "fmtc-nb: error: --end 5 is before --start 10; the slice would be empty.\n"
+    assert main(["tiles", "rect:6,46,6.2,46.2", "--zoom", "0-3", "--start", "2", "--end", "2"]) == 0  # empty, asked
+
+
 def test_cli_geojson_file(tmp_path, capsys):
     f = tmp_path / "r.geojson"
     f.write_text(json.dumps(Circle(0, 0, 100).to_geojson()))

@@ -49,3 +49,8 @@ def test_a_run_paused_by_a_locked_store_shows_the_reason_and_no_live_buttons(ser
         assert (panel.pause_button.disabled, panel.resume_button.disabled, panel.cancel_button.disabled) == \
             (True, True, True)
         assert registry.get(tracker.job_id).status == "paused"
+        with root.open("s", readonly=True) as store:
+            written = sum(len(list(store.tile_keys(z))) for z in job.zooms)
+        assert final.flushed == written < final.cached  # the figures count what the store holds
+        assert (f"<td>{written:,} (+{final.cached - written:,} fetched, not written: fetched again on resume) / "
+                in panel.view.figures.value), panel.view.figures.value
