@@ -19,6 +19,7 @@ import aiohttp
 
 from fmtc_nb.engine.background import BackgroundRun
 from fmtc_nb.engine.buffer import TileBuffer
+from fmtc_nb.engine.deadline import RequestDeadlines
 from fmtc_nb.engine.fetch import FetchResult, fetch_tile
 from fmtc_nb.engine.hooks import Checkpointer, NullCheckpointer, Pacer
 from fmtc_nb.engine.job import DownloadJob
@@ -86,6 +87,7 @@ class Download(BackgroundRun):
                                   max_backoff_s=job.options.max_backoff_s)
         self._gave_up_waiting: str | None = None  # the sentence of a job that paused itself (--max-wait)
         self._proxy = ProxyChooser(job.options)  # environment proxies read once per origin
+        self._deadlines = RequestDeadlines(job.options.read_timeout_s)  # one sweep, not a timer per chunk read
         self._aside: SteppedAside[Tile] = SteppedAside()
         self._active = 0  # workers inside _one (each may still set a tile aside)
         self._buffer = TileBuffer()
@@ -162,8 +164,9 @@ class Download(BackgroundRun):
         status: JobStatus = "completed"
         reason: str | None = None
         ticker = asyncio.create_task(self._tick(store))
+        sweeper = asyncio.create_task(self._deadlines.sweep())
         try:
-            async with tile_session(opts, self.job.source.request_headers()) as session:
+            async with tile_session(opts, self.job.source.request_headers(), read_timeout=False) as session:
                 sea = await self._learn_sea(session) if opts.skip_sea else None
                 await self._pump(session, store, self._tiles(cover, store), sea)
                 if not self._cancel.is_set() and self._later:
@@ -178,6 +181,7 @@ class Download(BackgroundRun):
             raise
         finally:
             ticker.cancel()
+            sweeper.cancel()
             self._flush()
             self._io.submit(lambda: None).result()  # every queued write has landed (or been dropped)
             close = getattr(store, "close", None)
@@ -281,8 +285,8 @@ class Download(BackgroundRun):
             if ticket is None:
                 return None
             url = self.job.source.url(*sea_tile())
-            result = await fetch_tile(session, url, self.job.source.tile_format, self._proxy(url),
-                                      allowed=check_bulk_url)
+            result = await self._deadlines.bound(fetch_tile(session, url, self.job.source.tile_format,
+                                                            self._proxy(url), allowed=check_bulk_url))
             if await self._polite.done(ticket, result.status, result.retry_after_s) and result.retry_after_s is not None:
                 continue  # the server asked for a wait: never a failed attempt
             if result.kind != "failed" or self._cancel.is_set():
@@ -339,7 +343,8 @@ class Download(BackgroundRun):
             if ticket is None:
                 return  # cancelled while waiting for the rate limit or a server's pause: the tile stays undone
             url = source.url(z, x, y)
-            result = await fetch_tile(session, url, source.tile_format, self._proxy(url), allowed=check_bulk_url)
+            result = await self._deadlines.bound(fetch_tile(session, url, source.tile_format, self._proxy(url),
+                                                            allowed=check_bulk_url))
             throttled = await self._polite.done(ticket, result.status, result.retry_after_s)
             if result.kind != "failed":
                 self._settle(tile, result, sea)

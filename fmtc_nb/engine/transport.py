@@ -80,10 +80,14 @@ def _environment_proxy(url: str, proxies: Mapping[str, str]) -> str | None:
 
 
 @asynccontextmanager
-async def tile_session(options: Any, headers: Mapping[str, str]) -> AsyncIterator[Any]:
+async def tile_session(options: Any, headers: Mapping[str, str], *, read_timeout: bool = True) -> AsyncIterator[Any]:
     """An open session for a job's tile requests with ``options`` (a ``DownloadOptions``: ``parallel``
     connections at most over HTTP/1.1, timeouts in seconds, proxies, CA bundle, ``http2``) and default
-    request ``headers`` (the source's, with its User-Agent); closed on exit."""
+    request ``headers`` (the source's, with its User-Agent); closed on exit.
+
+    ``read_timeout=False``: over HTTP/1.1 no read timeout is set, because the caller bounds every request
+    itself (the engine's :class:`~fmtc_nb.engine.deadline.RequestDeadlines`: aiohttp's ``sock_read`` re-arms
+    a timer on every chunk read)."""
     if options.http2:
         check_http2_available()
         http2 = Http2Session(options, headers, new_client_ssl_context(options.ca_bundle))  # httpx sets its ALPN
@@ -93,7 +97,7 @@ async def tile_session(options: Any, headers: Mapping[str, str]) -> AsyncIterato
             await http2.close()
         return
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=options.connect_timeout_s,
-                                    sock_read=options.read_timeout_s)
+                                    sock_read=options.read_timeout_s if read_timeout else None)
     connector = aiohttp.TCPConnector(limit=options.parallel, ttl_dns_cache=300,
                                      ssl=client_ssl_context(options.ca_bundle))
     async with aiohttp.ClientSession(connector=connector, timeout=timeout, headers=dict(headers)) as session:
