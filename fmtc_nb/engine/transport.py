@@ -67,6 +67,30 @@ class ProxyChooser:
         return self._by_origin[origin]
 
 
+#: Placeholders whose values are digits (or the template's own subdomains and API key, the same for every tile):
+#: a template made only of these gives URLs that are all in yarl's form once one of them is.
+_PLAIN_PLACEHOLDERS = frozenset({"z", "x", "y", "-y", "q", "s", "r", "api_key"})
+
+
+class ParsedUrls:
+    """A job's tile URLs as aiohttp takes them: ``yarl.URL(url, encoded=True)`` when the source's URLs are
+    already in the form yarl gives them (lower-case host, nothing to quote or normalise), which saves aiohttp
+    parsing and re-quoting every URL (about 4 µs of a tile's 100 on loopback); the URL text as it is otherwise,
+    and always over HTTP/2 (httpx takes text)."""
+
+    def __init__(self, source: Any, http2: bool) -> None:
+        from fmtc_nb.sources.templates import placeholders
+
+        # one URL per subdomain (tile x + y picks it), at a small and a large zoom
+        samples = {source.url(0, 0, 0)} | {source.url(13, 4000 + k, 2730) for k in range(len(source.subdomains) or 1)}
+        self._parse = not http2 and placeholders(source.url_template) <= _PLAIN_PLACEHOLDERS and \
+            all(str(yarl.URL(url)) == url for url in samples)
+
+    def __call__(self, url: str) -> str | yarl.URL:
+        """``url`` (a URL of the source) as aiohttp is to take it."""
+        return yarl.URL(url, encoded=True) if self._parse else url
+
+
 def _environment_proxy(url: str, proxies: Mapping[str, str]) -> str | None:
     """The proxy of ``proxies`` (the environment's, by scheme) for ``url``; None: none, or its host is in
     NO_PROXY."""
