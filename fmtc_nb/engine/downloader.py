@@ -7,7 +7,6 @@ requests into the store, one transaction per batch, reporting progress snapshots
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
 from collections import deque
@@ -334,14 +333,15 @@ class Download(BackgroundRun):
         polling: the last tiles of a job end as soon as their answers come."""
         if self._nudge is None:
             self._nudge = asyncio.Event()
+        nudge = self._nudge
         self._idle += 1
+        timer = asyncio.get_running_loop().call_later(0.05, nudge.set)
         try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._nudge.wait(), 0.05)
+            await nudge.wait()  # set() wakes every worker waiting now; clearing then keeps the next ones waiting
         finally:
+            timer.cancel()
+            nudge.clear()
             self._idle -= 1
-            if not self._idle:
-                self._nudge.clear()
 
     def _wake_idle(self) -> None:
         if self._nudge is not None:
