@@ -181,6 +181,7 @@ def nginx_part(runs: int, parallel: int) -> dict:
                 rates[name].append(runners[name](i))
                 cpu[name].append((time.process_time() - started) / count * 1e6)
             loads.append(round(os.getloadavg()[0], 2))
+        store_alone = [store_alone_cpu_us(served, served.folder / f"alone{i}") for i in range(runs)]
     median = {name: statistics.median(values) for name, values in rates.items()}
     return {"tiles": count, "parallel": parallel, "runs": runs,
             "engine_tiles_per_s": [round(v) for v in rates["engine"]],
@@ -190,12 +191,34 @@ def nginx_part(runs: int, parallel: int) -> dict:
             "ratio_of_medians": round(median["engine"] / median["bare_sqlite"], 3),
             "ratio_to_read_only_loop": round(median["engine"] / median["bare_read_only"], 3), "target_ratio": 0.85,
             "cpu_us_per_tile_median": {name: round(statistics.median(v), 1) for name, v in cpu.items()},
+            "store_alone_cpu_us_per_tile": [round(v, 1) for v in store_alone],
+            "store_alone_cpu_us_per_tile_median": round(statistics.median(store_alone), 1),
             "loadavg_1m_before": round(load_before, 2), "loadavg_1m_after_each_round": loads,
             "note": "one process, the three downloaders in turn each round (who goes first rotates); the engine "
                     "stores into its own store (dedup, validation, checkpoints, one transaction per 1,000 tiles), "
                     "bare_sqlite into a plain MBTiles table (executemany + commit per 500 inline), bare_read_only "
-                    "stores nothing. ratio_of_medians is engine / bare_sqlite. 2 cores shared with nginx and "
-                    "other work: compare within one run."}
+                    "stores nothing. ratio_of_medians is engine / bare_sqlite. store_alone: the engine's store "
+                    "writing the same tiles (bodies read from the pyramid's files) in the engine's batches of "
+                    "1,000 into a fresh store, no network: CPU of that thread (SQLite included) per tile. 2 cores "
+                    "shared with nginx and other work: compare within one run."}
+
+
+def store_alone_cpu_us(served, root: Path) -> float:
+    """CPU µs per tile (this thread, SQLite included) of ``Store.put_tiles`` writing every tile of ``served``
+    in batches of 1,000 with a checkpoint each, as the engine's store thread does, into a fresh store."""
+    from fmtc_nb.store import Root, TileRecord
+
+    folder = served.folder / "pyramid"
+    records = [TileRecord(z, x, y, (folder / str(z) / str(x) / f"{y}.png").read_bytes(), time.time())
+               for z, x, y in served.tiles]
+    store = Root(root).open_or_create("alone", served.template)
+    try:
+        started = time.thread_time()
+        for i in range(0, len(records), 1000):
+            store.put_tiles(records[i:i + 1000], checkpoint=("bench", f"done up to {i + 1000}"))
+        return (time.thread_time() - started) / len(records) * 1e6
+    finally:
+        store.close()
 
 
 def estimate_part(runs: int, per_second: int, zooms: str) -> dict:

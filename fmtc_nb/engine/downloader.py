@@ -19,13 +19,14 @@ import aiohttp
 
 from fmtc_nb.engine.background import BackgroundRun
 from fmtc_nb.engine.buffer import TileBuffer
+from fmtc_nb.engine.deadline import RequestDeadlines
 from fmtc_nb.engine.fetch import FetchResult, fetch_tile
 from fmtc_nb.engine.hooks import Checkpointer, NullCheckpointer, Pacer
 from fmtc_nb.engine.job import DownloadJob
 from fmtc_nb.engine.politeness import REFUSED, Politeness, SteppedAside, Ticket, waits_for_the_server
 from fmtc_nb.engine.progress import ProgressSnapshot, TileEvent
 from fmtc_nb.engine.ratelimit import TokenBucket
-from fmtc_nb.engine.transport import ProxyChooser, tile_session
+from fmtc_nb.engine.transport import ParsedUrls, ProxyChooser, tile_session
 from fmtc_nb.engine.writer import Batch, StoreWriter
 from fmtc_nb.errors import CertificateError, DiskFull, StoreError
 from fmtc_nb.source import check_bulk_url
@@ -87,8 +88,12 @@ class Download(BackgroundRun):
         self._gave_up_waiting: str | None = None  # the sentence of a job that paused itself (--max-wait)
         self._unverified: CertificateError | None = None  # the job stopped: the server's certificate does not verify
         self._proxy = ProxyChooser(job.options)  # environment proxies read once per origin
+        self._deadlines = RequestDeadlines(job.options.read_timeout_s)  # one sweep, not a timer per chunk read
+        self._parsed = ParsedUrls(job.source, job.options.http2)  # URLs aiohttp need not parse again
         self._aside: SteppedAside[Tile] = SteppedAside()
         self._active = 0  # workers inside _one (each may still set a tile aside)
+        self._idle = 0  # workers waiting for a tile to be set aside or for the last one in _one to end
+        self._nudge: asyncio.Event | None = None  # set when either happens while a worker waits
         self._buffer = TileBuffer()
         self._queued: deque[Future[None]] = deque()
         self._later: list[Tile] = []
@@ -163,8 +168,9 @@ class Download(BackgroundRun):
         status: JobStatus = "completed"
         reason: str | None = None
         ticker = asyncio.create_task(self._tick(store))
+        sweeper = asyncio.create_task(self._deadlines.sweep())
         try:
-            async with tile_session(opts, self.job.source.request_headers()) as session:
+            async with tile_session(opts, self.job.source.request_headers(), read_timeout=False) as session:
                 sea = await self._learn_sea(session) if opts.skip_sea else None
                 await self._pump(session, store, self._tiles(cover, store), sea)
                 if not self._cancel.is_set() and self._later:
@@ -181,6 +187,7 @@ class Download(BackgroundRun):
             raise
         finally:
             ticker.cancel()
+            sweeper.cancel()
             self._flush()
             self._io.submit(lambda: None).result()  # every queued write has landed (or been dropped)
             close = getattr(store, "close", None)
@@ -284,8 +291,8 @@ class Download(BackgroundRun):
             if ticket is None:
                 return None
             url = self.job.source.url(*sea_tile())
-            result = await fetch_tile(session, url, self.job.source.tile_format, self._proxy(url),
-                                      allowed=check_bulk_url)
+            result = await self._deadlines.bound(fetch_tile(session, url, self.job.source.tile_format,
+                                                            self._proxy(url), allowed=check_bulk_url))
             if await self._polite.done(ticket, result.status, result.retry_after_s) and result.retry_after_s is not None:
                 continue  # the server asked for a wait: never a failed attempt
             if self._stop_if_unverified(result, ticket):
@@ -313,7 +320,7 @@ class Download(BackgroundRun):
                 if aside is None:
                     if not self._active:
                         return
-                    await asyncio.sleep(0.05)
+                    await self._wait_for_change()
                     continue
                 (tile, attempt, answered), self._c["retries_queued"] = aside, self._c["retries_queued"] - 1
             self._active += 1
@@ -321,8 +328,29 @@ class Download(BackgroundRun):
                 await self._one(tile, session, store, sea, attempt, answered)
             finally:
                 self._active -= 1
+                if self._idle:
+                    self._wake_idle()
             if self._buffer.count >= batch:
                 await self._hand_over(batch)
+
+    async def _wait_for_change(self) -> None:
+        """Wait until a tile is set aside or a worker ends a tile (at most 0.05 s, to see a cancel), instead of
+        polling: the last tiles of a job end as soon as their answers come."""
+        if self._nudge is None:
+            self._nudge = asyncio.Event()
+        nudge = self._nudge
+        self._idle += 1
+        timer = asyncio.get_running_loop().call_later(0.05, nudge.set)
+        try:
+            await nudge.wait()  # set() wakes every worker waiting now; clearing then keeps the next ones waiting
+        finally:
+            timer.cancel()
+            nudge.clear()
+            self._idle -= 1
+
+    def _wake_idle(self) -> None:
+        if self._nudge is not None:
+            self._nudge.set()
 
     async def _gate(self, store: Any) -> bool:
         """Wait while paused (flushing first); False once cancelled."""
@@ -344,7 +372,8 @@ class Download(BackgroundRun):
             if ticket is None:
                 return  # cancelled while waiting for the rate limit or a server's pause: the tile stays undone
             url = source.url(z, x, y)
-            result = await fetch_tile(session, url, source.tile_format, self._proxy(url), allowed=check_bulk_url)
+            result = await self._deadlines.bound(fetch_tile(session, self._parsed(url), source.tile_format,
+                                                            self._proxy(url), allowed=check_bulk_url))
             throttled = await self._polite.done(ticket, result.status, result.retry_after_s)
             if result.kind != "failed":
                 self._settle(tile, result, sea)
@@ -395,6 +424,8 @@ class Download(BackgroundRun):
 
     def _step_aside(self, tile: Tile, attempt: int, answered: int, reason: str | None) -> None:
         self._aside.put(tile, attempt, answered)
+        if self._idle:
+            self._wake_idle()
         self._c["retries_queued"] += 1
         self._event(tile, "retry", reason=reason)
 

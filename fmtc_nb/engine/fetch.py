@@ -75,12 +75,12 @@ def expiry(headers: Mapping[str, str], now: float | None = None) -> float | None
     return None
 
 
-async def fetch_tile(session: aiohttp.ClientSession, url: str, tile_format: str | None,
+async def fetch_tile(session: aiohttp.ClientSession, url: str | yarl.URL, tile_format: str | None,
                      proxy: str | None = None, *, etag: str | None = None, last_modified: str | None = None,
                      allowed: Callable[[str], None] | None = None) -> FetchResult:
-    """GET ``url`` once; never raises for network trouble (it becomes a failed result). ``etag`` /
-    ``last_modified`` (a stored copy's validators) make the request conditional (If-None-Match /
-    If-Modified-Since); then a 304 is a ``not-modified`` result, otherwise a 304 is a failure.
+    """GET ``url`` (text, or a ``yarl.URL`` already encoded) once; never raises for network trouble (it becomes a
+    failed result). ``etag`` / ``last_modified`` (a stored copy's validators) make the request conditional
+    (If-None-Match / If-Modified-Since); then a 304 is a ``not-modified`` result, otherwise a 304 is a failure.
 
     Redirects (at most :data:`MAX_REDIRECTS`) are followed here, one hop at a time: ``allowed(target_url)`` is
     called before each and may raise (the engine passes ``fmtc_nb.source.check_bulk_url``, so a server that

@@ -68,8 +68,7 @@ def write_empty_store(path: Path, name: str, source_url: str | None = None,
                                       SOURCE_KEY: recorded_url(source_url) if source_url else None}
         fmt = meta.pop("format", None) or format_from_url(source_url)
         entries |= {"format": fmt, **meta}
-        db.execute("BEGIN")
-        write_metadata(db, entries)
+        write_metadata(db, entries)  # in create_schema's transaction
         db.execute("COMMIT")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

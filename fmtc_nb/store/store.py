@@ -143,10 +143,10 @@ class Store:
                     "INSERT INTO fmtc_failures VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
                     "reason = excluded.reason, failed_at = excluded.failed_at",
                     [(z, tms_row(z, y), x, reason, now) for z, x, y, reason in failures])
-            if failures or (latest and db.execute("SELECT failures FROM fmtc_counters").fetchone()[0]):
+            recorded = db.execute("SELECT failures FROM fmtc_counters").fetchone()[0] + len(failures) if latest else 0
+            if failures or recorded:
                 if latest:
-                    db.executemany("DELETE FROM fmtc_failures WHERE zoom_level = ? AND tile_row = ? AND tile_column = ?",
-                                   [(z, tms_row(z, y), x) for z, x, y in latest])
+                    self._clear_failures(db, [(z, tms_row(z, y), x) for z, x, y in latest], recorded)
                 db.execute("UPDATE fmtc_counters SET failures = (SELECT count(*) FROM fmtc_failures)")
             if latest:
                 self._evict(db)
@@ -194,6 +194,18 @@ class Store:
             fmt = sniff_format(records[0].data)
             if fmt:
                 write_metadata(db, {"format": fmt})
+
+    @staticmethod
+    def _clear_failures(db: sqlite3.Connection, places: list[tuple[int, int, int]], recorded: int) -> None:
+        """Delete the recorded failures at ``places`` (zoom, TMS row, column), which now hold a tile. With at
+        most as many failures recorded (``recorded``, at most) as places, they are read and only those among
+        the places deleted, rather than a DELETE per place (a batch after a resume with a few failures left)."""
+        if recorded <= len(places):
+            failed = set(db.execute("SELECT zoom_level, tile_row, tile_column FROM fmtc_failures"))
+            places = [place for place in places if place in failed]
+        if places:
+            db.executemany("DELETE FROM fmtc_failures WHERE zoom_level = ? AND tile_row = ? AND tile_column = ?",
+                           places)
 
     @staticmethod
     def _take_old(db: sqlite3.Connection, rows: list[tuple]) -> list[tuple[int, int, int, int, int]]:

@@ -37,7 +37,8 @@ Behaviour = Callable[[int, int, int, int], str]  # (z, x, y, attempt) -> action
 
 class FaultServer:
     """Serves /{z}/{x}/{y}.png; ``behaviour(z, x, y, attempt)`` picks ok, noise (a 7 KB PNG), sea, 404, 410,
-    429, 500, 503, stall, reset, truncate, chunked-truncate, html, or ``redirect:URL`` (a 302 to URL).
+    429, 500, 503, stall (the whole answer 1.5 s late), stall-body (headers and half the body, then 3 s of
+    nothing before the rest), reset, truncate, chunked-truncate, html, or ``redirect:URL`` (a 302 to URL).
     ``hits`` counts requests per tile."""
 
     def __init__(self, behaviour: Behaviour) -> None:
@@ -95,10 +96,16 @@ class FaultServer:
             await asyncio.sleep(0.1)
             return web.Response(body=body)
         resp = web.StreamResponse(headers={"Content-Type": "image/png"})
-        if action == "truncate":
+        if action in ("truncate", "stall-body"):
             resp.content_length = len(body)
         await resp.prepare(request)
         await resp.write(body[: len(body) // 2])
+        if action == "stall-body":
+            await asyncio.sleep(3.0)
+            if request.transport is None or request.transport.is_closing():  # the client gave up (as it should)
+                return resp
+            await resp.write(body[len(body) // 2:])
+            return resp
         if action == "truncate":
             assert request.transport is not None
             request.transport.close()

@@ -142,6 +142,19 @@ def test_replacing_tiles_keeps_counters_and_references_true(store):
     assert store.verify() == []
 
 
+@pytest.mark.parametrize("recorded", [3, 40])  # fewer failures than the batch's tiles (read), and more
+def test_a_batch_clears_exactly_the_failures_of_the_tiles_it_stores(store, recorded):
+    failed = [(6, x, 9, "HTTP 500") for x in range(recorded)]
+    store.put_tiles([], failures=failed)
+    store.put_tiles(records(6, range(2), range(8, 12)))  # 8 tiles, among them (6, 0, 9) and (6, 1, 9)
+    left = sorted((f["x"], f["y"]) for f in store.failures())
+    assert left == [(x, 9) for x in range(2, recorded)]
+    assert store.stats().failures == recorded - 2
+    store.put_tiles(records(6, range(recorded), range(9, 10)), failures=[(6, 0, 20, "timeout")])
+    assert [(f["x"], f["y"], f["reason"]) for f in store.failures()] == [(0, 20, "timeout")]
+    assert store.stats().failures == 1 and store.verify() == []
+
+
 def test_failures_are_recorded_and_cleared_by_a_stored_tile(store):
     store.put_tiles([], failures=[(7, 1, 2, "HTTP 404"), (7, 3, 3, "timeout")])
     assert [(f["z"], f["x"], f["y"], f["reason"]) for f in store.failures()] == [(7, 3, 3, "timeout"), (7, 1, 2, "HTTP 404")]
