@@ -246,10 +246,11 @@ class ForwardProxy(LoopServer):
 
 class Http2TileServer(LoopServer):
     """Tiles over HTTPS with HTTP/2 (hypercorn, ALPN h2) on 127.0.0.1; ``versions`` records each request's
-    HTTP version and ``clients`` the client ports (one a connection). ``latency_s`` delays every answer."""
+    HTTP version and ``clients`` the client ports (one a connection). ``latency_s`` delays every answer;
+    ``trickle_s`` sends each body in 8 pieces that far apart (a slow link)."""
 
-    def __init__(self, certfile: str, keyfile: str, latency_s: float = 0.0) -> None:
-        self.certfile, self.keyfile, self.latency_s = certfile, keyfile, latency_s
+    def __init__(self, certfile: str, keyfile: str, latency_s: float = 0.0, trickle_s: float = 0.0) -> None:
+        self.certfile, self.keyfile, self.latency_s, self.trickle_s = certfile, keyfile, latency_s, trickle_s
         self.versions: list[str] = []
         self.clients: set[int] = set()
         self._stopping: asyncio.Event | None = None
@@ -271,7 +272,11 @@ class Http2TileServer(LoopServer):
         body = small_png(z, x, y)
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"image/png"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        piece = -(-len(body) // 8) if self.trickle_s else len(body)
+        for start in range(0, len(body), piece):
+            await asyncio.sleep(self.trickle_s)
+            await send({"type": "http.response.body", "body": body[start:start + piece],
+                        "more_body": start + piece < len(body)})
 
     async def _start(self) -> None:
         import socket

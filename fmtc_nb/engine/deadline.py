@@ -3,15 +3,18 @@
 aiohttp's ``sock_read`` timeout re-arms a timer on every chunk it reads (a timer made and cancelled per
 chunk: about a seventh of the engine's CPU per tile on loopback). The engine instead notes when each request
 was sent, and one task looks every :attr:`RequestDeadlines.tick_s` seconds for requests older than the read
-timeout: each is cancelled and becomes a failed ``timeout`` result, retried like any failed request. A
-request therefore fails between ``timeout_s`` and ``timeout_s + tick_s`` seconds after it was sent, whether
-the server stalls before its headers or in the middle of the body.
+timeout. One whose answer is arriving (its body's byte count grew since the last look: a large tile on a slow
+link) gets the timeout again from that moment; any other is cancelled and becomes a failed ``timeout`` result,
+retried like any failed request. So, as with a timeout between reads, a request fails once nothing came for
+the read timeout: between ``timeout_s`` and ``timeout_s + tick_s`` seconds after it was sent when the server
+stalls before its headers, at most twice that after the last byte when it stalls in the middle of the body.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from typing import Any
 
 from fmtc_nb.engine.fetch import FetchResult
 
@@ -26,8 +29,19 @@ class RequestDeadlines:
     def __init__(self, timeout_s: float) -> None:
         self.timeout_s = timeout_s
         self.tick_s = min(TICK_S, timeout_s / 4)
-        self._sent: dict[asyncio.Task[object], float] = {}  # the task awaiting a request -> loop time it was sent
+        #: the task awaiting a request -> loop time it was sent, or its body last seen growing
+        self._sent: dict[asyncio.Task[object], float] = {}
+        #: the task -> its answer being read and the body bytes seen at the last look
+        self._answers: dict[asyncio.Task[object], tuple[Any, int]] = {}
         self._expired: set[asyncio.Task[object]] = set()
+
+    def reading(self, answer: Any) -> None:
+        """Note that the answer of the current task's request arrived (an aiohttp response, or
+        :class:`~fmtc_nb.engine.transport.Http2Session`'s): from now on its deadline moves while its body grows.
+        ``fetch_tile`` calls it (its ``watch``) before reading the body."""
+        task = asyncio.current_task()
+        if task in self._sent:
+            self._answers[task] = (answer, _received(answer))
 
     async def bound(self, request: Awaitable[FetchResult]) -> FetchResult:
         """The result of ``request`` (a ``fetch_tile`` call), or a failed ``timeout`` result once it has run
@@ -43,6 +57,7 @@ class RequestDeadlines:
             return FetchResult("failed", reason="timeout")
         finally:
             del self._sent[task]
+            self._answers.pop(task, None)
             self._expired.discard(task)
 
     async def sweep(self) -> None:
@@ -53,8 +68,21 @@ class RequestDeadlines:
 
     def cancel_overdue(self) -> None:
         """Cancel every request sent more than the timeout ago (each becomes a ``timeout`` result)."""
-        oldest = asyncio.get_running_loop().time() - self.timeout_s
+        now = asyncio.get_running_loop().time()
+        oldest = now - self.timeout_s
         for task, sent in list(self._sent.items()):
-            if sent <= oldest and task not in self._expired:
-                self._expired.add(task)
-                task.cancel()
+            if sent > oldest or task in self._expired:
+                continue
+            answer = self._answers.get(task)
+            if answer is not None and (received := _received(answer[0])) > answer[1]:
+                self._answers[task] = (answer[0], received)  # still arriving: the timeout starts again
+                self._sent[task] = now
+                continue
+            self._expired.add(task)
+            task.cancel()
+
+
+def _received(answer: Any) -> int:
+    """Body bytes of ``answer`` received so far (aiohttp: its stream's ``total_bytes``; HTTP/2: httpx's count)."""
+    received = getattr(answer, "received_bytes", None)
+    return received if received is not None else answer.content.total_bytes

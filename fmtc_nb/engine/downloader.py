@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 import aiohttp
+import yarl
 
 from fmtc_nb.engine.background import BackgroundRun
 from fmtc_nb.engine.buffer import TileBuffer
@@ -291,8 +292,7 @@ class Download(BackgroundRun):
             if ticket is None:
                 return None
             url = self.job.source.url(*sea_tile())
-            result = await self._deadlines.bound(fetch_tile(session, url, self.job.source.tile_format,
-                                                            self._proxy(url), allowed=check_bulk_url))
+            result = await self._fetch(session, url, url)
             if await self._polite.done(ticket, result.status, result.retry_after_s) and result.retry_after_s is not None:
                 continue  # the server asked for a wait: never a failed attempt
             if self._stop_if_unverified(result, ticket):
@@ -333,6 +333,12 @@ class Download(BackgroundRun):
             if self._buffer.count >= batch:
                 await self._hand_over(batch)
 
+    async def _fetch(self, session: Any, url: str, target: str | yarl.URL) -> FetchResult:
+        """One request for the source's ``url`` (sent as ``target``, maybe already parsed), bounded by the job's
+        request deadlines."""
+        return await self._deadlines.bound(fetch_tile(session, target, self.job.source.tile_format, self._proxy(url),
+                                                      allowed=check_bulk_url, watch=self._deadlines.reading))
+
     async def _wait_for_change(self) -> None:
         """Wait until a tile is set aside or a worker ends a tile (at most 0.05 s, to see a cancel), instead of
         polling: the last tiles of a job end as soon as their answers come."""
@@ -372,8 +378,7 @@ class Download(BackgroundRun):
             if ticket is None:
                 return  # cancelled while waiting for the rate limit or a server's pause: the tile stays undone
             url = source.url(z, x, y)
-            result = await self._deadlines.bound(fetch_tile(session, self._parsed(url), source.tile_format,
-                                                            self._proxy(url), allowed=check_bulk_url))
+            result = await self._fetch(session, url, self._parsed(url))
             throttled = await self._polite.done(ticket, result.status, result.retry_after_s)
             if result.kind != "failed":
                 self._settle(tile, result, sea)

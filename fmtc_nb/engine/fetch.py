@@ -77,14 +77,16 @@ def expiry(headers: Mapping[str, str], now: float | None = None) -> float | None
 
 async def fetch_tile(session: aiohttp.ClientSession, url: str | yarl.URL, tile_format: str | None,
                      proxy: str | None = None, *, etag: str | None = None, last_modified: str | None = None,
-                     allowed: Callable[[str], None] | None = None) -> FetchResult:
+                     allowed: Callable[[str], None] | None = None,
+                     watch: Callable[[aiohttp.ClientResponse], None] | None = None) -> FetchResult:
     """GET ``url`` (text, or a ``yarl.URL`` already encoded) once; never raises for network trouble (it becomes a
     failed result). ``etag`` / ``last_modified`` (a stored copy's validators) make the request conditional
     (If-None-Match / If-Modified-Since); then a 304 is a ``not-modified`` result, otherwise a 304 is a failure.
 
     Redirects (at most :data:`MAX_REDIRECTS`) are followed here, one hop at a time: ``allowed(target_url)`` is
     called before each and may raise (the engine passes ``fmtc_nb.source.check_bulk_url``, so a server that
-    redirects to a host forbidding bulk downloads stops the job with ``PolicyError``)."""
+    redirects to a host forbidding bulk downloads stops the job with ``PolicyError``). ``watch(response)`` is
+    called once the final answer's headers arrived, before its body is read (the engine's request deadlines)."""
     headers = None  # the engine's per-tile requests stay unconditional without building anything
     if etag or last_modified:
         conditional = {"If-None-Match": etag, "If-Modified-Since": last_modified}
@@ -94,6 +96,8 @@ async def fetch_tile(session: aiohttp.ClientSession, url: str | yarl.URL, tile_f
             async with session.get(url, proxy=proxy, allow_redirects=False, headers=headers) as resp:
                 target = _redirect_target(resp) if resp.status in REDIRECT_STATUSES else None
                 if target is None:
+                    if watch is not None:
+                        watch(resp)
                     return await _outcome(resp, tile_format, conditional=headers is not None)
             if allowed is not None:
                 allowed(target)

@@ -137,6 +137,11 @@ class _Http2Response:
         self.headers = response.headers  # case-insensitive, like aiohttp's
         self.url = yarl.URL(str(response.url))
 
+    @property
+    def received_bytes(self) -> int:
+        """Body bytes received so far (the engine's request deadlines watch it grow)."""
+        return int(self._response.num_bytes_downloaded)
+
     async def read(self) -> bytes:
         """The whole body."""
         return bytes(await self._response.aread())

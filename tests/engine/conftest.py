@@ -38,7 +38,8 @@ Behaviour = Callable[[int, int, int, int], str]  # (z, x, y, attempt) -> action
 class FaultServer:
     """Serves /{z}/{x}/{y}.png; ``behaviour(z, x, y, attempt)`` picks ok, noise (a 7 KB PNG), sea, 404, 410,
     429, 500, 503, stall (the whole answer 1.5 s late), stall-body (headers and half the body, then 3 s of
-    nothing before the rest), reset, truncate, chunked-truncate, html, or ``redirect:URL`` (a 302 to URL).
+    nothing before the rest), trickle (headers, then the body in 8 pieces 0.15 s apart: a slow link), reset,
+    truncate, chunked-truncate, html, or ``redirect:URL`` (a 302 to URL).
     ``hits`` counts requests per tile."""
 
     def __init__(self, behaviour: Behaviour) -> None:
@@ -96,6 +97,14 @@ class FaultServer:
             await asyncio.sleep(0.1)
             return web.Response(body=body)
         resp = web.StreamResponse(headers={"Content-Type": "image/png"})
+        if action == "trickle":
+            resp.content_length = len(body)
+            await resp.prepare(request)
+            for start in range(0, len(body), -(-len(body) // 8)):
+                await asyncio.sleep(0.15)
+                await resp.write(body[start:start - (-len(body) // 8)])
+            await resp.write_eof()
+            return resp
         if action in ("truncate", "stall-body"):
             resp.content_length = len(body)
         await resp.prepare(request)

@@ -44,6 +44,17 @@ def test_a_body_that_stalls_fails_at_the_read_timeout_and_is_retried(fault_serve
             assert store.get_tile(1, x, y) == tile_png(1, x, y)
 
 
+def test_a_body_that_keeps_coming_outlives_the_read_timeout(fault_server, tmp_path):
+    """A large tile on a slow link: 1.2 s of body, a piece every 0.15 s, against a 0.4 s read timeout. The
+    timeout is for silence, not for a whole answer: the tile is fetched once and stored whole."""
+    server = fault_server(lambda z, x, y, n: "trickle" if (x, y) == (0, 1) else "ok")
+    events = []
+    snap = Download(job(server.url_template, parallel=2), tmp_path, on_tile=events.append).run()
+    assert snap.cached == 4 and snap.failed == 0 and snap.status == "completed"
+    assert server.hits[(1, 0, 1)] == 1 and not [e for e in events if e.outcome == "retry"]
+    assert Root(tmp_path).open("t").get_tile(1, 0, 1) == tile_png(1, 0, 1)
+
+
 def test_a_body_that_always_stalls_ends_failed_with_timeout(fault_server, tmp_path):
     server = fault_server(lambda z, x, y, n: "stall-body" if (x, y) == (1, 1) else "ok")
     snap = Download(job(server.url_template, parallel=2, retries=1, final_pass=False), tmp_path).run()
