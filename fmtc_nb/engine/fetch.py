@@ -130,7 +130,7 @@ def unverified_certificate(exc: BaseException) -> ssl.SSLCertVerificationError |
     return None
 
 
-def certificate_reason(url: str, error: ssl.SSLCertVerificationError) -> str:
+def certificate_reason(url: str | yarl.URL, error: ssl.SSLCertVerificationError) -> str:
     """One sentence saying whose certificate did not verify, why, and the fix (``--ca-bundle``)."""
     host = yarl.URL(url).host or "the server"
     why = error.verify_message or error.reason or "certificate verify failed"
