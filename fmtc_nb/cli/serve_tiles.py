@@ -26,10 +26,10 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.tileserver import ATTRIBUTION, start_server
     from fmtc_nb.tileserver.mvt import encoder_missing
 
+    missing = encoder_missing()  # before the first line: a script reading it may signal at once
     server = start_server(args.port, args.latency, args.failure_rate, args.burst_429, args.seed, args.host)
     print(f"Serving demo tiles at {server.url_template}", flush=True)
     print(f"TileJSON: {server.tilejson_url}  Attribution: {ATTRIBUTION}", flush=True)
-    missing = encoder_missing()
     print(f"Vector style (--style): {server.style_url}" if missing is None
           else f"Vector style: not served ({missing}).", flush=True)
     return serve_until_interrupted(server.stop)
