@@ -20,17 +20,26 @@ import yarl
 from fmtc_nb.errors import OptionError
 from fmtc_nb.tls import client_ssl_context, new_client_ssl_context
 
-#: What ``--http2`` says when httpx or h2 is missing.
-HTTP2_MISSING = "--http2 needs httpx with HTTP/2 support, which is not installed: pip install 'fmtc-nb[http2]'"
+class Http2Missing(OptionError):
+    """``http2`` was asked for where httpx or h2 cannot be imported; its sentence names the extra to install."""
+
+    def __init__(self) -> None:
+        super().__init__("http2", True, "switch http2", "usable here")
+        self.args = ("HTTP/2 (--http2) needs httpx with HTTP/2 support, which is not installed: "
+                     "pip install 'fmtc-nb[http2]'.",)
+
+    def given_as(self, flag: str) -> OptionError:
+        """The same sentence (it already names ``--http2``)."""
+        return self
 
 
 def check_http2_available() -> None:
-    """Raise ``OptionError`` (one sentence) unless httpx and h2 can be imported."""
+    """Raise :class:`Http2Missing` (an ``OptionError``, one sentence) unless httpx and h2 can be imported."""
     try:
         import h2  # noqa: F401
         import httpx  # noqa: F401
     except ImportError:
-        raise OptionError("http2", True, "switch http2", HTTP2_MISSING.removeprefix("--http2 needs ")) from None
+        raise Http2Missing() from None
 
 
 def check_transport(options: Any) -> None:

@@ -113,7 +113,8 @@ def test_http2_without_h2_or_httpx_is_one_sentence_before_any_request(tmp_path, 
         refused = subprocess.run([*argv, "--http2"], env=env, capture_output=True, text=True, timeout=60)
         assert refused.returncode == 2 and refused.stdout == "" and "Traceback" not in refused.stderr
         assert refused.stderr.startswith("fmtc-nb: error: ") and refused.stderr.count("\n") == 1  # one sentence
-        assert "--http2" in refused.stderr and refused.stderr.rstrip().endswith("pip install 'fmtc-nb[http2]'.")
+        assert refused.stderr == ("fmtc-nb: error: HTTP/2 (--http2) needs httpx with HTTP/2 support, which is not "
+                                  "installed: pip install 'fmtc-nb[http2]'.\n")
         assert server.log.statuses == [] and not (root / "stores").exists()  # refused before any request or store
         plain = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)  # HTTP/1.1 needs neither
         assert plain.returncode == 0, plain.stderr
