@@ -377,6 +377,9 @@ class Download(BackgroundRun):
             ticket = await self._polite.acquire(self._cancel)
             if ticket is None:
                 return  # cancelled while waiting for the rate limit or a server's pause: the tile stays undone
+            if self._pause.is_set():  # paused while it waited for its turn (a long Retry-After): not sent
+                await self._polite.release()
+                continue
             url = source.url(z, x, y)
             result = await self._fetch(session, url, self._parsed(url))
             throttled = await self._polite.done(ticket, result.status, result.retry_after_s)

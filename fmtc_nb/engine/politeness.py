@@ -110,7 +110,7 @@ class Politeness:
                 self._queued -= 1
         self._in_flight += 1
         if not await self.pacer.acquire(stop):
-            await self._release()
+            await self.release()
             return None
         return self._epoch, self.answers
 
@@ -132,7 +132,8 @@ class Politeness:
             await self._wake()
         return throttled
 
-    async def _release(self) -> None:
+    async def release(self) -> None:
+        """Give back a ticket whose request was not sent (the job was paused while it waited for its turn)."""
         self._in_flight -= 1
         if self._queued:
             await self._wake()

@@ -20,6 +20,7 @@ import yarl
 from fmtc_nb.errors import OptionError
 from fmtc_nb.tls import client_ssl_context, new_client_ssl_context
 
+
 class Http2Missing(OptionError):
     """``http2`` was asked for where httpx or h2 cannot be imported; its sentence names the extra to install."""
 

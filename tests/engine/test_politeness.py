@@ -173,3 +173,22 @@ def test_a_sharded_jobs_summed_snapshot_tells_the_longest_wait():
                          snapshot=ProgressSnapshot(status="completed", concurrency_now=8))]
     summed = aggregate(states, 1.0, "running")
     assert (summed.waiting_until, summed.wait_reason, summed.concurrency_now) == (2e9, waiting.wait_reason, 4)
+
+
+def test_a_pause_during_a_hold_sends_nothing_when_the_hold_ends(tmp_path):
+    """Requests waiting for the end of a server's Retry-After when the job is paused are not sent when it ends:
+    a paused job is silent until it is resumed, then it finishes every tile."""
+    with ThrottlingTileServer(Throttle(after=5, window_s=0.2, retry_after="1")) as server:
+        download = Download(job(server.url_template, zooms="0-3"), tmp_path)
+        download.start()
+        deadline = time.monotonic() + 10
+        while 429 not in server.log.statuses and time.monotonic() < deadline:
+            time.sleep(0.01)
+        download.pause()
+        time.sleep(0.3)  # requests already on the wire end
+        seen = len(server.log.statuses)
+        time.sleep(1.5)  # the hold (1 s from the first 429) ends while paused
+        assert len(server.log.statuses) == seen and download.snapshot.status == "paused"
+        download.resume()
+        snap = download.wait(30)
+    assert snap.status == "completed" and snap.cached == 85 and snap.failed == 0
