@@ -17,7 +17,7 @@ from fmtc_nb.errors import CertificateError, OptionError
 from fmtc_nb.regions import parse_region
 from fmtc_nb.source import TileSource
 from fmtc_nb.zooms import parse_zooms
-from tests.netservers import ForwardProxy, ThrottlingTileServer, without_proxy_environment
+from tests.netservers import ForwardProxy, Http2TileServer, ThrottlingTileServer, without_proxy_environment
 
 
 @pytest.fixture(autouse=True)
@@ -128,16 +128,20 @@ def test_cli_refuses_a_missing_ca_bundle_and_a_bad_max_wait_in_one_sentence(tmp_
     assert done.returncode == 2 and "--max-wait" in done.stderr
 
 
-def test_http2_really_multiplexes_on_one_connection(tmp_path, tls_ca):
+def http2_files(tmp_path: Path, tls_ca) -> Path:
+    """A certificate and key for 127.0.0.1 in ``tmp_path`` (cert.pem, key.pem) for ``Http2TileServer``, and the
+    CA bundle that trusts them (returned); skips without hypercorn."""
     pytest.importorskip("hypercorn")
-    from tests.netservers import Http2TileServer
-
     cert = tls_ca.issue_cert("127.0.0.1")
-    certfile, keyfile, bundle = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
-    cert.cert_chain_pems[0].write_to_path(str(certfile))
-    cert.private_key_pem.write_to_path(str(keyfile))
-    tls_ca.cert_pem.write_to_path(str(bundle))
-    with Http2TileServer(str(certfile), str(keyfile), latency_s=0.05) as server:
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    tls_ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    return tmp_path / "ca.pem"
+
+
+def test_http2_really_multiplexes_on_one_connection(tmp_path, tls_ca):
+    bundle = http2_files(tmp_path, tls_ca)
+    with Http2TileServer(str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"), latency_s=0.05) as server:
         opts = DownloadOptions(parallel=32, retries=1, read_timeout_s=5, http2=True, ca_bundle=str(bundle))
         job = DownloadJob(parse_region("rect:-180,-85,180,85"), parse_zooms("0-3"), TileSource(server.url_template),
                           "t", opts)
@@ -151,15 +155,8 @@ def test_an_http2_job_leaves_the_next_http1_job_of_the_process_on_http1(tmp_path
     """httpx offers h2 by setting ALPN on the SSL context it is given: were that the context every session of the
     process shares, the next aiohttp job would offer h2 too, the server would pick it, and HTTP/1.1 requests on
     an HTTP/2 connection get no answer."""
-    pytest.importorskip("hypercorn")
-    from tests.netservers import Http2TileServer
-
-    cert = tls_ca.issue_cert("127.0.0.1")
-    certfile, keyfile, bundle = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
-    cert.cert_chain_pems[0].write_to_path(str(certfile))
-    cert.private_key_pem.write_to_path(str(keyfile))
-    tls_ca.cert_pem.write_to_path(str(bundle))
-    with Http2TileServer(str(certfile), str(keyfile)) as server:
+    bundle = http2_files(tmp_path, tls_ca)
+    with Http2TileServer(str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")) as server:
         first = fetch_zooms_0_1(server.url_template, tmp_path / "h2", ca_bundle=str(bundle), http2=True)
         versions_of_first = list(server.versions)
         second = fetch_zooms_0_1(server.url_template, tmp_path / "h1", ca_bundle=str(bundle))
@@ -170,15 +167,8 @@ def test_an_http2_job_leaves_the_next_http1_job_of_the_process_on_http1(tmp_path
 def test_over_http2_a_body_that_keeps_coming_outlives_the_read_timeout(tmp_path, tls_ca):
     """The request deadline watches an HTTP/2 answer's body grow too (httpx's byte count): 1.2 s of body in
     pieces 0.15 s apart against a 0.5 s read timeout, every tile fetched once."""
-    pytest.importorskip("hypercorn")
-    from tests.netservers import Http2TileServer
-
-    cert = tls_ca.issue_cert("127.0.0.1")
-    certfile, keyfile, bundle = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
-    cert.cert_chain_pems[0].write_to_path(str(certfile))
-    cert.private_key_pem.write_to_path(str(keyfile))
-    tls_ca.cert_pem.write_to_path(str(bundle))
-    with Http2TileServer(str(certfile), str(keyfile), trickle_s=0.15) as server:
+    bundle = http2_files(tmp_path, tls_ca)
+    with Http2TileServer(str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"), trickle_s=0.15) as server:
         opts = DownloadOptions(parallel=4, retries=0, read_timeout_s=0.5, http2=True, ca_bundle=str(bundle),
                                final_pass=False)
         job = DownloadJob(parse_region("rect:-180,-85,180,85"), parse_zooms("0-1"), TileSource(server.url_template),
