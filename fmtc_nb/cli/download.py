@@ -155,8 +155,8 @@ def wait_words(snap: Any) -> str | None:
 def stored_words(snap: Any) -> str:
     """"N stored": the tiles written to the store; tiles fetched but not written (a paused job whose store
     could not be written) are named apart, as they are fetched again on resume."""
-    unwritten = snap.cached - snap.flushed
-    extra = f" ({unwritten} more fetched but not written; a resume fetches them again)" if unwritten > 0 else ""
+    unwritten = snap.unwritten
+    extra = f" ({unwritten} more fetched but not written; a resume fetches them again)" if unwritten else ""
     return f"{snap.flushed} stored{extra}"
 
 

@@ -85,6 +85,12 @@ class ProgressSnapshot:
         return None if rest is None else self.elapsed_s + rest
 
     @property
+    def unwritten(self) -> int:
+        """Tiles fetched but not (yet) written to the store (a paused job whose store could not be written
+        fetches them again on resume); never negative."""
+        return max(self.cached - self.flushed, 0)
+
+    @property
     def wait_left_s(self) -> float | None:
         """Seconds the job still holds its requests because the server said "slow down" (never negative; None:
         not waiting). Read from the wall clock at each call, so it is not part of :meth:`to_dict`."""

@@ -21,8 +21,8 @@ STATUS_WORDS = {"pending": "Waiting to start", "running": "Downloading", "paused
 def stored_cell(snap: ProgressSnapshot, status: str) -> str:
     """The tiles stored; once paused, only those written to the store, with the ones fetched but not written
     (the store could not be written: a full disk, a lock held by another program) named apart."""
-    unwritten = snap.cached - snap.flushed
-    if status != "paused" or unwritten <= 0:
+    unwritten = snap.unwritten
+    if status != "paused" or not unwritten:
         return f"{snap.cached:,}"
     return f"{snap.flushed:,} (+{unwritten:,} fetched, not written: fetched again on resume)"
 
