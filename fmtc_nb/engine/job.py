@@ -158,6 +158,11 @@ class DownloadJob:
     options: DownloadOptions = field(default_factory=DownloadOptions)
     job_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
 
+    def __post_init__(self) -> None:
+        from fmtc_nb.regions.validate import check_has_tiles
+
+        check_has_tiles(self.region)  # a polar region: RegionError, not "completed: 0 of 0" and an empty store
+
     def cover(self) -> Any:
         """The job's ``TileCover`` (streamed, never materialised)."""
         from fmtc_nb.cover import TileCover

@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 
 from fmtc_nb.cli import main
+from fmtc_nb.engine import DownloadJob
 from fmtc_nb.errors import RegionError
 from fmtc_nb.estimate import estimate
 from fmtc_nb.regions import Circle, Rectangle
 from fmtc_nb.regions.validate import check_has_tiles
+from fmtc_nb.source import TileSource
 
 SENTENCE = "The region covers no map tile: it lies beyond latitude +-85.05 degrees"
 URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # never asked: the region is refused first
@@ -34,5 +36,7 @@ def test_a_region_without_tiles_is_one_sentence_and_leaves_nothing(tmp_path, cap
 def test_the_library_says_the_same_and_a_region_touching_the_limit_has_tiles():
     with pytest.raises(RegionError, match="covers no map tile"):
         estimate(Rectangle(0, 86, 1, 89), "0-3", URL)
+    with pytest.raises(RegionError, match="covers no map tile"):  # the job itself: library, panels, device
+        DownloadJob(Rectangle(0, 86, 1, 89), [0, 1], TileSource(URL), "polar")
     check_has_tiles(Rectangle(0, 85.0, 1, 89))  # partly below the limit: tiles
     check_has_tiles(Circle(0, 89.9, 600))  # a polar cap reaching below 85.05: tiles
