@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -159,6 +160,7 @@ def nginx_part(runs: int, parallel: int) -> dict:
     (this process, all threads) and the load average after each run."""
     rates: dict[str, list[float]] = {"engine": [], "bare_sqlite": [], "bare_read_only": []}
     cpu: dict[str, list[float]] = {name: [] for name in rates}
+    loop_cpu: dict[str, list[float]] = {name: [] for name in rates}  # this thread: the event loop's
     loads: list[float] = []
     load_before = os.getloadavg()[0]
     with served_pyramid(range(0, 8)) as served:
@@ -177,9 +179,10 @@ def nginx_part(runs: int, parallel: int) -> dict:
         names = list(runners)
         for i in range(runs):
             for name in names[i % 3:] + names[:i % 3]:
-                started = time.process_time()
+                started, started_here = time.process_time(), _thread_cpu_s()
                 rates[name].append(runners[name](i))
                 cpu[name].append((time.process_time() - started) / count * 1e6)
+                loop_cpu[name].append((_thread_cpu_s() - started_here) / count * 1e6)
             loads.append(round(os.getloadavg()[0], 2))
         store_alone = [store_alone_cpu_us(served, served.folder / f"alone{i}") for i in range(runs)]
     median = {name: statistics.median(values) for name, values in rates.items()}
@@ -190,7 +193,13 @@ def nginx_part(runs: int, parallel: int) -> dict:
             "medians": {name: round(v) for name, v in median.items()},
             "ratio_of_medians": round(median["engine"] / median["bare_sqlite"], 3),
             "ratio_to_read_only_loop": round(median["engine"] / median["bare_read_only"], 3), "target_ratio": 0.85,
+            "ratio_to_read_only_loop_per_round": [round(e / b, 3) for e, b in zip(rates["engine"],
+                                                                                  rates["bare_read_only"], strict=True)],
+            "ratio_to_read_only_loop_median_of_rounds": round(statistics.median(
+                e / b for e, b in zip(rates["engine"], rates["bare_read_only"], strict=True)), 3),
             "cpu_us_per_tile_median": {name: round(statistics.median(v), 1) for name, v in cpu.items()},
+            "event_loop_thread_cpu_us_per_tile_median": {name: round(statistics.median(v), 1)
+                                                         for name, v in loop_cpu.items()},
             "store_alone_cpu_us_per_tile": [round(v, 1) for v in store_alone],
             "store_alone_cpu_us_per_tile_median": round(statistics.median(store_alone), 1),
             "loadavg_1m_before": round(load_before, 2), "loadavg_1m_after_each_round": loads,
@@ -200,7 +209,17 @@ def nginx_part(runs: int, parallel: int) -> dict:
                     "stores nothing. ratio_of_medians is engine / bare_sqlite. store_alone: the engine's store "
                     "writing the same tiles (bodies read from the pyramid's files) in the engine's batches of "
                     "1,000 into a fresh store, no network: CPU of that thread (SQLite included) per tile. 2 cores "
-                    "shared with nginx and other work: compare within one run."}
+                    "shared with nginx and other work: compare within one run. "
+                    "ratio_to_read_only_loop_median_of_rounds: the median of each round's engine / bare_read_only "
+                    "(pairs runs made seconds apart). event_loop_thread_cpu: CPU of the thread running the event "
+                    "loop only (for the engine: without its store thread)."}
+
+
+def _thread_cpu_s() -> float:
+    """CPU seconds (user + system) of the calling thread so far: the event loop's, as the engine's ``run`` and
+    the bare loops run their loop in the calling thread (the engine's store thread is not in it)."""
+    usage = resource.getrusage(resource.RUSAGE_THREAD)
+    return usage.ru_utime + usage.ru_stime
 
 
 def store_alone_cpu_us(served, root: Path) -> float:
@@ -251,7 +270,14 @@ def main() -> int:
         results["http2"] = http2_part(args.runs, args.h2_parallel, "0-5")
         print("http2", results["http2"])
     if "nginx" in parts:
+        earlier = results.get("nginx", {})
+        runs_before = [{k: v for k, v in earlier.items()
+                       if k not in ("earlier_runs", "earlier_runs_today")}] if earlier else []
         results["nginx"] = nginx_part(args.runs, 16)
+        results["nginx"]["measured_utc"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+        # the figures are noisy on shared cores: each run keeps the ones before it (the newest first, at most 8)
+        results["nginx"]["earlier_runs"] = (runs_before + earlier.get("earlier_runs", [])
+                                            + earlier.get("earlier_runs_today", []))[:8]
         print("nginx", results["nginx"])
     if "estimate" in parts:
         results["estimate"] = estimate_part(10, 100, "0-5")
