@@ -45,20 +45,38 @@ class RequestDeadlines:
 
     async def bound(self, request: Awaitable[FetchResult]) -> FetchResult:
         """The result of ``request`` (a ``fetch_tile`` call), or a failed ``timeout`` result once it has run
-        longer than the timeout. A cancel from elsewhere is passed on, never taken for a timeout."""
-        task = asyncio.current_task()
-        assert task is not None
-        self._sent[task] = asyncio.get_running_loop().time()
+        longer than the timeout. A cancel from elsewhere is passed on, never taken for a timeout.
+
+        The engine's per-tile path does the same inline (:meth:`sent`, :meth:`timed_out`, :meth:`finished`), so
+        that no coroutine of its own sits between the task and the request while the request is suspended."""
+        task = self.sent()
         try:
             return await request
         except asyncio.CancelledError:
-            if task not in self._expired or task.uncancel():  # not ours, or also cancelled by someone else
+            if not self.timed_out(task):
                 raise
             return FetchResult("failed", reason="timeout")
         finally:
-            del self._sent[task]
-            self._answers.pop(task, None)
-            self._expired.discard(task)
+            self.finished(task)
+
+    def sent(self) -> asyncio.Task[object]:
+        """Note that the current task sends a request now; returns the task, for :meth:`timed_out` and
+        :meth:`finished`."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._sent[task] = task.get_loop().time()
+        return task
+
+    def timed_out(self, task: asyncio.Task[object]) -> bool:
+        """In an ``except asyncio.CancelledError`` around ``task``'s request: True if the cancel was this
+        deadline's alone (it is then taken back, and the request is a ``timeout``); False: pass it on."""
+        return task in self._expired and not task.uncancel()
+
+    def finished(self, task: asyncio.Task[object]) -> None:
+        """Forget ``task``'s request (it ended one way or another)."""
+        del self._sent[task]
+        self._answers.pop(task, None)
+        self._expired.discard(task)
 
     async def sweep(self) -> None:
         """:meth:`cancel_overdue` every :attr:`tick_s` seconds, until cancelled."""

@@ -10,13 +10,12 @@ import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 import aiohttp
-import yarl
 
 from fmtc_nb.engine.background import BackgroundRun
 from fmtc_nb.engine.buffer import TileBuffer
@@ -292,7 +291,7 @@ class Download(BackgroundRun):
             if ticket is None:
                 return None
             url = self.job.source.url(*sea_tile())
-            result = await self._fetch(session, url, url)
+            result = await self._fetch(session, url)
             if await self._polite.done(ticket, result.status, result.retry_after_s) and result.retry_after_s is not None:
                 continue  # the server asked for a wait: never a failed attempt
             if self._stop_if_unverified(result, ticket):
@@ -333,11 +332,11 @@ class Download(BackgroundRun):
             if self._buffer.count >= batch:
                 await self._hand_over(batch)
 
-    async def _fetch(self, session: Any, url: str, target: str | yarl.URL) -> FetchResult:
-        """One request for the source's ``url`` (sent as ``target``, maybe already parsed), bounded by the job's
-        request deadlines."""
-        return await self._deadlines.bound(fetch_tile(session, target, self.job.source.tile_format, self._proxy(url),
-                                                      allowed=check_bulk_url, watch=self._deadlines.reading))
+    def _fetch(self, session: Any, url: str) -> Awaitable[FetchResult]:
+        """One request for the source's ``url``, bounded by the job's request deadlines (the sea tile's; the
+        tiles' requests do the same inline in :meth:`_one`)."""
+        return self._deadlines.bound(fetch_tile(session, url, self.job.source.tile_format, self._proxy(url),
+                                                allowed=check_bulk_url, watch=self._deadlines.reading))
 
     async def _wait_for_change(self) -> None:
         """Wait until a tile is set aside or a worker ends a tile (at most 0.05 s, to see a cancel), instead of
@@ -381,7 +380,18 @@ class Download(BackgroundRun):
                 await self._polite.release()
                 continue
             url = source.url(z, x, y)
-            result = await self._fetch(session, url, self._parsed(url))
+            # self._deadlines.bound(...) inline: no coroutine of the engine's between this one and the request
+            # while it is suspended (each would be passed through at every resumption)
+            request = self._deadlines.sent()
+            try:
+                result = await fetch_tile(session, self._parsed(url), source.tile_format, self._proxy(url),
+                                          allowed=check_bulk_url, watch=self._deadlines.reading)
+            except asyncio.CancelledError:
+                if not self._deadlines.timed_out(request):
+                    raise
+                result = FetchResult("failed", reason="timeout")
+            finally:
+                self._deadlines.finished(request)
             throttled = await self._polite.done(ticket, result.status, result.retry_after_s)
             if result.kind != "failed":
                 self._settle(tile, result, sea)

@@ -98,7 +98,8 @@ async def fetch_tile(session: aiohttp.ClientSession, url: str | yarl.URL, tile_f
                 if target is None:
                     if watch is not None:
                         watch(resp)
-                    return await _outcome(resp, tile_format, conditional=headers is not None)
+                    body = await resp.read()  # read here, not in _outcome: one coroutine less per resumption
+                    return _outcome(resp, body, tile_format, conditional=headers is not None)
             if allowed is not None:
                 allowed(target)
             url = target
@@ -149,9 +150,8 @@ def _redirect_target(resp: aiohttp.ClientResponse) -> str | None:
         raise aiohttp.InvalidURL(location) from None
 
 
-async def _outcome(resp: aiohttp.ClientResponse, tile_format: str | None, *, conditional: bool) -> FetchResult:
-    """Read a final (non-redirect) answer and classify it."""
-    body = await resp.read()
+def _outcome(resp: aiohttp.ClientResponse, body: bytes, tile_format: str | None, *, conditional: bool) -> FetchResult:
+    """Classify a final (non-redirect) answer whose body was read."""
     status = resp.status
     if status == 200:
         problem = image_problem(body, tile_format)
