@@ -185,6 +185,7 @@ def nginx_part(runs: int, parallel: int) -> dict:
                 loop_cpu[name].append((_thread_cpu_s() - started_here) / count * 1e6)
             loads.append(round(os.getloadavg()[0], 2))
         store_alone = [store_alone_cpu_us(served, served.folder / f"alone{i}") for i in range(runs)]
+        logic_alone = [engine_logic_alone(served.folder / f"logic{i}", count) for i in range(runs)]
     median = {name: statistics.median(values) for name, values in rates.items()}
     return {"tiles": count, "parallel": parallel, "runs": runs,
             "engine_tiles_per_s": [round(v) for v in rates["engine"]],
@@ -202,6 +203,9 @@ def nginx_part(runs: int, parallel: int) -> dict:
                                                          for name, v in loop_cpu.items()},
             "store_alone_cpu_us_per_tile": [round(v, 1) for v in store_alone],
             "store_alone_cpu_us_per_tile_median": round(statistics.median(store_alone), 1),
+            "engine_logic_alone_us_per_tile_median": {
+                key: round(statistics.median(run[key] for run in logic_alone), 1)
+                for key in ("event_loop_thread_cpu", "same_loop_without_engine_cpu", "wall")},
             "loadavg_1m_before": round(load_before, 2), "loadavg_1m_after_each_round": loads,
             "note": "one process, the three downloaders in turn each round (who goes first rotates); the engine "
                     "stores into its own store (dedup, validation, checkpoints, one transaction per 1,000 tiles), "
@@ -212,7 +216,51 @@ def nginx_part(runs: int, parallel: int) -> dict:
                     "shared with nginx and other work: compare within one run. "
                     "ratio_to_read_only_loop_median_of_rounds: the median of each round's engine / bare_read_only "
                     "(pairs runs made seconds apart). event_loop_thread_cpu: CPU of the thread running the event "
-                    "loop only (for the engine: without its store thread)."}
+                    "loop only (for the engine: without its store thread). engine_logic_alone: the engine's "
+                    "run over the same tiles with its request replaced by an answer made at once (after one "
+                    "turn of the event loop), storing into its store: what the engine itself costs the event "
+                    "loop's thread per tile, against 16 workers that only take that one turn per tile."}
+
+
+def engine_logic_alone(root: Path, count: int) -> dict[str, float]:
+    """µs per tile of the engine over the small-tile pyramid's ``count`` tiles with ``fetch_tile`` answering
+    at once after one turn of the event loop (no network, no aiohttp): the event loop's thread CPU and the wall
+    time, and the CPU of 16 workers on one loop taking just that one turn per tile."""
+    import asyncio
+
+    from fmtc_nb.engine import downloader
+    from fmtc_nb.engine.fetch import FetchResult
+
+    body = b"\x89PNG\r\n\x1a\n" + bytes(200)  # passes the PNG check
+
+    async def answered_at_once(*_args, **_kwargs) -> FetchResult:
+        await asyncio.sleep(0)
+        return FetchResult("ok", body, status=200)
+
+    real = downloader.fetch_tile
+    downloader.fetch_tile = answered_at_once
+    try:
+        wall, cpu = time.perf_counter(), _thread_cpu_s()
+        snap = engine_run("http://127.0.0.1:9/{z}/{x}/{y}.png", list(range(0, 8)), root, 16)
+        wall, cpu = time.perf_counter() - wall, _thread_cpu_s() - cpu
+    finally:
+        downloader.fetch_tile = real
+    assert snap.cached == count, snap
+
+    async def turns() -> None:
+        todo = iter(range(count))
+
+        async def worker() -> None:
+            for _ in todo:
+                await asyncio.sleep(0)
+
+        await asyncio.gather(*(worker() for _ in range(16)))
+
+    bare = _thread_cpu_s()
+    asyncio.run(turns())
+    bare = _thread_cpu_s() - bare
+    return {"event_loop_thread_cpu": cpu / count * 1e6, "same_loop_without_engine_cpu": bare / count * 1e6,
+            "wall": wall / count * 1e6}
 
 
 def _thread_cpu_s() -> float:
