@@ -5,8 +5,6 @@ No temporary file is named or left behind, and the stored tiles stay as they wer
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
 from fmtc_nb.errors import DiskFull, StoreError
@@ -16,21 +14,8 @@ from fmtc_nb.store.importer import import_file
 from tests.faults import fill, remount, small_disk
 
 from .conftest import URL, records
+from .test_read_only_cli_net import fingerprint, outside  # noqa: F401  (outside: the fixture)
 from .test_read_only_media import stick  # noqa: F401  (the fixture)
-
-
-def fingerprint(root, name: str = "s") -> dict[tuple[int, int, int], str]:
-    with Root(root).open(name, readonly=True) as store:
-        return {(z, x, y): hashlib.sha256(store.get_tile(z, x, y)).hexdigest()
-                for z in (2,) for x, y in store.tile_keys(z)}
-
-
-@pytest.fixture
-def outside(tmp_path):
-    """A store file on writable disk with 4 tiles, to import; its root."""
-    with Root(tmp_path / "elsewhere").create("o", URL) as store:
-        store.put_tiles(records(2, range(2), range(2)))
-    return tmp_path / "elsewhere"
 
 
 def store_files(root) -> list[str]:
@@ -52,10 +37,10 @@ def test_the_library_refuses_writes_on_a_read_only_medium_with_a_typed_sentence(
     calls = {
         "rename": lambda: root.rename("s", "t"),
         "delete": lambda: root.delete("s"),
-        "import-new": lambda: import_file(root, outside / "stores" / "o.mbtiles", name="new"),
-        "import-replace": lambda: import_file(root, outside / "stores" / "o.mbtiles", name="s",
+        "import-new": lambda: import_file(root, outside, name="new"),
+        "import-replace": lambda: import_file(root, outside, name="s",
                                               on_conflict="replace"),
-        "import-merge": lambda: import_file(root, outside / "stores" / "o.mbtiles", name="s", on_conflict="merge"),
+        "import-merge": lambda: import_file(root, outside, name="s", on_conflict="merge"),
     }
     for fmt in ("mbtiles", "pmtiles", "dir"):
         def export(fmt: str = fmt) -> None:
@@ -72,7 +57,7 @@ def test_the_library_refuses_writes_on_a_read_only_medium_with_a_typed_sentence(
     assert not [p for p in stick.iterdir() if p.name.startswith(".")]  # no partial export beside its target
 
 
-def test_an_import_onto_a_full_disk_is_disk_full_naming_the_store_and_leaves_the_old_one(tmp_path, outside):
+def test_an_import_onto_a_full_disk_is_disk_full_naming_the_store_and_leaves_the_old_one(tmp_path):
     with small_disk(tmp_path / "disk", "1m") as disk:
         root = Root(disk)
         with root.create("s", URL) as store:
