@@ -2,9 +2,11 @@
 once its transaction has committed.
 
 A commit that fails (another program holds the write lock past the busy timeout, the disk is full) is
-retried after :data:`RETRY_DELAYS_S`; if it still fails the writer gives up: it keeps the error, drops that
-batch and every later one (their tiles are fetched again on resume), and the download ends paused. The
-store's checkpoint, written in each batch's own transaction, therefore never names a tile the store lacks.
+retried after :data:`RETRY_DELAYS_S`; if it still fails the writer gives up (a held lock's sentence then gives
+the whole wait, every attempt's busy timeout and the pauses between them: about two minutes with the default
+30 s busy timeout): it keeps the error, drops that batch and every later one (their tiles are fetched again on
+resume), and the download ends paused. The store's checkpoint, written in each batch's own transaction,
+therefore never names a tile the store lacks.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fmtc_nb.engine.hooks import Checkpointer
-from fmtc_nb.errors import StoreError
+from fmtc_nb.errors import StoreBusy, StoreError
+from fmtc_nb.store.connection import store_busy
 
 #: Seconds to wait before each retry of a failed commit (each attempt may also wait the store's busy timeout).
 RETRY_DELAYS_S = (1.0, 2.0, 4.0)
@@ -60,11 +63,14 @@ class StoreWriter:
             return
         try:
             checkpoint = self.checkpointer.batch_checkpoint(batch.done, batch.failed)
+            started = time.monotonic()
             for delay in (*self.retry_delays_s, None):
                 try:
                     self.store.put_tiles(batch.records, failures=batch.failures, checkpoint=checkpoint)
                     break
-                except StoreError:
+                except StoreError as exc:
+                    if delay is None and isinstance(exc, StoreBusy):  # the whole wait: every attempt and pause
+                        raise store_busy(self.store.name, time.monotonic() - started) from exc
                     if delay is None:
                         raise
                     self.retries += 1

@@ -4,6 +4,7 @@ written (immutable mode, see ``fmtc_nb.sqlitefiles``), and SQLite errors turned 
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 import sqlite3
 from collections.abc import Sequence
@@ -42,6 +43,9 @@ def connect(path: Path, *, readonly: bool = False, busy_timeout_s: float = BUSY_
             db.execute(f"PRAGMA journal_size_limit = {WAL_CHECKPOINT_PAGES * 4096}")
         db.execute("PRAGMA foreign_keys = OFF")
     except sqlite3.Error as exc:
+        if not readonly and (read_only_medium(path.parent) or not os.access(path, os.W_OK)):
+            raise StoreError(f"The store file {path} cannot be written: it is read-only ({exc}); it can still be "
+                             "read.") from exc
         raise StoreError(f"The file {path} cannot be opened as SQLite ({exc}).") from exc
     return db
 
@@ -97,16 +101,38 @@ def database_error(exc: sqlite3.Error | OSError, name: str, path: Path, busy_tim
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return StoreBusy(f"Another program held the write lock of store {name!r} for more than {busy_timeout_s:g} s "
-                         "(a download, an import or a GIS tool writing to it), so the write was not made.")
+        return store_busy(name, busy_timeout_s)
     if primary == sqlite3.SQLITE_FULL or getattr(exc, "errno", None) == errno.ENOSPC:
         free = free_bytes(path.parent)
         return DiskFull(f"The disk holding store {name!r} ({path.parent}) is full ({human_bytes(free)} free), "
                         "so the write was not made.")
-    if primary == sqlite3.SQLITE_READONLY or getattr(exc, "errno", None) in (errno.EROFS, errno.EACCES):
-        return StoreError(f"The store {name!r} cannot be written: {path} is read-only ({exc}).")
+    if primary == sqlite3.SQLITE_READONLY or getattr(exc, "errno", None) in (errno.EROFS, errno.EACCES) or \
+            (primary == sqlite3.SQLITE_CANTOPEN and not os.access(path.parent, os.W_OK)):  # a file to be made there
+        where = path if path.exists() else path.parent
+        return StoreError(f"The store {name!r} cannot be written: {where} is read-only ({exc}).")
     return StoreError(f"The store {name!r} cannot be read or written ({exc}); "
                       f"'fmtc-nb store verify {name}' checks it.")
+
+
+def store_busy(name: str, waited_s: float) -> StoreBusy:
+    """The one-sentence error for a write to store ``name`` given up after waiting ``waited_s`` seconds in all
+    for another program's write lock."""
+    return StoreBusy(f"Another program held the write lock of store {name!r} for more than {waited_s:.0f} s "
+                     "(a download, an import or a GIS tool writing to it), so the write was not made.")
+
+
+def target_error(exc: sqlite3.Error | OSError, target: Path) -> StoreError:
+    """The one-sentence error for an SQLite or OS error met while writing ``target``, a file or folder outside
+    the stores (an export): a full disk (``DiskFull``), else what the file system said."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if (isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_FULL) or getattr(exc, "errno", None) == errno.ENOSPC:
+        return DiskFull(f"The disk holding {target} is full ({human_bytes(free_bytes(target.parent))} free), so "
+                        "nothing was written there.")
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    if target.parent.is_dir() and not os.access(target.parent, os.W_OK):
+        return StoreError(f"{target} cannot be written: {target.parent} is read-only ({why}).")
+    return StoreError(f"{target} cannot be written ({why}); check that its folder exists, is writable and has "
+                      "space.")
 
 
 def free_bytes(directory: Path) -> int:

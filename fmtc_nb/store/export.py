@@ -12,6 +12,7 @@ from pathlib import Path
 from fmtc_nb.errors import StoreError
 from fmtc_nb.files import built_beside
 from fmtc_nb.source import redact_url
+from fmtc_nb.store.connection import target_error
 from fmtc_nb.store.formats import PMTILES_MAGIC, SQLITE_MAGIC
 from fmtc_nb.store.metadata import SOURCE_KEY
 from fmtc_nb.store.schema import MBTILES_APPLICATION_ID
@@ -99,8 +100,11 @@ def export_store(store: Store, fmt: str, out: str | os.PathLike[str], *, overwri
     writer = {"mbtiles": _to_mbtiles, "pmtiles": _to_pmtiles, "dir": _to_dir,
               "gpkg": lambda s, p: write_gpkg(s, p, shared_metadata(s)), "sqlitedb": write_sqlitedb}[fmt]
     _check_target(Path(out), fmt, overwrite)
-    with built_beside(Path(out), StoreError) as tmp:
-        return writer(store, tmp)
+    try:
+        with built_beside(Path(out), StoreError) as tmp:
+            return writer(store, tmp)
+    except (OSError, sqlite3.Error) as exc:  # the target's medium (read-only, full): the store is only read
+        raise target_error(exc, Path(out)) from exc
 
 
 def _to_mbtiles(store: Store, path: Path) -> int:

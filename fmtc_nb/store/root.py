@@ -6,7 +6,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from fmtc_nb.errors import DiskFull, StoreError, StoreExists, StoreNotFound
@@ -49,10 +49,12 @@ def ensure_idle(path: Path, name: str, action: str) -> None:
 
 
 def remove_with_side_files(path: Path) -> None:
-    """Delete ``path`` and its SQLite side files (missing ones are fine)."""
+    """Delete ``path`` and its SQLite side files (missing ones are fine, also where the file system is
+    read-only: Linux refuses even the removal of a file that is not there with EROFS)."""
     for p in (path, *side_files(path)):
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
+        if p.exists() or p.is_symlink():
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
 
 
 def write_empty_store(path: Path, name: str, source_url: str | None = None,
@@ -135,6 +137,8 @@ class Root:
             if isinstance(error, DiskFull):
                 raise error from None
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if not os.access(self.stores_dir, os.W_OK):
+                why = f"it is read-only ({why})"
             raise StoreError(f"The store {name!r} cannot be created in {self.stores_dir}: {why}.") from None
         return Store(path, busy_timeout_s=self.busy_timeout_s)
 
@@ -173,18 +177,20 @@ class Root:
         return store
 
     def rename(self, name: str, new_name: str) -> Path:
-        """Rename store ``name`` to ``new_name`` (StoreExists if taken); returns the new file."""
+        """Rename store ``name`` to ``new_name`` (StoreExists if taken); returns the new file. StoreError (one
+        sentence) where the stores cannot be written (a read-only medium, a full disk, no permission)."""
         src, dst = self.store_path(name), self.store_path(new_name)
         if not src.is_file():
             raise StoreNotFound(f"There is no store named {name!r} in {self.stores_dir}.")
         if dst.exists():
             raise StoreExists(f"A store named {new_name!r} exists already.")
-        ensure_idle(src, name, "rename")
-        try:
-            move_unless_exists(src, dst)
-        except FileExistsError:
-            raise StoreExists(f"A store named {new_name!r} exists already.") from None
-        with Store(dst) as store:
+        with self._refusals(name, src):
+            ensure_idle(src, name, "rename")
+            try:
+                move_unless_exists(src, dst)
+            except FileExistsError:
+                raise StoreExists(f"A store named {new_name!r} exists already.") from None
+        with self._refusals(new_name, dst), Store(dst) as store:
             store.set_metadata(name=new_name)
         return dst
 
@@ -194,10 +200,21 @@ class Root:
             store.clear()
 
     def delete(self, name: str) -> None:
-        """Delete store ``name`` and its side files."""
+        """Delete store ``name`` and its side files; StoreError (one sentence) where the stores cannot be
+        written (a read-only medium, no permission), the store left as it was."""
         path = self.store_path(name)
         if not path.is_file():
             raise StoreNotFound(f"There is no store named {name!r} in {self.stores_dir}.")
-        with contextlib.suppress(sqlite3.DatabaseError):  # a damaged file may always be deleted
-            ensure_idle(path, name, "delete")
-        remove_with_side_files(path)
+        with self._refusals(name, path):
+            with contextlib.suppress(sqlite3.DatabaseError):  # a damaged file may always be deleted
+                ensure_idle(path, name, "delete")
+            remove_with_side_files(path)
+
+    @contextlib.contextmanager
+    def _refusals(self, name: str, path: Path) -> Iterator[None]:
+        """Turn what the file system or SQLite refuses while changing store ``name`` (file ``path``) into its
+        one-sentence ``StoreError`` (``database_error``); fmtc-nb's own errors pass as they are."""
+        try:
+            yield
+        except (OSError, sqlite3.Error) as exc:
+            raise database_error(exc, name, path, self.busy_timeout_s) from exc

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -85,11 +86,16 @@ def test_a_write_lock_held_past_the_busy_timeout_pauses_the_job_and_loses_nothin
     tracker.bind(download)
     download.start()
     wait_for_hits(server, 300)
+    locked_at = time.monotonic()
     locker = hold_write_lock(root.store_path("s"))
     try:
         final = download.wait(90)
+        held_s = time.monotonic() - locked_at
         assert final.status == "paused"
         assert "write lock" in download.reason and "paused" in download.reason
+        # the sentence gives the whole wait (4 busy timeouts of 0.5 s and pauses of 1 + 2 + 4 s), not one timeout
+        said_s = float(re.search(r"for more than (\d+) s", download.reason).group(1))
+        assert 9 <= said_s <= held_s + 1, (said_s, held_s, download.reason)
         info = registry.get(tracker.job_id)
         assert (info.status, info.held, info.reason) == ("paused", False, download.reason)
         # the tiles fetched while the lock was held were not stored, and nothing claims them

@@ -50,6 +50,9 @@ def test_a_write_to_a_read_only_file_system_is_one_sentence_and_keeps_the_tiles(
     assert done.returncode == 2, (argv, done.stdout, done.stderr)
     assert done.stderr.startswith("fmtc-nb: error: ") and done.stderr.count("\n") == 1, done.stderr
     assert "Traceback" not in done.stderr
+    # the store's own typed sentence, not the command line's last-resort net for raw file system errors
+    assert "could not be opened or written" not in done.stderr and "file system refused" not in done.stderr
+    assert ".tmp" not in done.stderr and ".partial" not in done.stderr, done.stderr  # no temporary file named
     remount(stick, "rw")
     assert fingerprint(stick) == before and len(before) == 9
     with Root(stick).open("s", readonly=True) as store:
