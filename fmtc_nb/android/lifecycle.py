@@ -69,7 +69,8 @@ RULES: tuple[LifecycleRule, ...] = (
     LifecycleRule(
         "post_notifications_runtime", 33,
         "POST_NOTIFICATIONS is a runtime permission: without it the app's notifications (the foreground "
-        "service's included) are not shown, while the foreground service itself still runs.",
+        "service's included) are not in the notification drawer, while the foreground service itself still "
+        "runs and still shows in the Task Manager.",
         "https://developer.android.com/develop/ui/views/notifications/notification-permission"),
     LifecycleRule(
         "permission_revoked_kills_process", 23,
