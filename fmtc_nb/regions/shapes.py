@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from fmtc_nb.errors import RegionError
+from fmtc_nb.regions.antimeridian import mark_long_way
 from fmtc_nb.regions.rasterize import cap_half_width, cap_spans, capsule_spans, ring_spans, snap
 from fmtc_nb.regions.spans import Spans, union_spans
 from fmtc_nb.regions.validate import check_holes, check_point, check_radius, ring_coords
@@ -70,8 +71,10 @@ class Polygon(Region):
         return float(e[:, 0].min()), float(e[:, 1].min()), float(e[:, 0].max()), float(e[:, 1].max())
 
     def coordinates(self) -> list[list[list[float]]]:
-        """GeoJSON Polygon coordinates (closed rings)."""
-        return [[*map(list, map(tuple, r)), list(r[0])] for r in [self.exterior, *self.holes]]
+        """GeoJSON Polygon coordinates (closed rings); an edge over 180 degrees of longitude wide gets a vertex in
+        its middle, so a reader (this one included) sees it goes the long way round."""
+        rings = [mark_long_way(r.tolist(), closed=True) for r in [self.exterior, *self.holes]]
+        return [[*r, r[0]] for r in rings]
 
     def to_geojson(self) -> dict[str, Any]:
         return {
