@@ -124,8 +124,10 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from fmtc_nb.cli.sources import checked_contact
     from fmtc_nb.device import build_job, connect
 
+    checked_contact(args)
     client = connect(args.name)
     options = replace(options_from_args(args), wait_for_network=args.wait_for_network)  # --max-wait: in the args
     job: Any

@@ -211,7 +211,7 @@ def run_with_bar(download: Any, json_out: bool, failures_hint: str | None = None
 
 def run(args: argparse.Namespace) -> int:
     """Run ``fmtc-nb download``."""
-    from fmtc_nb.cli.sources import source_from_args
+    from fmtc_nb.cli.sources import checked_contact, source_from_args
     from fmtc_nb.cover import TileCover  # noqa: F401  (fail early if the cover module is missing)
     from fmtc_nb.engine import Download, DownloadJob
     from fmtc_nb.paths import resolve_root
@@ -221,6 +221,7 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.zooms import parse_zooms
 
     options = checked_transport(options_from_args(args))  # before anything is recorded
+    checked_contact(args)
     region = parse_region(args.region)
     check_has_tiles(region)  # a polar region: one sentence, not "completed: 0 of 0" and an empty store
     if args.style is not None:

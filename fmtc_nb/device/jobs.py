@@ -67,8 +67,10 @@ def build_pack_job(region: Any, zooms: Any, style: str, name: str, *, glyphs: st
     :func:`build_job`); the style must be an http(s) URL, which the phone reads itself."""
     from fmtc_nb.packs.documents import is_url
     from fmtc_nb.packs.job import PackJob
+    from fmtc_nb.source import check_contact
     from fmtc_nb.zooms import parse_zooms
 
+    check_contact(contact)
     if not is_url(style):
         raise DeviceError(f"The phone cannot read the style {style!r}: give its http(s) URL (serve a style file "
                           "with `fmtc-nb serve` or any web server the phone reaches).")
