@@ -9,6 +9,7 @@ any edge it means the long way so its own output never has one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,6 +37,8 @@ def check_no_long_edge(points: Sequence[Sequence[Any]], closed: bool, what: str)
             lon_a, lon_b = float(a[0]), float(b[0])
         except (TypeError, ValueError, IndexError, OverflowError):
             return  # malformed positions: the shape's own checks name them
+        if not (math.isfinite(lon_a) and math.isfinite(lon_b)):
+            return  # the same
         width = abs(lon_b - lon_a)
         if _ambiguous(lon_a, lon_b):
             raise RegionError(
