@@ -41,6 +41,9 @@ def _check_options(raw: object) -> DownloadOptions:
     if raw is not None and not isinstance(raw, dict):
         raise BadRequest("'options' must be an object of download options.")
     options = DownloadOptions.from_dict(phone_options(raw or {}), strict=True)
+    if options.ca_bundle is not None:
+        raise BadRequest("The download option 'ca_bundle' names a file, and a job never names a file of the device: "
+                         "the phone verifies tile servers with its own trust store (docs/bridge.md).")
     for name, (low, high) in OPTION_BOUNDS.items():
         value = getattr(options, name)
         if not low <= value <= high:

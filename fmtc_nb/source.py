@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import yarl
 
 from fmtc_nb import __version__
-from fmtc_nb.errors import PolicyError, SourceError
+from fmtc_nb.errors import OptionError, PolicyError, SourceError
 from fmtc_nb.sources.catalogue import bulk_forbidden_hosts
 from fmtc_nb.sources.keys import CREDENTIAL_PARAMS, is_credential, lift_api_key
 from fmtc_nb.sources.templates import API_KEY, expand, placeholders, template_problem
@@ -108,8 +108,18 @@ def check_bulk_url(url: str) -> None:
             )
 
 
+def check_contact(contact: str | None) -> None:
+    """OptionError for a contact (the user's e-mail or URL in the User-Agent) that is given but empty or blank:
+    a server operator could not reach anyone by it, and the user meant to give one."""
+    if contact is not None and not contact.strip():
+        raise OptionError("contact", contact, "contact", "an e-mail address or URL (an empty one leaves the "
+                          "User-Agent without a way to reach you): give yours, or leave the contact out")
+
+
 def default_user_agent(contact: str | None = None) -> str:
-    """The User-Agent fmtc-nb sends: names fmtc-nb, its version and, if given, the user's contact."""
+    """The User-Agent fmtc-nb sends: names fmtc-nb, its version and, if given, the user's contact (OptionError
+    when it is empty or blank, see :func:`check_contact`)."""
+    check_contact(contact)
     extra = f"; {contact}" if contact else ""
     return f"fmtc-nb/{__version__} (+{PROJECT_URL}{extra})"
 

@@ -271,6 +271,9 @@ class _Phone:
             self.net_cuts.add("vendor_sleep_cuts_network")
             self.log("vendor_sleep_cuts_network", "the vendor's sleep optimisation cuts the network", "stall")
         elif name == "samsung_sleep":
+            if not self.alive:  # no wake lock to ignore, no job to stall; a restart with the screen off re-arms it
+                self.log("samsung_fgs_wake_lock_ignored", "no effect, nothing of the app runs")
+                return
             self.cpu_asleep = True
             self.log("samsung_fgs_wake_lock_ignored", "the wake lock is ignored: the CPU sleeps, the job stalls",
                      "stall")

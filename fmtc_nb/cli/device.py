@@ -64,6 +64,8 @@ def register(subparsers: Any) -> None:
     s.add_argument("--no-wait-for-network", dest="wait_for_network", action="store_false",
                    help="fail a tile after its retries when nothing answers (default: the job waits for the "
                         "phone's network, which Doze and vendors cut, and goes on when it is back)")
+    s.add_argument("--ca-bundle", metavar="FILE", default=None,
+                   help="refused with the reason: the phone verifies servers with its own trust store")
     s.add_argument("--max-wait", dest="max_wait_s", type=float, default=PHONE_MAX_WAIT_S, metavar="SECONDS",
                    help="seconds the job keeps waiting with no answer, or for a server answering 'slow down', "
                         "before it pauses itself, resumable (default %(default)g)")
@@ -124,8 +126,15 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from fmtc_nb.cli.sources import checked_contact
     from fmtc_nb.device import build_job, connect
 
+    checked_contact(args)
+    if args.ca_bundle is not None:  # before the device is asked anything
+        from fmtc_nb.device.jobs import NO_PHONE_CA_BUNDLE
+        from fmtc_nb.errors import DeviceError
+
+        raise DeviceError(NO_PHONE_CA_BUNDLE)
     client = connect(args.name)
     options = replace(options_from_args(args), wait_for_network=args.wait_for_network)  # --max-wait: in the args
     job: Any

@@ -161,9 +161,10 @@ def stored_words(snap: Any) -> str:
 
 
 def run_with_bar(download: Any, json_out: bool, failures_hint: str | None = None) -> int:
-    """Run ``download`` with a tqdm bar (stderr); Ctrl-C cancels cleanly. Return the exit code: 0, 1 (some
-    tiles failed), 130 (cancelled) or 75 (paused: the store could not be written, or the server kept the job
-    waiting past --max-wait; the reason is printed).
+    """Run ``download`` with a tqdm bar (stderr); Ctrl-C cancels cleanly. Return the exit code: 0 (completed,
+    no tile failed), 1 (some tiles failed, or the run ended in any other status than completed, cancelled or
+    paused, e.g. ``failed`` with no tile failed: the reason is printed), 130 (cancelled) or 75 (paused: the store
+    could not be written, or the server kept the job waiting past --max-wait; the reason is printed).
     ``failures_hint`` says where the failures are listed (default: the store's stats)."""
     from tqdm import tqdm
 
@@ -206,12 +207,16 @@ def run_with_bar(download: Any, json_out: bool, failures_hint: str | None = None
                  else "the same download (stored tiles are skipped)")
         print(f"fmtc-nb: paused: {download.reason} Then run: {again}", file=sys.stderr)
         return PAUSED_EXIT
+    if snap.status != "completed":  # failed (or any other end): never 0, whatever the count of failed tiles
+        print(f"fmtc-nb: {snap.status}: {getattr(download, 'reason', None) or 'no reason was given'}",
+              file=sys.stderr)
+        return 1
     return 1 if snap.failed else 0
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``fmtc-nb download``."""
-    from fmtc_nb.cli.sources import source_from_args
+    from fmtc_nb.cli.sources import checked_contact, source_from_args
     from fmtc_nb.cover import TileCover  # noqa: F401  (fail early if the cover module is missing)
     from fmtc_nb.engine import Download, DownloadJob
     from fmtc_nb.paths import resolve_root
@@ -221,6 +226,7 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.zooms import parse_zooms
 
     options = checked_transport(options_from_args(args))  # before anything is recorded
+    checked_contact(args)
     region = parse_region(args.region)
     check_has_tiles(region)  # a polar region: one sentence, not "completed: 0 of 0" and an empty store
     if args.style is not None:

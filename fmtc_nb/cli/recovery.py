@@ -28,6 +28,7 @@ def register(subparsers: Any) -> None:
     resume.add_argument("--json", action="store_true", help="print the final snapshot as JSON")
     resume.add_argument("--cluster", metavar="local:N|tcp://HOST:PORT",
                         help="resume as shards on Dask (a sharded job resumes on its last cluster by default)")
+    add_resume_options(resume)
     resume.set_defaults(func=run_resume)
     for name, func, text in (("cancel", run_cancel, "stop a running job or mark a stopped one cancelled"),
                              ("forget", run_forget, "remove a job and its checkpoint")):
@@ -36,6 +37,54 @@ def register(subparsers: Any) -> None:
         action.add_argument("--force", action="store_true",
                             help=f"{name} a stale job too (its owner cannot be asked or has gone silent)")
         action.set_defaults(func=func)
+
+
+def add_resume_options(p: argparse.ArgumentParser) -> None:
+    """The ``download`` flags of options a resume may change (how tiles are fetched, see
+    :mod:`fmtc_nb.recovery.resume_options`), as a group; a flag left out keeps the job's recorded value."""
+    from fmtc_nb.cli.download import ENGINE_FLAGS, NETWORK_FLAGS
+    from fmtc_nb.recovery.resume_options import RESUME_OPTIONS
+
+    group = p.add_argument_group("changed options (recorded with the job; left out: as recorded)")
+    for name, (flag, help_text) in ENGINE_FLAGS.items():
+        if name in RESUME_OPTIONS:
+            group.add_argument(flag, dest=name, type=int if name in ("parallel", "retries") else float,
+                               default=argparse.SUPPRESS, help=help_text.split(" (default")[0])
+    for name, (flag, help_text, kind, metavar) in NETWORK_FLAGS.items():
+        text = help_text.split(" (default")[0].replace("%(default)s", "")
+        if kind is None:
+            group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
+                               help=text)
+        else:
+            group.add_argument(flag, dest=name, type=kind, default=argparse.SUPPRESS, help=text, metavar=metavar)
+
+
+def resume_changes(args: argparse.Namespace) -> dict[str, Any]:
+    """The options given to ``recovery resume`` (DownloadOptions field -> value); a CA bundle as an absolute
+    path, since the job is recorded with it and may be resumed from another directory."""
+    from pathlib import Path
+
+    from fmtc_nb.recovery.resume_options import RESUME_OPTIONS
+
+    changes = {name: getattr(args, name) for name in sorted(RESUME_OPTIONS) if hasattr(args, name)}
+    if changes.get("ca_bundle"):
+        changes["ca_bundle"] = str(Path(changes["ca_bundle"]).expanduser().absolute())
+    return changes
+
+
+def _checked_changes(registry: Any, job_id: str, changes: dict[str, Any]) -> None:
+    """One sentence naming the flag when a changed option breaks its rule or its transport cannot work (an
+    unreadable CA bundle, ``--http2`` without h2), before the job is claimed."""
+    from fmtc_nb.cli.download import ENGINE_FLAGS, NETWORK_FLAGS, checked_transport
+    from fmtc_nb.errors import OptionError
+    from fmtc_nb.recovery.resume_options import reoptioned
+
+    try:
+        job = reoptioned(registry.get(job_id).job(), changes)
+    except OptionError as exc:
+        flag = ENGINE_FLAGS[exc.option][0] if exc.option in ENGINE_FLAGS else NETWORK_FLAGS[exc.option][0]
+        raise exc.given_as(flag) from None
+    checked_transport(job.options)
 
 
 def _registry(args: argparse.Namespace) -> Any:
@@ -115,13 +164,20 @@ def run_resume(args: argparse.Namespace) -> int:
     from fmtc_nb.scale.ledger import recorded_plan
     from fmtc_nb.store import Root
 
+    changes = resume_changes(args)
     with _registry(args) as registry:  # closed also when the claim is refused
         if args.cluster or recorded_plan(registry.root_dir, registry.get(args.id).id):
+            from fmtc_nb.errors import RecoveryError
             from fmtc_nb.scale import announce, resumed  # one sentence if Dask is missing
+
+            if changes:
+                raise RecoveryError("A sharded job resumes with the options it was recorded with; download it "
+                                    "again with the new options (stored tiles are skipped).")
 
             return run_with_bar(resumed(registry, args.id, cluster=args.cluster, force=args.force,
                                         on_start=announce), args.json)
-        job, tracker = registry.resume(args.id, force=args.force)
+        _checked_changes(registry, args.id, changes)
+        job, tracker = registry.resume(args.id, force=args.force, options=changes)
         print(f"resuming job {tracker.job_id} (store {job.store})", file=sys.stderr)
         if isinstance(job, PackJob):  # a style pack: several sources under one record
             from fmtc_nb.cli._pack import pack_run

@@ -31,6 +31,19 @@ def add_source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--contact", help="your e-mail or URL, added to the User-Agent")
 
 
+def checked_contact(args: argparse.Namespace) -> str | None:
+    """``--contact`` when given, once it is known not to be empty (one sentence naming the flag otherwise)."""
+    from fmtc_nb.errors import OptionError
+    from fmtc_nb.source import check_contact
+
+    contact: str | None = getattr(args, "contact", None)
+    try:
+        check_contact(contact)
+    except OptionError as exc:
+        raise exc.given_as("--contact") from None
+    return contact
+
+
 def source_from_args(args: argparse.Namespace, zooms: list[int], network: Any = None) -> tuple[Any, list[int]]:
     """(TileSource, zooms it serves) from ``--source``/``--url``, ``--api-key`` and, where the command has them,
     ``--header``, ``--contact``, ``--tile-format``; a service description is fetched with the command's
@@ -41,7 +54,7 @@ def source_from_args(args: argparse.Namespace, zooms: list[int], network: Any = 
     from fmtc_nb.sources.catalogue import provider_for_host
 
     source = resolve_source(args.url, args.api_key, headers=parse_headers(getattr(args, "header", [])),
-                            contact=getattr(args, "contact", None), tile_format=getattr(args, "tile_format", None),
+                            contact=checked_contact(args), tile_format=getattr(args, "tile_format", None),
                             network=network)
     kept, dropped = clip_zooms(zooms, source)
     if dropped:

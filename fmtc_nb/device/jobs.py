@@ -7,6 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from fmtc_nb.errors import DeviceError
 
+#: Why a phone job carries no CA bundle (docs/bridge.md "No CA bundle on the phone").
+NO_PHONE_CA_BUNDLE = ("A phone job takes no CA bundle (ca_bundle, --ca-bundle): the phone verifies tile servers "
+                      "with its own trust store and never reads a file of this computer, and a paired client must "
+                      "not make it trust a CA of its choosing; download on this computer with `fmtc-nb download "
+                      "--ca-bundle FILE`, or use a server whose certificate the phone accepts.")
+
 if TYPE_CHECKING:
     from fmtc_nb.engine import DownloadJob
     from fmtc_nb.packs.job import PackJob
@@ -48,16 +54,19 @@ def as_region(region: Any) -> Any:
 
 def as_options(options: Any, option_fields: dict[str, Any]) -> Any:
     """DownloadOptions from DownloadOptions (sent as it is), or a dict of its fields (as in a job body) or keyword
-    fields, the fields left out taking a phone job's defaults (:func:`fmtc_nb.android.joboptions.phone_options`)."""
+    fields, the fields left out taking a phone job's defaults (:func:`fmtc_nb.android.joboptions.phone_options`);
+    DeviceError for a ``ca_bundle`` (:data:`NO_PHONE_CA_BUNDLE`)."""
     from fmtc_nb.android.joboptions import phone_options
     from fmtc_nb.engine import DownloadOptions
 
-    if isinstance(options, DownloadOptions):
-        return options
-    try:
-        return DownloadOptions(**phone_options({**(options or {}), **option_fields}))
-    except TypeError as exc:
-        raise DeviceError(f"Unknown or invalid download option ({exc}).") from None
+    if not isinstance(options, DownloadOptions):
+        try:
+            options = DownloadOptions(**phone_options({**(options or {}), **option_fields}))
+        except TypeError as exc:
+            raise DeviceError(f"Unknown or invalid download option ({exc}).") from None
+    if options.ca_bundle is not None:
+        raise DeviceError(NO_PHONE_CA_BUNDLE)
+    return options
 
 
 def build_pack_job(region: Any, zooms: Any, style: str, name: str, *, glyphs: str = "latin",
@@ -67,8 +76,10 @@ def build_pack_job(region: Any, zooms: Any, style: str, name: str, *, glyphs: st
     :func:`build_job`); the style must be an http(s) URL, which the phone reads itself."""
     from fmtc_nb.packs.documents import is_url
     from fmtc_nb.packs.job import PackJob
+    from fmtc_nb.source import check_contact
     from fmtc_nb.zooms import parse_zooms
 
+    check_contact(contact)
     if not is_url(style):
         raise DeviceError(f"The phone cannot read the style {style!r}: give its http(s) URL (serve a style file "
                           "with `fmtc-nb serve` or any web server the phone reaches).")

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from fmtc_nb.recovery.checkpoint import Checkpoint
 from fmtc_nb.recovery.db import FILE_NAME, connect
 from fmtc_nb.recovery.info import JobInfo, derive_status, human_age, info_from_row
 from fmtc_nb.recovery.owner import DeviceLiveness, Owner, owner_alive
+from fmtc_nb.recovery.resume_options import reoptioned
 from fmtc_nb.recovery.tracker import JobTracker
 from fmtc_nb.sqlitefiles import disk_full
 
@@ -108,10 +109,14 @@ class RecoveryRegistry:
                 raise
         return JobTracker(self, job_id, 1, Checkpoint())
 
-    def resume(self, job_id: str, owner: Owner | None = None, *,
-               force: bool = False) -> tuple[DownloadJob | PackJob, JobTracker]:
+    def resume(self, job_id: str, owner: Owner | None = None, *, force: bool = False,
+               options: Mapping[str, Any] | None = None) -> tuple[DownloadJob | PackJob, JobTracker]:
         """Claim job ``job_id`` for ``owner`` (default: this process): its job and a checkpointer that
         yields the missing tiles, then the failed ones.
+
+        ``options`` (DownloadOptions field -> value, only those of :data:`~fmtc_nb.recovery.resume_options.
+        RESUME_OPTIONS`: how tiles are fetched, e.g. ``ca_bundle`` after a CertificateError) replace the
+        recorded ones, in the job returned and in the registry, so later resumes use them too.
 
         Refused with :class:`JobConflict` while another runner holds it (running or paused in place), and
         while it is stale unless ``force``.
@@ -119,7 +124,7 @@ class RecoveryRegistry:
         info = self.get(job_id)
         if info.live and not self._takeable(info, force):
             raise JobConflict(conflict_sentence(info, silent=self._silent(info)))
-        job = info.job()
+        job = reoptioned(info.job(), options or {})
         checkpoint = self.checkpoint(info.id, info.store) or Checkpoint()
         owner = owner or Owner.this_process()
         now = time.time()
@@ -128,8 +133,9 @@ class RecoveryRegistry:
             cur = self._db.execute(
                 "UPDATE jobs SET owner = ?, held = 1, claim = claim + 1, status = 'running', reason = NULL, "
                 "heartbeat_at = ?, finished_at = NULL, runs = runs + 1, cancel_requested = 0, tiles_done = ?, "
-                "tiles_failed = ? WHERE id = ? AND claim = ? AND heartbeat_at = ?",
-                (owner.to_json(), now, checkpoint.tiles_done, checkpoint.tiles_failed, info.id,
+                "tiles_failed = ?, spec = COALESCE(?, spec) WHERE id = ? AND claim = ? AND heartbeat_at = ?",
+                (owner.to_json(), now, checkpoint.tiles_done, checkpoint.tiles_failed,
+                 json.dumps(job.to_dict()) if options else None, info.id,
                  row["claim"] if row else -1, info.heartbeat_at))
             if cur.rowcount != 1:
                 raise JobConflict(f"Job {info.id} was claimed by another runner a moment ago, so it cannot be "

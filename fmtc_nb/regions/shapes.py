@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from fmtc_nb.errors import RegionError
+from fmtc_nb.regions.antimeridian import mark_long_way
 from fmtc_nb.regions.rasterize import cap_half_width, cap_spans, capsule_spans, ring_spans, snap
 from fmtc_nb.regions.spans import Spans, union_spans
 from fmtc_nb.regions.validate import check_holes, check_point, check_radius, ring_coords
@@ -29,6 +30,25 @@ from fmtc_nb.tilemath import (
 
 Bounds = tuple[float, float, float, float]
 """(west, south, east, north) in degrees; west > east when crossing the antimeridian."""
+
+
+def _lon_cover(ranges: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """(west, east) degrees of the narrowest longitude range holding all ``ranges`` (west > east crosses the
+    antimeridian, as in :data:`Bounds`): the complement of the widest gap between them, so two parts either side
+    of longitude 180 give 170..-170, not the whole world."""
+    pieces = sorted(p for w, e in ranges for p in ([(w, e)] if w <= e else [(w, 180.0), (-180.0, e)]))
+    merged: list[list[float]] = []
+    for w, e in pieces:
+        if merged and w <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([w, e])
+    gaps = [(merged[i][1], merged[i + 1][0]) for i in range(len(merged) - 1)]  # (gap's west end, its east end)
+    wrap = merged[0][0] + 360.0 - merged[-1][1]  # the gap across longitude 180
+    widest = max(gaps, key=lambda g: g[1] - g[0], default=None)
+    if widest is None or widest[1] - widest[0] <= wrap:
+        return (-180.0, 180.0) if wrap <= 0 else (merged[0][0], merged[-1][1])
+    return widest[1], widest[0]
 
 
 class Region:
@@ -70,8 +90,10 @@ class Polygon(Region):
         return float(e[:, 0].min()), float(e[:, 1].min()), float(e[:, 0].max()), float(e[:, 1].max())
 
     def coordinates(self) -> list[list[list[float]]]:
-        """GeoJSON Polygon coordinates (closed rings)."""
-        return [[*map(list, map(tuple, r)), list(r[0])] for r in [self.exterior, *self.holes]]
+        """GeoJSON Polygon coordinates (closed rings); an edge over 180 degrees of longitude wide gets a vertex in
+        its middle, so a reader (this one included) sees it goes the long way round."""
+        rings = [mark_long_way(r.tolist(), closed=True) for r in [self.exterior, *self.holes]]
+        return [[*r, r[0]] for r in rings]
 
     def to_geojson(self) -> dict[str, Any]:
         return {
@@ -100,9 +122,8 @@ class MultiRegion(Region):
     @property
     def bounds(self) -> Bounds:
         b = np.array([r.bounds for r in self.regions])
-        if (b[:, 0] > b[:, 2]).any():  # a part crosses the antimeridian
-            return -180.0, float(b[:, 1].min()), 180.0, float(b[:, 3].max())
-        return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+        west, east = _lon_cover([(float(w), float(e)) for w, _, e, _ in b])
+        return west, float(b[:, 1].min()), east, float(b[:, 3].max())
 
     def to_geojson(self) -> dict[str, Any]:
         feats: list[dict[str, Any]] = []

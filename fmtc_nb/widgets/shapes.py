@@ -23,6 +23,7 @@ from fmtc_nb.regions import (
     Region,
     region_from_geojson,
 )
+from fmtc_nb.regions.antimeridian import mark_long_way
 
 #: Leaflet path style of shapes set from Python (the same blue as Geoman's own).
 SHAPE_STYLE = {"color": "#3388ff", "weight": 3, "fillOpacity": 0.15}
@@ -66,6 +67,23 @@ def _into_world(geometry: dict[str, Any]) -> dict[str, Any]:
     return {**geometry, "coordinates": _shifted(geometry["coordinates"], -360.0 * turns)}
 
 
+def _long_way_marked(geometry: dict[str, Any]) -> dict[str, Any]:
+    """A drawn line or polygon with a vertex in the middle of each edge over 180 degrees wide: on the map such an
+    edge goes the long way round, which GeoJSON alone leaves ambiguous (:mod:`fmtc_nb.regions.antimeridian`)."""
+    gtype = geometry.get("type")
+    coords: Any = geometry.get("coordinates")
+    try:
+        if gtype == "LineString":
+            return {**geometry, "coordinates": mark_long_way(coords, closed=False)}
+        polygons = [coords] if gtype == "Polygon" else coords
+        marked = [[mark_long_way(ring[:-1] if ring[0] == ring[-1] else ring, closed=True) for ring in p]
+                  for p in polygons]
+        marked = [[[*ring, ring[0]] for ring in p] for p in marked]
+    except (TypeError, IndexError, KeyError, ValueError):
+        return geometry  # malformed: the GeoJSON reader names it
+    return {**geometry, "coordinates": marked[0] if gtype == "Polygon" else marked}
+
+
 def _rectangle(coords: Any) -> Rectangle:
     """The rectangle of a drawn ring; drawn across the antimeridian, its west edge ends up east of its east edge."""
     lons = [p[0] for p in coords[0]]
@@ -100,11 +118,11 @@ def feature_to_region(feature: dict[str, Any], corridor_radius_m: float) -> Regi
                                                     *coords[1:]]}
     elif gtype == "LineString":
         props = {"radius_m": float(props.get("radius_m") or corridor_radius_m)}
-        geometry = _into_world(geometry)
+        geometry = _long_way_marked(_into_world(geometry))
     elif gtype == "Polygon" and _kind(feature) == "rectangle":
         return _rectangle(coords)
     elif gtype in ("Polygon", "MultiPolygon"):
-        geometry = _into_world(geometry)
+        geometry = _long_way_marked(_into_world(geometry))
     else:
         raise RegionError(f"A drawn {gtype or 'shape'} cannot be a region; draw a rectangle, circle, polygon or line.")
     return region_from_geojson({"type": "Feature", "properties": props, "geometry": geometry})

@@ -61,6 +61,8 @@ CASES = [
     ("forbidden bulk source", {"source": {"url_template": "https://tile.openstreetmap.org/{z}/{x}/{y}.png"}}, 400,
      "forbids bulk"),
     ("bad job id", {"job_id": "../../x"}, 400, "job_id"),
+    ("CA bundle: a file path", {"options": {"ca_bundle": "/etc/ssl/certs/ca-certificates.crt"}}, 400,
+     "The download option 'ca_bundle' names a file"),
 ]
 
 
@@ -147,3 +149,24 @@ def test_job_that_fails_at_start_is_recorded_failed_with_its_reason(limited, til
     with pytest.raises(DeviceError, match="already in the recovery registry") as exc:
         client.dispatch_job(same)  # a finished job's id is not run again under the same id
     assert exc.value.status == 409
+
+
+def test_a_phone_job_takes_no_ca_bundle_and_says_why(tmp_path, capsys):
+    """The phone verifies servers with its own trust store: the client refuses a CA bundle in one sentence (the
+    bridge refuses it too, above), ``fmtc-nb device dispatch --ca-bundle`` before any device is asked."""
+    from fmtc_nb.cli import main
+    from fmtc_nb.device.jobs import NO_PHONE_CA_BUNDLE, build_pack_job
+    from fmtc_nb.engine import DownloadOptions
+
+    url = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    for make in (lambda: build_job(REGION, "0-8", url, "s", ca_bundle="ca.pem"),
+                 lambda: build_job(REGION, "0-8", url, "s", options=DownloadOptions(ca_bundle="ca.pem")),
+                 lambda: build_pack_job(REGION, "0-8", "http://127.0.0.1:9/style.json", "p",
+                                        options={"ca_bundle": "ca.pem"})):
+        with pytest.raises(DeviceError) as refused:
+            make()
+        assert str(refused.value) == NO_PHONE_CA_BUNDLE and "own trust store" in NO_PHONE_CA_BUNDLE
+    argv = ["--root", str(tmp_path), "device", "dispatch", "never-paired", REGION, "--zoom", "0-3", "--url", url,
+            "--store", "s", "--ca-bundle", str(tmp_path / "ca.pem")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"fmtc-nb: error: {NO_PHONE_CA_BUNDLE}\n"

@@ -21,7 +21,7 @@ def comb(teeth: int) -> dict:
     """A GeoJSON polygon of ``2 * teeth + 2`` vertices whose edges each run from 80 N to 80 S: a cheap body
     whose cover is expensive at deep zooms."""
     ring = [[-170 + 340 * k / (2 * teeth - 1), 80 if k % 2 == 0 else -80] for k in range(2 * teeth)]
-    ring += [[170, -84.9], [-170, -84.9], ring[0]]
+    ring += [[170, -84.9], [0, -84.9], [-170, -84.9], ring[0]]  # a vertex at 0: the long way round is meant
     return {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
 
 

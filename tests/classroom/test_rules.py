@@ -161,3 +161,20 @@ def test_the_cut_still_comes_for_a_process_that_runs_then():
     result = run("realme", 34, book=edit(BOOK, "vendor_sleep_cuts_network", after_s=600))
     (event,) = [e for e in result.events if e["rule"] == "vendor_sleep_cuts_network"]
     assert event["effect"] == "stall" and state_at(result, 700) == STALLED
+
+
+def test_samsungs_cpu_sleep_never_stalls_a_process_that_is_not_running():
+    """Samsung kills at 11 min (award 5, made a plain kill here so Android restarts the sticky service), the moment
+    its CPU sleep is due: the sleep has no wake lock to ignore then, and the restarted job runs (it was stalled
+    from its first second: the sleep of the dead process stuck to it). Each re-armed sleep comes with the re-armed
+    kill, so none finds the job running."""
+    book = edit(BOOK, "vendor_kill_by_award", force_stop_min_award=6)
+    result = run("samsung", 30, book=book)
+    due = 60.0 + p("samsung_fgs_wake_lock_ignored", "cpu_sleep_after_s")
+    assert result.fired("vendor_kill_by_award")[0] == due
+    first = [e for e in result.events if e["rule"] == "samsung_fgs_wake_lock_ignored"][0]
+    assert first["t_s"] == due and first["effect"] is None and first["what"] == "no effect, nothing of the app runs"
+    restart = result.fired("sticky_restart")[0]
+    assert state_at(result, restart + 1) == RUNNING
+    assert state_at(result, restart + 599) == RUNNING
+    assert not [e for e in result.events if e["effect"] == "stall"], "nothing is stalled for real"

@@ -12,6 +12,7 @@ import pytest
 from fmtc_nb.cover import TileCover
 from fmtc_nb.regions import Circle, Corridor, Polygon, Rectangle
 from fmtc_nb.widgets import RegionPicker
+from fmtc_nb.widgets.region_picker import fit_view
 
 ZOOMS = "0-9"
 GOOD = Rectangle(6.0, 46.0, 6.5, 46.5)
@@ -86,3 +87,15 @@ def test_shapes_drawn_on_another_copy_of_the_world_count_as_the_same_place(picke
         picker.draw.data = [feature]
         assert picker.error is None, picker.error
         assert picker.counts == counts(region), region.kind
+
+
+def test_fit_shows_a_rectangle_across_the_antimeridian_not_the_whole_world(picker: RegionPicker) -> None:
+    rect = Rectangle(170.0, -20.0, -170.0, -10.0)  # the map echoes it back as one polygon either side of 180
+    picker.set_regions(rect)
+    assert picker.region is not None and picker.region.bounds == (170.0, -20.0, -170.0, -10.0)
+    (lat, lon), zoom = fit_view(rect.bounds)
+    assert abs(picker.map.center[1]) == pytest.approx(180.0) and picker.map.center[0] == pytest.approx(lat)
+    assert picker.map.zoom == zoom >= 4  # 20 degrees wide: zoom 1 showed the whole world
+    picker.add_region(Circle(10.0, 45.0, 50))  # a part far away: the widest gap decides which way round
+    picker.fit()
+    assert picker.region.bounds[0] == pytest.approx(9.36, abs=0.01) and picker.region.bounds[2] == -170.0
