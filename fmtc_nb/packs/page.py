@@ -71,7 +71,11 @@ def view_of(region_geojson: Mapping[str, Any] | None, zooms: Sequence[int]) -> t
     from fmtc_nb.regions import region_from_geojson
 
     west, south, east, north = region_from_geojson(dict(region_geojson)).bounds if region_geojson else (-180, -85, 180, 85)
-    return [round((west + east) / 2, 6), round((south + north) / 2, 6)], float(max(min(zooms[-1], 22) - 1, 0))
+    if east < west:  # across the antimeridian: the middle is near longitude 180, not 0
+        east += 360.0
+    lon = (west + east) / 2
+    lon = lon - 360.0 if lon >= 180.0 else lon
+    return [round(lon, 6), round((south + north) / 2, 6)], float(max(min(zooms[-1], 22) - 1, 0))
 
 
 def rewrite_style(style: Mapping[str, Any], sources: Sequence[PlannedSource], tile_url: Mapping[str, dict[str, Any]],

@@ -101,3 +101,14 @@ def test_relative_urls_in_a_style_file_and_mapbox_urls_are_refused(tmp_path):
         plan_pack(style, REGION, [0], "p", fetch=FETCH)
     with pytest.raises(PackError, match="mapbox:// styles need the Mapbox SDK"):
         load_style("mapbox://styles/mapbox/streets-v12", FETCH)
+
+
+@pytest.mark.parametrize(("spec", "lon"), [("rect:170,-20,-170,-10", 180.0), ("rect:160,-20,-170,-10", 175.0),
+                                         ("rect:175,-20,-155,-10", -170.0), ("rect:5,40,15,50", 10.0)])
+def test_a_pack_page_opens_on_its_region_also_across_the_antimeridian(spec, lon):
+    from fmtc_nb.packs.page import view_of
+    from fmtc_nb.regions import parse_region
+
+    (centre_lon, centre_lat), zoom = view_of(parse_region(spec).to_geojson(), [0, 5])
+    assert abs(abs(centre_lon) - abs(lon)) < 1e-6 if abs(lon) == 180.0 else centre_lon == pytest.approx(lon)
+    assert -180.0 <= centre_lon < 180.0 and zoom == 4.0
