@@ -53,6 +53,8 @@ def test_a_write_to_a_read_only_file_system_is_one_sentence_and_keeps_the_tiles(
     # the store's own typed sentence, not the command line's last-resort net for raw file system errors
     assert "could not be opened or written" not in done.stderr and "file system refused" not in done.stderr
     assert ".tmp" not in done.stderr and ".partial" not in done.stderr, done.stderr  # no temporary file named
+    # a fine SQLite file on a read-only medium: said so, not "cannot be opened as SQLite"
+    assert "read-only" in done.stderr.lower() and "cannot be opened as SQLite" not in done.stderr, done.stderr
     remount(stick, "rw")
     assert fingerprint(stick) == before and len(before) == 9
     with Root(stick).open("s", readonly=True) as store:

@@ -68,3 +68,4 @@ def test_writing_to_read_only_media_is_one_sentence(stick):
         done = fmtc("--root", str(stick), *args)
         assert done.returncode == 2 and done.stderr.startswith("fmtc-nb: error: "), (args, done.stderr)
         assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
+        assert "read-only" in done.stderr and "cannot be opened as SQLite" not in done.stderr, done.stderr

@@ -89,3 +89,13 @@ def test_an_export_onto_a_full_disk_is_disk_full_naming_the_target_and_leaves_no
                 export_store(store, fmt, disk / f"copy.{fmt}")
             assert str(disk / f"copy.{fmt}") in one_sentence(full.value)
         assert sorted(p.name for p in disk.iterdir()) == ["filler"]
+
+
+def test_opening_a_store_for_writing_on_a_read_only_medium_says_read_only_and_reads_still_work(stick):  # noqa: F811
+    root = Root(stick)
+    with pytest.raises(StoreError) as refused:
+        root.open("s").close()
+    text = one_sentence(refused.value)
+    assert "read-only" in text and "s.mbtiles" in text and "cannot be opened as SQLite" not in text
+    with root.open("s", readonly=True) as store:
+        assert store.stats().tiles == 9
