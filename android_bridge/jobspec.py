@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from android_bridge.config import BridgeConfig
 from android_bridge.coverlimit import bounded_total
 from android_bridge.errors import BadRequest, BeyondDeviceLimits
-from fmtc_nb.android.joboptions import phone_options
+from fmtc_nb.android.joboptions import NO_PHONE_CA_BUNDLE, phone_options
 from fmtc_nb.engine.job import DownloadJob, DownloadOptions
 from fmtc_nb.errors import FmtcError
 from fmtc_nb.packs.job import KIND as PACK
@@ -42,8 +42,7 @@ def _check_options(raw: object) -> DownloadOptions:
         raise BadRequest("'options' must be an object of download options.")
     options = DownloadOptions.from_dict(phone_options(raw or {}), strict=True)
     if options.ca_bundle is not None:
-        raise BadRequest("The download option 'ca_bundle' names a file, and a job never names a file of the device: "
-                         "the phone verifies tile servers with its own trust store (docs/bridge.md).")
+        raise BadRequest(NO_PHONE_CA_BUNDLE)
     for name, (low, high) in OPTION_BOUNDS.items():
         value = getattr(options, name)
         if not low <= value <= high:

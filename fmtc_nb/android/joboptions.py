@@ -25,6 +25,13 @@ PHONE_MAX_WAIT_S = 3600.0
 PHONE_OPTION_DEFAULTS: dict[str, Any] = {"wait_for_network": True, "max_wait_s": PHONE_MAX_WAIT_S}
 
 
+#: Why a phone job carries no CA bundle (docs/bridge.md "No CA bundle on the phone").
+NO_PHONE_CA_BUNDLE = ("A phone job takes no CA bundle (ca_bundle, --ca-bundle): the phone verifies tile servers "
+                      "with its own trust store and never reads a file of this computer, and a paired client must "
+                      "not make it trust a CA of its choosing; download on this computer with `fmtc-nb download "
+                      "--ca-bundle FILE`, or use a server whose certificate the phone accepts.")
+
+
 def phone_options(given: Mapping[str, Any]) -> dict[str, Any]:
     """``given`` (DownloadOptions fields by name) with the phone's defaults for the fields it leaves out; a field
     given, even ``False`` or ``None``, is kept."""

@@ -76,37 +76,50 @@ NETWORK_FLAGS: dict[str, tuple[str, str, Any, str | None]] = {
 }
 
 
-def add_network_options(p: argparse.ArgumentParser) -> None:
-    """Add the :data:`NETWORK_FLAGS` as a "network" group, defaulting to DownloadOptions' fields."""
+def _add_option(p: Any, name: str, flag: str, help_text: str, kind: Any, field_default: Any,
+                metavar: str | None, only_if_given: bool) -> None:
+    """One flag for DownloadOptions field ``name``, defaulting to ``field_default``; ``only_if_given``: a flag
+    left out sets nothing (a switch gets both --x and --no-x), and the help names no default."""
+    if only_if_given:
+        help_text = help_text.split(" (default")[0]
+    default = argparse.SUPPRESS if only_if_given else field_default
+    if isinstance(field_default, bool):
+        action = argparse.BooleanOptionalAction if field_default or only_if_given else "store_true"
+        p.add_argument(flag, dest=name, action=action, default=default, help=help_text)
+    else:
+        p.add_argument(flag, dest=name, type=kind, default=default, help=help_text, metavar=metavar)
+
+
+def add_network_options(p: argparse.ArgumentParser, *, only_if_given: bool = False) -> None:
+    """Add the :data:`NETWORK_FLAGS` as a "network" group, defaulting to DownloadOptions' fields
+    (``only_if_given``: see :func:`_add_option`)."""
     from fmtc_nb.engine.job import DownloadOptions
 
     defaults = DownloadOptions()
     group = p.add_argument_group("network")
     for name, (flag, help_text, kind, metavar) in NETWORK_FLAGS.items():
-        default = getattr(defaults, name)
-        if isinstance(default, bool):
-            action = argparse.BooleanOptionalAction if default else "store_true"
-            group.add_argument(flag, dest=name, action=action, default=default, help=help_text)
-        else:
-            group.add_argument(flag, dest=name, type=kind, default=default, help=help_text, metavar=metavar)
+        _add_option(group, name, flag, help_text, kind, getattr(defaults, name), metavar, only_if_given)
 
 
-def add_engine_options(p: argparse.ArgumentParser, names: Sequence[str] = tuple(ENGINE_FLAGS)) -> None:
+#: The type of each engine flag's value (the switches take none).
+_ENGINE_KINDS = {"parallel": int, "rate_limit": float, "retries": int, "fresher_than_days": float}
+
+
+def add_engine_options(p: Any, names: Sequence[str] = tuple(ENGINE_FLAGS), *, only_if_given: bool = False) -> None:
     """Add the engine options ``names`` (DownloadOptions fields of :data:`ENGINE_FLAGS`), defaulting to the
-    fields' defaults."""
+    fields' defaults (``only_if_given``: see :func:`_add_option`)."""
     from fmtc_nb.engine.job import DownloadOptions
 
     defaults = DownloadOptions()
-    kinds = {"parallel": int, "rate_limit": float, "retries": int, "fresher_than_days": float}
     for name in names:
         flag, help_text = ENGINE_FLAGS[name]
-        default = getattr(defaults, name)
-        if isinstance(default, bool):
-            action = argparse.BooleanOptionalAction if default else "store_true"
-            p.add_argument(flag, dest=name, action=action, default=default, help=help_text)
-        else:
-            p.add_argument(flag, dest=name, type=kinds[name], default=default, help=help_text,
-                           metavar="DAYS" if name == "fresher_than_days" else None)
+        _add_option(p, name, flag, help_text, _ENGINE_KINDS.get(name), getattr(defaults, name),
+                    "DAYS" if name == "fresher_than_days" else None, only_if_given)
+
+
+def flag_of(option: str) -> str:
+    """The command-line flag of DownloadOptions field ``option`` (an engine or network flag)."""
+    return ENGINE_FLAGS[option][0] if option in ENGINE_FLAGS else NETWORK_FLAGS[option][0]
 
 
 def options_from_args(args: argparse.Namespace, names: Sequence[str] = tuple(ENGINE_FLAGS)) -> DownloadOptions:
@@ -118,8 +131,7 @@ def options_from_args(args: argparse.Namespace, names: Sequence[str] = tuple(ENG
     try:
         return DownloadOptions(**{name: getattr(args, name) for name in names})
     except OptionError as exc:
-        flag = ENGINE_FLAGS[exc.option][0] if exc.option in ENGINE_FLAGS else NETWORK_FLAGS[exc.option][0]
-        raise exc.given_as(flag) from None
+        raise exc.given_as(flag_of(exc.option)) from None
 
 
 def checked_transport(options: DownloadOptions) -> DownloadOptions:
@@ -130,7 +142,7 @@ def checked_transport(options: DownloadOptions) -> DownloadOptions:
     try:
         check_transport(options)
     except OptionError as exc:
-        raise exc.given_as(NETWORK_FLAGS[exc.option][0]) from None
+        raise exc.given_as(flag_of(exc.option)) from None
     return options
 
 

@@ -41,22 +41,13 @@ def register(subparsers: Any) -> None:
 
 def add_resume_options(p: argparse.ArgumentParser) -> None:
     """The ``download`` flags of options a resume may change (how tiles are fetched, see
-    :mod:`fmtc_nb.recovery.resume_options`), as a group; a flag left out keeps the job's recorded value."""
-    from fmtc_nb.cli.download import ENGINE_FLAGS, NETWORK_FLAGS
+    :mod:`fmtc_nb.recovery.resume_options`); a flag left out keeps the job's recorded value."""
+    from fmtc_nb.cli.download import ENGINE_FLAGS, add_engine_options, add_network_options
     from fmtc_nb.recovery.resume_options import RESUME_OPTIONS
 
     group = p.add_argument_group("changed options (recorded with the job; left out: as recorded)")
-    for name, (flag, help_text) in ENGINE_FLAGS.items():
-        if name in RESUME_OPTIONS:
-            group.add_argument(flag, dest=name, type=int if name in ("parallel", "retries") else float,
-                               default=argparse.SUPPRESS, help=help_text.split(" (default")[0])
-    for name, (flag, help_text, kind, metavar) in NETWORK_FLAGS.items():
-        text = help_text.split(" (default")[0].replace("%(default)s", "")
-        if kind is None:
-            group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
-                               help=text)
-        else:
-            group.add_argument(flag, dest=name, type=kind, default=argparse.SUPPRESS, help=text, metavar=metavar)
+    add_engine_options(group, [name for name in ENGINE_FLAGS if name in RESUME_OPTIONS], only_if_given=True)
+    add_network_options(p, only_if_given=True)
 
 
 def resume_changes(args: argparse.Namespace) -> dict[str, Any]:
@@ -75,15 +66,14 @@ def resume_changes(args: argparse.Namespace) -> dict[str, Any]:
 def _checked_changes(registry: Any, job_id: str, changes: dict[str, Any]) -> None:
     """One sentence naming the flag when a changed option breaks its rule or its transport cannot work (an
     unreadable CA bundle, ``--http2`` without h2), before the job is claimed."""
-    from fmtc_nb.cli.download import ENGINE_FLAGS, NETWORK_FLAGS, checked_transport
+    from fmtc_nb.cli.download import checked_transport, flag_of
     from fmtc_nb.errors import OptionError
     from fmtc_nb.recovery.resume_options import reoptioned
 
     try:
         job = reoptioned(registry.get(job_id).job(), changes)
     except OptionError as exc:
-        flag = ENGINE_FLAGS[exc.option][0] if exc.option in ENGINE_FLAGS else NETWORK_FLAGS[exc.option][0]
-        raise exc.given_as(flag) from None
+        raise exc.given_as(flag_of(exc.option)) from None
     checked_transport(job.options)
 
 

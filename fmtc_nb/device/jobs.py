@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fmtc_nb.android.joboptions import NO_PHONE_CA_BUNDLE
 from fmtc_nb.errors import DeviceError
-
-#: Why a phone job carries no CA bundle (docs/bridge.md "No CA bundle on the phone").
-NO_PHONE_CA_BUNDLE = ("A phone job takes no CA bundle (ca_bundle, --ca-bundle): the phone verifies tile servers "
-                      "with its own trust store and never reads a file of this computer, and a paired client must "
-                      "not make it trust a CA of its choosing; download on this computer with `fmtc-nb download "
-                      "--ca-bundle FILE`, or use a server whose certificate the phone accepts.")
 
 if TYPE_CHECKING:
     from fmtc_nb.engine import DownloadJob

@@ -62,7 +62,7 @@ CASES = [
      "forbids bulk"),
     ("bad job id", {"job_id": "../../x"}, 400, "job_id"),
     ("CA bundle: a file path", {"options": {"ca_bundle": "/etc/ssl/certs/ca-certificates.crt"}}, 400,
-     "The download option 'ca_bundle' names a file"),
+     "A phone job takes no CA bundle"),
 ]
 
 
