@@ -154,11 +154,27 @@ def http2_part(runs: int, h2_parallel: int, zooms: str) -> dict:
                     "by design, HTTP/2 by CPU (httpx/h2 is pure Python). Seconds include opening the store."}
 
 
+@contextlib.contextmanager
+def store_discarding() -> Iterator[None]:
+    """``Store.put_tiles`` does nothing inside: an engine run then pays for everything but its store's own work
+    (batches, the writer thread, checkpoint texts and progress stay)."""
+    from fmtc_nb.store.store import Store
+
+    real = Store.put_tiles
+    Store.put_tiles = lambda self, records, **kwargs: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Store.put_tiles = real  # type: ignore[method-assign]
+
+
 def nginx_part(runs: int, parallel: int) -> dict:
-    """``runs`` rounds of the engine, the bare loop storing into SQLite and the bare loop storing nothing, in
-    turn (who goes first rotates), against nginx serving the small-tile pyramid; tiles/s, CPU µs per tile
-    (this process, all threads) and the load average after each run."""
-    rates: dict[str, list[float]] = {"engine": [], "bare_sqlite": [], "bare_read_only": []}
+    """``runs`` rounds of the engine, the engine discarding what it would store, the bare loop storing into
+    SQLite and the bare loop storing nothing, in turn (who goes first rotates), against nginx serving the
+    small-tile pyramid; tiles/s, CPU µs per tile (this process, all threads) and the load average after each
+    round."""
+    rates: dict[str, list[float]] = {"engine": [], "engine_store_discarded": [], "bare_sqlite": [],
+                                     "bare_read_only": []}
     cpu: dict[str, list[float]] = {name: [] for name in rates}
     loop_cpu: dict[str, list[float]] = {name: [] for name in rates}  # this thread: the event loop's
     loads: list[float] = []
@@ -172,13 +188,17 @@ def nginx_part(runs: int, parallel: int) -> dict:
             assert snap.cached == count and snap.failed == 0, snap
             return count / (time.perf_counter() - started)
 
-        runners = {"engine": engine,
+        def engine_store_discarded(i: int) -> float:
+            with store_discarding():
+                return engine(i + 1000)
+
+        runners = {"engine": engine, "engine_store_discarded": engine_store_discarded,
                    "bare_sqlite": lambda i: timed_bare_loop(served.template, served.tiles, parallel,
                                                             served.folder / f"bare{i}.mbtiles"),
                    "bare_read_only": lambda i: timed_bare_loop(served.template, served.tiles, parallel)}
         names = list(runners)
         for i in range(runs):
-            for name in names[i % 3:] + names[:i % 3]:
+            for name in names[i % len(names):] + names[:i % len(names)]:
                 started, started_here = time.process_time(), _thread_cpu_s()
                 rates[name].append(runners[name](i))
                 cpu[name].append((time.process_time() - started) / count * 1e6)
@@ -189,6 +209,7 @@ def nginx_part(runs: int, parallel: int) -> dict:
     median = {name: statistics.median(values) for name, values in rates.items()}
     return {"tiles": count, "parallel": parallel, "runs": runs,
             "engine_tiles_per_s": [round(v) for v in rates["engine"]],
+            "engine_store_discarded_tiles_per_s": [round(v) for v in rates["engine_store_discarded"]],
             "bare_sqlite_tiles_per_s": [round(v) for v in rates["bare_sqlite"]],
             "bare_read_only_tiles_per_s": [round(v) for v in rates["bare_read_only"]],
             "medians": {name: round(v) for name, v in median.items()},
@@ -198,6 +219,9 @@ def nginx_part(runs: int, parallel: int) -> dict:
                                                                                   rates["bare_read_only"], strict=True)],
             "ratio_to_read_only_loop_median_of_rounds": round(statistics.median(
                 e / b for e, b in zip(rates["engine"], rates["bare_read_only"], strict=True)), 3),
+            "engine_store_discarded_to_read_only_loop": round(median["engine_store_discarded"]
+                                                              / median["bare_read_only"], 3),
+            "store_wall_us_per_tile": round(1e6 / median["engine"] - 1e6 / median["engine_store_discarded"], 1),
             "cpu_us_per_tile_median": {name: round(statistics.median(v), 1) for name, v in cpu.items()},
             "event_loop_thread_cpu_us_per_tile_median": {name: round(statistics.median(v), 1)
                                                          for name, v in loop_cpu.items()},
@@ -207,10 +231,12 @@ def nginx_part(runs: int, parallel: int) -> dict:
                 key: round(statistics.median(run[key] for run in logic_alone), 1)
                 for key in ("event_loop_thread_cpu", "same_loop_without_engine_cpu", "wall")},
             "loadavg_1m_before": round(load_before, 2), "loadavg_1m_after_each_round": loads,
-            "note": "one process, the three downloaders in turn each round (who goes first rotates); the engine "
+            "note": "one process, the four downloaders in turn each round (who goes first rotates); the engine "
                     "stores into its own store (dedup, validation, checkpoints, one transaction per 1,000 tiles), "
                     "bare_sqlite into a plain MBTiles table (executemany + commit per 500 inline), bare_read_only "
-                    "stores nothing. ratio_of_medians is engine / bare_sqlite. store_alone: the engine's store "
+                    "stores nothing; engine_store_discarded is the engine with Store.put_tiles doing nothing "
+                    "(store_wall_us_per_tile: the wall time per tile its store's work adds, from the two medians). "
+                    "ratio_of_medians is engine / bare_sqlite. store_alone: the engine's store "
                     "writing the same tiles (bodies read from the pyramid's files) in the engine's batches of "
                     "1,000 into a fresh store, no network: CPU of that thread (SQLite included) per tile. 2 cores "
                     "shared with nginx and other work: compare within one run. "
