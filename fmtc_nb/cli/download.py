@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from fmtc_nb.cli._headers import parse_headers as _headers
+from fmtc_nb.cli.sources import add_source_options
 from fmtc_nb.errors import OptionError, PackError
 
 if TYPE_CHECKING:
@@ -31,12 +32,10 @@ def register(subparsers: Any) -> None:
                            "wmts:URL#layer, a TileJSON URL or a catalogue id ('fmtc-nb sources list')")
     what.add_argument("--style", help="a MapLibre/Mapbox GL style (http(s) URL or file): download it as an offline "
                                       "pack named by --store (every tile source, sprites, glyphs)")
-    p.add_argument("--api-key", default=None, help="API key for the source's {api_key} (never stored)")
+    add_source_options(p)
     p.add_argument("--store", required=True, help="store name")
     add_engine_options(p)
     add_network_options(p)
-    p.add_argument("--header", action="append", default=[], metavar="K:V", help="extra request header (repeatable)")
-    p.add_argument("--contact", help="your e-mail or URL, added to the User-Agent")
     p.add_argument("--tile-format", choices=["png", "jpg", "webp", "pbf", "mvt"], default=None,
                    help="what the server sends (default: any PNG, JPEG or WebP image; pbf/mvt for vector tiles)")
     p.add_argument("--json", action="store_true", help="print the final snapshot as JSON")

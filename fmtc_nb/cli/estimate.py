@@ -8,7 +8,9 @@ import json
 import math
 from typing import TYPE_CHECKING
 
+from fmtc_nb.cli._headers import parse_headers
 from fmtc_nb.cli.download import add_engine_options, add_network_options, checked_transport, options_from_args
+from fmtc_nb.cli.sources import add_source_options, checked_contact
 
 if TYPE_CHECKING:
     from fmtc_nb.engine.job import DownloadOptions
@@ -27,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what.add_argument("--source", "--url", dest="url", metavar="SOURCE",
                       help="URL template, wms:URL?layers=..., wmts:URL#layer, TileJSON URL or catalogue id")
     what.add_argument("--style", help="a MapLibre/Mapbox GL style (URL or file): estimate its offline pack")
-    p.add_argument("--api-key", default=None, help="API key for the source's {api_key} (never stored)")
+    add_source_options(p)
     p.add_argument("--glyphs", default="latin", metavar="SCRIPTS", help="with --style: glyph scripts (default latin)")
     p.add_argument("--samples", type=int, default=None,
                    help="requests to spend (default about 1%% of the tiles, within 200-2000)")
@@ -47,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from fmtc_nb.zooms import parse_zooms
 
     budget = parse_budget(args.budget) if args.budget is not None else None
+    checked_contact(args)
     options = checked_transport(options_from_args(args, ESTIMATE_OPTIONS))
     if args.style is not None:
         return _style_pack(args, options, budget)
@@ -68,7 +71,8 @@ def _style_pack(args: argparse.Namespace, options: DownloadOptions, budget: Budg
     from fmtc_nb.units import human_bytes
 
     result = estimate_pack(parse_region(args.region), args.zoom, args.style, glyphs=args.glyphs, samples=args.samples,
-                           seed=args.seed, parallel=options.parallel, rate_limit=options.rate_limit, network=options)
+                           seed=args.seed, parallel=options.parallel, rate_limit=options.rate_limit,
+                           headers=parse_headers(args.header), contact=args.contact, network=options)
     plan = result.plan_zooms(budget) if budget is not None else None
     if args.json:
         print(json.dumps(result.to_dict(plan)))

@@ -40,12 +40,14 @@ class FaultServer:
     429, 500, 503, stall (the whole answer 1.5 s late), stall-body (headers and half the body, then 3 s of
     nothing before the rest), trickle (headers, then the body in 8 pieces 0.15 s apart: a slow link), reset,
     truncate, chunked-truncate, html, or ``redirect:URL`` (a 302 to URL).
-    ``hits`` counts requests per tile."""
+    ``hits`` counts requests per tile; ``agents`` and ``extra_headers`` (every ``X-...`` header as "Name: value")
+    hold what the requests carried."""
 
     def __init__(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
         self.hits: Counter[tuple[int, int, int]] = Counter()
         self.agents: set[str] = set()
+        self.extra_headers: set[str] = set()
         self.queries: set[str] = set()
         self.times: dict[tuple[int, int, int], list[float]] = {}
         self._loop = asyncio.new_event_loop()
@@ -63,6 +65,7 @@ class FaultServer:
         self.queries.add(request.query_string)
         self.times.setdefault((z, x, y), []).append(time.monotonic())
         self.agents.add(request.headers.get("User-Agent", ""))
+        self.extra_headers.update(f"{k}: {v}" for k, v in request.headers.items() if k.lower().startswith("x-"))
         action = self.behaviour(z, x, y, self.hits[(z, x, y)])
         body = tile_png(z, x, y, sea=action == "sea")
         if request.path.endswith(".pbf"):  # a minimal vector tile: protobuf field 3 (layers), length-prefixed

@@ -109,6 +109,19 @@ def test_retry_after_and_user_agent(capsys: pytest.CaptureFixture[str]) -> None:
     assert agents and all(a.startswith("fmtc-nb/") for a in agents)
 
 
+def test_contact_and_headers_go_with_every_sample_request(capsys: pytest.CaptureFixture[str]) -> None:
+    # as download's: the User-Agent names the contact, --header adds a header (a server may ask for both)
+    with FaultServer(lambda z, x, y, attempt: "ok") as server:
+        code, out, err = run_cli(capsys, REGION, "--zoom", "0-3", "--url", server.url_template, "--json",
+                                 "--contact", "gis@example.org", "--header", "X-Team: field survey")
+        agents, extra, hits = set(server.agents), set(server.extra_headers), sum(server.hits.values())
+    assert code == 0, err
+    assert json.loads(out)["requests"] == hits == 9
+    (agent,) = agents
+    assert agent.startswith("fmtc-nb/") and "gis@example.org" in agent
+    assert extra == {"X-Team: field survey"}
+
+
 def test_real_subprocess_text_output(pyramid_url: str) -> None:
     done = subprocess.run([sys.executable, "-m", "fmtc_nb", "estimate", REGION, "--zoom", "0-9", "--url",
                            pyramid_url, "--seed", "4", "--samples", "300"], capture_output=True, text=True, timeout=60)

@@ -32,7 +32,9 @@ def test_the_library_refuses_an_empty_contact(contact):
 
 
 @pytest.mark.parametrize("command", [["download", "--store", "s", "--url", URL],
-                                     ["download", "--store", "p", "--style", "http://127.0.0.1:9/style.json"]])
+                                     ["download", "--store", "p", "--style", "http://127.0.0.1:9/style.json"],
+                                     ["estimate", "--url", URL],
+                                     ["estimate", "--style", "http://127.0.0.1:9/style.json"]])
 def test_the_cli_says_it_in_one_sentence_and_exits_2(tmp_path, capsys, command):
     argv = ["--root", str(tmp_path), command[0], "rect:6,46,7,47", "--zoom", "0-3", *command[1:], "--contact", ""]
     assert main(argv) == 2
