@@ -1,6 +1,8 @@
 """A pack download killed with SIGKILL and resumed through the recovery registry is exact: each store ends with
 exactly its source's cover, and the only tiles fetched twice are those the kill caught in flight or unflushed
-(fetched but not in the store's committed checkpoint); the style and resources are not fetched again."""
+(fetched but not in the store's committed checkpoint); the style and resources are not fetched again. The resume
+changes how tiles are fetched (``--parallel``, ``--rate-limit``, ``--retries``): the run keeps to them and they
+are recorded with the pack job, as for a tile job."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from .conftest import cli
 
 REGION = Rectangle(5.0, 45.0, 11.0, 48.0)  # Switzerland and around: 44 vector tiles at z0-8, 368 raster at z0-10
 ZOOMS = {"naturalearth": list(range(9)), "basemap": list(range(11))}
+RESUME_RATE = 30.0  # tiles a second on resume: slower than the kill-time run's parallel 4 at 30 ms a tile
 
 
 def cover_keys(zooms: list[int]) -> set[tuple[int, int, int]]:
@@ -73,9 +76,14 @@ def test_a_killed_pack_resumes_exactly(root):
         assert set() < committed["basemap"] < cover_keys(ZOOMS["basemap"])  # killed mid-source, after a commit
         resources_at_kill = Counter(server.app.vector.resource_hits)
 
-        done = subprocess.run(cli("--root", str(root.path), "recovery", "resume", info.id, "--json"),
+        started = time.monotonic()
+        done = subprocess.run(cli("--root", str(root.path), "recovery", "resume", info.id, "--json", "--parallel", "2",
+                                  "--rate-limit", str(RESUME_RATE), "--retries", "5"),
                               capture_output=True, text=True, timeout=300)
+        took = time.monotonic() - started
         assert done.returncode == 0, done.stderr
+        fetched = sum(sum(_hits(server)[sid].values()) - sum(at_kill[sid].values()) for sid in ZOOMS)
+        assert took >= (fetched - len(ZOOMS) * RESUME_RATE / 10) / RESUME_RATE  # each source's bucket: 0.1 s burst
         for sid, zooms in ZOOMS.items():
             assert stored_keys(root, f"alps.{sid}") == cover_keys(zooms)
             hits = _hits(server)[sid]
@@ -88,5 +96,7 @@ def test_a_killed_pack_resumes_exactly(root):
             info = registry.get(info.id)
         total = sum(len(cover_keys(z)) for z in ZOOMS.values()) + 14
         assert (info.status, info.tiles_done, info.tiles_total, info.runs) == ("completed", total, total, 2)
+        options = info.job().options
+        assert (options.parallel, options.rate_limit, options.retries) == (2, RESUME_RATE, 5)  # a later resume too
     finally:
         server.stop()
