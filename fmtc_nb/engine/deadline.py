@@ -13,7 +13,8 @@ stalls before its headers, at most twice that after the last byte when it stalls
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fmtc_nb.engine.fetch import FetchResult
@@ -39,7 +40,14 @@ class RequestDeadlines:
         """Note that the answer of the current task's request arrived (an aiohttp response, or
         :class:`~fmtc_nb.engine.transport.Http2Session`'s): from now on its deadline moves while its body grows.
         ``fetch_tile`` calls it (its ``watch``) before reading the body."""
-        task = asyncio.current_task()
+        self._answered(asyncio.current_task(), answer)
+
+    def watcher(self, task: asyncio.Task[object]) -> Callable[[Any], None]:
+        """:meth:`reading` for the requests of ``task``, which need not look the task up (on Python 3.11
+        ``asyncio.current_task()`` makes a ``getpid`` system call each time)."""
+        return functools.partial(self._answered, task)
+
+    def _answered(self, task: asyncio.Task[object] | None, answer: Any) -> None:
         if task in self._sent:
             self._answers[task] = (answer, _received(answer))
 
@@ -59,10 +67,10 @@ class RequestDeadlines:
         finally:
             self.finished(task)
 
-    def sent(self) -> asyncio.Task[object]:
-        """Note that the current task sends a request now; returns the task, for :meth:`timed_out` and
-        :meth:`finished`."""
-        task = asyncio.current_task()
+    def sent(self, task: asyncio.Task[object] | None = None) -> asyncio.Task[object]:
+        """Note that ``task`` (default: the current one, see :meth:`watcher` on its cost) sends a request now;
+        returns the task, for :meth:`timed_out` and :meth:`finished`."""
+        task = task or asyncio.current_task()
         assert task is not None
         self._sent[task] = task.get_loop().time()
         return task

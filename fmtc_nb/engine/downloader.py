@@ -312,6 +312,9 @@ class Download(BackgroundRun):
         """Fetch tiles of the stream, then those that stepped aside for a "slow down", until both are dry and
         no other worker may set one aside any more."""
         batch = self.job.options.batch_size
+        me = asyncio.current_task()  # looked up once: on Python 3.11 each lookup is a getpid system call
+        assert me is not None
+        watch = self._deadlines.watcher(me)
         while not self._cancel.is_set():
             tile, attempt, answered = next(tiles, None), 0, None
             if tile is None:
@@ -324,7 +327,7 @@ class Download(BackgroundRun):
                 (tile, attempt, answered), self._c["retries_queued"] = aside, self._c["retries_queued"] - 1
             self._active += 1
             try:
-                await self._one(tile, session, store, sea, attempt, answered)
+                await self._one(tile, session, store, sea, attempt, answered, me, watch)
             finally:
                 self._active -= 1
                 if self._idle:
@@ -366,9 +369,10 @@ class Download(BackgroundRun):
         return not self._cancel.is_set()
 
     async def _one(self, tile: Tile, session: aiohttp.ClientSession, store: Any, sea: bytes | None,
-                   attempt: int = 0, answered: int | None = None) -> None:
+                   attempt: int, answered: int | None, me: asyncio.Task[Any], watch: Callable[[Any], None]) -> None:
         """Fetch one tile to its outcome, or set it aside after a "slow down" (``attempt``: failed attempts so
-        far; ``answered``: the job's successes when it last waited, see :func:`waits_for_the_server`)."""
+        far; ``answered``: the job's successes when it last waited, see :func:`waits_for_the_server`; ``me``:
+        the worker's task, ``watch``: its request deadline's watcher)."""
         opts, source = self.job.options, self.job.source
         index, z, x, y = tile
         offline_waits = 0  # tries in a row that met a network down for the whole job: not failed attempts
@@ -382,10 +386,10 @@ class Download(BackgroundRun):
             url = source.url(z, x, y)
             # self._deadlines.bound(...) inline: no coroutine of the engine's between this one and the request
             # while it is suspended (each would be passed through at every resumption)
-            request = self._deadlines.sent()
+            request = self._deadlines.sent(me)
             try:
                 result = await fetch_tile(session, self._parsed(url), source.tile_format, self._proxy(url),
-                                          allowed=check_bulk_url, watch=self._deadlines.reading)
+                                          allowed=check_bulk_url, watch=watch)
             except asyncio.CancelledError:
                 if not self._deadlines.timed_out(request):
                     raise
