@@ -260,6 +260,29 @@ def measure(template: str, max_zoom: int, tmp: Path, runs: int, tiles: int) -> d
     return out
 
 
+#: Earlier runs kept in the results file (newest first), each summed up by :func:`run_summary`.
+KEEP_RUNS = 8
+
+
+def run_summary(results: dict) -> dict:
+    """The figures of the run in ``results`` that a rerun would overwrite: per pyramid the ratios, tiles/s and
+    CPU medians and MapProxy's rate, with when and under which load it ran."""
+    summary: dict = {"measured_utc": results.get("measured_utc"), "loadavg_before": results.get("loadavg_before"),
+                     "runs": results.get("runs")}
+    for name, entry in results.get("pyramids", {}).items():
+        engine, bare = entry.get("engine", {}), entry.get("bare", {})
+        summary[name] = {
+            "ratio_engine_to_bare": entry.get("ratio_engine_to_bare"),
+            "ratio_per_run_median": entry.get("ratio_per_run_median"),
+            "engine_tiles_per_s_median": engine.get("tiles_per_s_median"),
+            "bare_tiles_per_s_median": bare.get("tiles_per_s_median"),
+            "engine_cpu_us_per_tile_median": engine.get("cpu_us_per_tile_median"),
+            "bare_cpu_us_per_tile_median": bare.get("cpu_us_per_tile_median"),
+            "mapproxy_seed_tiles_per_s": entry.get("mapproxy_seed", {}).get("tiles_per_s_median"),
+            "loadavg_after": entry.get("loadavg_after")}
+    return summary
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="alternating runs of engine and bare loop")
@@ -272,6 +295,10 @@ def main() -> int:
         parser.error(f"mapproxy-seed is not in {MAPPROXY_VENV}: python -m venv {MAPPROXY_VENV} && "
                      f"{MAPPROXY_VENV}/bin/pip install MapProxy (or run with --no-mapproxy)")
     results = load_results("tilesizes")
+    # the figures are noisy on shared cores: each run keeps the ones before it (newest first)
+    earlier = [run_summary(results)] if results.get("pyramids") else []
+    results["earlier_runs"] = (earlier + results.get("earlier_runs", []))[:KEEP_RUNS]
+    results["measured_utc"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     results.update({"parallel": PARALLEL, "max_zoom": args.max_zoom, "runs": args.runs,
                     "loadavg_before": [round(v, 2) for v in os.getloadavg()], "pyramids": results.get("pyramids", {})})
     for name in args.kinds.split(","):
