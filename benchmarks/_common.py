@@ -36,6 +36,21 @@ def load_results(name: str) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+#: Runs a results entry keeps of the runs before it (the figures are noisy on shared cores).
+EARLIER_RUNS_KEPT = 8
+
+
+def earlier_runs(previous: dict[str, Any], summary: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The ``earlier_runs`` of a results entry about to be replaced by a new run, newest first, at most
+    :data:`EARLIER_RUNS_KEPT`: ``summary`` of the previous entry (default: that entry without its own earlier
+    runs), then the runs it kept. Empty if there was no previous entry."""
+    if not previous:
+        return []
+    kept = ("earlier_runs", "earlier_runs_today")
+    last = summary if summary is not None else {k: v for k, v in previous.items() if k not in kept}
+    return ([last] + [run for key in kept for run in previous.get(key, [])])[:EARLIER_RUNS_KEPT]
+
+
 def save_results(name: str, results: dict[str, Any]) -> Path:
     """Write ``results`` as indented JSON to ``benchmarks/results/<name>.json``; returns the path."""
     path = results_path(name)

@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from _common import load_results, save_results, served_pyramid  # noqa: E402
+from _common import earlier_runs, load_results, save_results, served_pyramid  # noqa: E402
 from bench_engine import engine_run, timed_bare_loop  # noqa: E402
 
 from fmtc_nb.engine import Download, DownloadJob, DownloadOptions  # noqa: E402
@@ -344,14 +344,10 @@ def main() -> int:
         results["http2"] = http2_part(args.runs, args.h2_parallel, "0-5")
         print("http2", results["http2"])
     if "nginx" in parts:
-        earlier = results.get("nginx", {})
-        runs_before = [{k: v for k, v in earlier.items()
-                       if k not in ("earlier_runs", "earlier_runs_today")}] if earlier else []
+        earlier = earlier_runs(results.get("nginx", {}))
         results["nginx"] = nginx_part(args.runs, 16)
         results["nginx"]["measured_utc"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
-        # the figures are noisy on shared cores: each run keeps the ones before it (the newest first, at most 8)
-        results["nginx"]["earlier_runs"] = (runs_before + earlier.get("earlier_runs", [])
-                                            + earlier.get("earlier_runs_today", []))[:8]
+        results["nginx"]["earlier_runs"] = earlier
         print("nginx", results["nginx"])
     if "estimate" in parts:
         results["estimate"] = estimate_part(10, 100, "0-5")

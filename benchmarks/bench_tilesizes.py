@@ -42,7 +42,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import BARE_BATCH, bare_loop, load_results, save_results  # noqa: E402
+from _common import BARE_BATCH, bare_loop, earlier_runs, load_results, save_results  # noqa: E402
 
 from tests.estimate.pyramid import nginx_serving  # noqa: E402
 
@@ -260,10 +260,6 @@ def measure(template: str, max_zoom: int, tmp: Path, runs: int, tiles: int) -> d
     return out
 
 
-#: Earlier runs kept in the results file (newest first), each summed up by :func:`run_summary`.
-KEEP_RUNS = 8
-
-
 def run_summary(results: dict) -> dict:
     """The figures of the run in ``results`` that a rerun would overwrite: per pyramid the ratios, tiles/s and
     CPU medians and MapProxy's rate, with when and under which load it ran."""
@@ -295,9 +291,8 @@ def main() -> int:
         parser.error(f"mapproxy-seed is not in {MAPPROXY_VENV}: python -m venv {MAPPROXY_VENV} && "
                      f"{MAPPROXY_VENV}/bin/pip install MapProxy (or run with --no-mapproxy)")
     results = load_results("tilesizes")
-    # the figures are noisy on shared cores: each run keeps the ones before it (newest first)
-    earlier = [run_summary(results)] if results.get("pyramids") else []
-    results["earlier_runs"] = (earlier + results.get("earlier_runs", []))[:KEEP_RUNS]
+    if results.get("pyramids"):
+        results["earlier_runs"] = earlier_runs(results, run_summary(results))
     results["measured_utc"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     results.update({"parallel": PARALLEL, "max_zoom": args.max_zoom, "runs": args.runs,
                     "loadavg_before": [round(v, 2) for v in os.getloadavg()], "pyramids": results.get("pyramids", {})})

@@ -72,9 +72,8 @@ class Throttling:
         on their number (relative half-width z / sqrt(holds)); no hold: no wait.
 
         Never less than the sample's own seconds held (in proportion, for fewer tiles than it answered): a download
-        of the sampled tiles and more, from the same server at the same concurrency, is held at least as long. On
-        a loaded machine the allowance before the first hold grows (slower requests use the server's quota
-        later), and the allowance rule alone then put a census of 85 tiles held 2 s at 0.73 s of waiting."""
+        of the sampled tiles and more, from the same server at the same concurrency, is held at least as long
+        (the allowance rule alone can say less when slow requests made the allowance before the first hold large)."""
         if not self.holds or not self.answered:
             return Interval(0.0, 0.0, 0.0, confidence)
         between = max(self.answered - self.free, self.free * self.holds, 1)
