@@ -12,7 +12,9 @@ HTTP/1.1 cost on plain loopback nginx, and the duration estimate against a throt
 - nginx: the engine over HTTP/1.1 against Debian's nginx on loopback (the small-tile pyramid of
   ``_common.served_pyramid``, shared with ``bench_engine.py``) vs the bare aiohttp loop storing into SQLite,
   and vs the same loop storing nothing, in turn in one run: the ratio of medians must stay >= 0.85 with the
-  politeness layer in place.
+  politeness layer in place. Each round also times this checkout's engine and the engine issue 15 was filed
+  against (commit ENGINE_AT_FILING, extracted with git), each in a process of its own (engine_of_tree.py): "no
+  slower than today". ``--placement apart`` runs it with this process on CPU 0 and nginx on CPU 1.
 - estimate: 10 runs, each an estimate (a fresh seed) then the full download, against a server answering at
   most N requests a second (429 + Retry-After beyond); a run counts when the measured duration lies in the
   estimate's interval. Target: 9 of 10.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import resource
 import shutil
@@ -34,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +55,9 @@ from tests.estimate.pyramid import free_port  # noqa: E402
 from tests.netservers import Throttle, ThrottlingTileServer  # noqa: E402
 
 WORLD = "rect:-180,-85,180,85"
+#: The engine as it was when issue 15 asked for HTTP/1.1 on nginx "no slower than today": the last commit before
+#: its work began (the nginx part times it against this checkout's engine, each in a process of its own).
+ENGINE_AT_FILING = "584ccee10a3631828bd7f65429d3d068dc20bdaa"
 
 
 def timed_download(template: str, zooms: str, root: Path, **options) -> tuple[float, object]:
@@ -168,18 +174,69 @@ def store_discarding() -> Iterator[None]:
         Store.put_tiles = real  # type: ignore[method-assign]
 
 
-def nginx_part(runs: int, parallel: int) -> dict:
+@contextlib.contextmanager
+def tree_at(commit: str, folder: Path) -> Iterator[Path | None]:
+    """This repository's files at ``commit``, extracted under ``folder`` with ``git archive`` (None when git or
+    the commit is missing, as in a shallow clone or an unpacked wheel)."""
+    tree = folder / commit[:12]
+    tree.mkdir()
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        yield None
+    else:
+        yield tree
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+
+
+def engine_of_tree(tree: Path, template: str, root: Path, parallel: int) -> tuple[float, float]:
+    """Tiles/s and CPU µs per tile of the engine in ``tree`` over the small-tile pyramid (zooms 0-7), run by
+    ``engine_of_tree.py`` in a process of its own."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "engine_of_tree.py"), str(tree), template,
+                          str(root), "7", str(parallel)], capture_output=True, text=True, check=True)
+    timed = json.loads(out.stdout.strip().splitlines()[-1])
+    return timed["tiles_per_s"], timed["cpu_us_per_tile"]
+
+
+@contextlib.contextmanager
+def placed_apart(template: str) -> Iterator[None]:
+    """This process (and the threads and processes it starts from now on) on CPU 0 and the nginx serving
+    ``template`` on CPU 1, as a client and a server on another machine would be; all CPUs again afterwards."""
+    import psutil
+
+    port = int(template.split(":")[2].split("/")[0])
+    listeners = {c.pid for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == port
+                 and c.status == psutil.CONN_LISTEN and c.pid}
+    masters = {psutil.Process(pid) for pid in listeners}
+    parents = {process.parent() for process in masters}
+    masters |= {parent for parent in parents if parent is not None and "nginx" in parent.name()}
+    server = masters | {child for master in masters for child in master.children()}
+    everywhere = os.sched_getaffinity(0)
+    for process in server:
+        process.cpu_affinity([1])
+    os.sched_setaffinity(0, {0})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, everywhere)
+        for process in server:
+            with contextlib.suppress(psutil.Error):
+                process.cpu_affinity(sorted(everywhere))
+
+
+def nginx_part(runs: int, parallel: int, apart: bool = False) -> dict:
     """``runs`` rounds of the engine, the engine discarding what it would store, the bare loop storing into
     SQLite and the bare loop storing nothing, in turn (who goes first rotates), against nginx serving the
     small-tile pyramid; tiles/s, CPU µs per tile (this process, all threads) and the load average after each
-    round."""
-    rates: dict[str, list[float]] = {"engine": [], "engine_store_discarded": [], "bare_sqlite": [],
-                                     "bare_read_only": []}
-    cpu: dict[str, list[float]] = {name: [] for name in rates}
-    loop_cpu: dict[str, list[float]] = {name: [] for name in rates}  # this thread: the event loop's
+    round (``apart``: this process on CPU 0, nginx on CPU 1, see :func:`placed_apart`). Each round also times
+    this checkout's engine and the engine of :data:`ENGINE_AT_FILING`, each in a process of its own (when git
+    can extract that commit)."""
     loads: list[float] = []
     load_before = os.getloadavg()[0]
-    with served_pyramid(range(0, 8)) as served:
+    with served_pyramid(range(0, 8)) as served, tree_at(ENGINE_AT_FILING, served.folder) as filed, \
+            (placed_apart(served.template) if apart else contextlib.nullcontext()):
         count = served.count
 
         def engine(i: int) -> float:  # wall clock from before the store is opened, as the bare loops are timed
@@ -192,17 +249,36 @@ def nginx_part(runs: int, parallel: int) -> dict:
             with store_discarding():
                 return engine(i + 1000)
 
-        runners = {"engine": engine, "engine_store_discarded": engine_store_discarded,
-                   "bare_sqlite": lambda i: timed_bare_loop(served.template, served.tiles, parallel,
-                                                            served.folder / f"bare{i}.mbtiles"),
-                   "bare_read_only": lambda i: timed_bare_loop(served.template, served.tiles, parallel)}
+        def here(run: Callable[[int], float]) -> Callable[[int], tuple[float, float, float | None]]:
+            """``run`` in this process: its tiles/s, then CPU µs per tile of the process and of this thread."""
+            def timed(i: int) -> tuple[float, float, float | None]:
+                started, started_here = time.process_time(), _thread_cpu_s()
+                rate = run(i)
+                return (rate, (time.process_time() - started) / count * 1e6,
+                        (_thread_cpu_s() - started_here) / count * 1e6)
+            return timed
+
+        def in_a_process(tree: Path, tag: str) -> Callable[[int], tuple[float, float, float | None]]:
+            return lambda i: (*engine_of_tree(tree, served.template, served.folder / f"{tag}{i}", parallel), None)
+
+        runners = {"engine": here(engine), "engine_store_discarded": here(engine_store_discarded),
+                   "bare_sqlite": here(lambda i: timed_bare_loop(served.template, served.tiles, parallel,
+                                                                 served.folder / f"bare{i}.mbtiles")),
+                   "bare_read_only": here(lambda i: timed_bare_loop(served.template, served.tiles, parallel))}
+        if filed is not None:
+            runners["engine_own_process"] = in_a_process(ROOT, "own")
+            runners["engine_at_filing"] = in_a_process(filed, "filed")
+        rates: dict[str, list[float]] = {name: [] for name in runners}
+        cpu: dict[str, list[float]] = {name: [] for name in runners}
+        loop_cpu: dict[str, list[float]] = {name: [] for name in runners}  # the event loop's thread, in this process
         names = list(runners)
         for i in range(runs):
             for name in names[i % len(names):] + names[:i % len(names)]:
-                started, started_here = time.process_time(), _thread_cpu_s()
-                rates[name].append(runners[name](i))
-                cpu[name].append((time.process_time() - started) / count * 1e6)
-                loop_cpu[name].append((_thread_cpu_s() - started_here) / count * 1e6)
+                rate, process_cpu, thread_cpu = runners[name](i)
+                rates[name].append(rate)
+                cpu[name].append(process_cpu)
+                if thread_cpu is not None:
+                    loop_cpu[name].append(thread_cpu)
             loads.append(round(os.getloadavg()[0], 2))
         store_alone = [store_alone_cpu_us(served, served.folder / f"alone{i}") for i in range(runs)]
         logic_alone = [engine_logic_alone(served.folder / f"logic{i}", count) for i in range(runs)]
@@ -224,14 +300,19 @@ def nginx_part(runs: int, parallel: int) -> dict:
             "store_wall_us_per_tile": round(1e6 / median["engine"] - 1e6 / median["engine_store_discarded"], 1),
             "cpu_us_per_tile_median": {name: round(statistics.median(v), 1) for name, v in cpu.items()},
             "event_loop_thread_cpu_us_per_tile_median": {name: round(statistics.median(v), 1)
-                                                         for name, v in loop_cpu.items()},
+                                                         for name, v in loop_cpu.items() if v},
+            **at_filing(rates),
             "store_alone_cpu_us_per_tile": [round(v, 1) for v in store_alone],
             "store_alone_cpu_us_per_tile_median": round(statistics.median(store_alone), 1),
             "engine_logic_alone_us_per_tile_median": {
                 key: round(statistics.median(run[key] for run in logic_alone), 1)
                 for key in ("event_loop_thread_cpu", "same_loop_without_engine_cpu", "wall")},
             "loadavg_1m_before": round(load_before, 2), "loadavg_1m_after_each_round": loads,
-            "note": "one process, the four downloaders in turn each round (who goes first rotates); the engine "
+            "note": "the downloaders in turn each round (who goes first rotates), the first four in this process; "
+                    "engine_own_process and engine_at_filing are this checkout's engine and the engine of "
+                    "engine_at_filing_commit (the last commit before issue 15's work: its 'no slower than today'), "
+                    "each run by benchmarks/engine_of_tree.py in a process of its own after a zoom-0 warm-up, "
+                    "with the CPU of that whole process; the engine "
                     "stores into its own store (dedup, validation, checkpoints, one transaction per 1,000 tiles), "
                     "bare_sqlite into a plain MBTiles table (executemany + commit per 500 inline), bare_read_only "
                     "stores nothing; engine_store_discarded is the engine with Store.put_tiles doing nothing "
@@ -246,6 +327,23 @@ def nginx_part(runs: int, parallel: int) -> dict:
                     "run over the same tiles with its request replaced by an answer made at once (after one "
                     "turn of the event loop), storing into its store: what the engine itself costs the event "
                     "loop's thread per tile, against 16 workers that only take that one turn per tile."}
+
+
+def at_filing(rates: dict[str, list[float]]) -> dict:
+    """This checkout's engine against the engine of :data:`ENGINE_AT_FILING`, both in processes of their own,
+    and that engine against the loop storing nothing: ratios of medians and the median of each round's ratio
+    (empty when the commit could not be extracted)."""
+    if "engine_at_filing" not in rates:
+        return {"engine_at_filing": f"not run: git could not extract {ENGINE_AT_FILING}"}
+    own, filed, bare = rates["engine_own_process"], rates["engine_at_filing"], rates["bare_read_only"]
+    return {"engine_at_filing_commit": ENGINE_AT_FILING,
+            "engine_own_process_tiles_per_s": [round(v) for v in own],
+            "engine_at_filing_tiles_per_s": [round(v) for v in filed],
+            "engine_to_engine_at_filing": round(statistics.median(own) / statistics.median(filed), 3),
+            "engine_to_engine_at_filing_median_of_rounds": round(statistics.median(
+                o / f for o, f in zip(own, filed, strict=True)), 3),
+            "engine_own_process_to_read_only_loop": round(statistics.median(own) / statistics.median(bare), 3),
+            "engine_at_filing_to_read_only_loop": round(statistics.median(filed) / statistics.median(bare), 3)}
 
 
 def engine_logic_alone(root: Path, count: int) -> dict[str, float]:
@@ -337,6 +435,9 @@ def main() -> int:
     parser.add_argument("--part", choices=["http2", "nginx", "estimate"], action="append")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--h2-parallel", type=int, default=64)
+    parser.add_argument("--placement", choices=["shared", "apart"], default="shared",
+                        help="nginx part: every process on any CPU (shared, results key 'nginx'), or this one on "
+                             "CPU 0 and nginx on CPU 1 (apart, key 'nginx_apart')")
     args = parser.parse_args()
     parts = args.part or ["http2", "nginx", "estimate"]
     results = load_results("network")
@@ -344,11 +445,13 @@ def main() -> int:
         results["http2"] = http2_part(args.runs, args.h2_parallel, "0-5")
         print("http2", results["http2"])
     if "nginx" in parts:
-        earlier = earlier_runs(results.get("nginx", {}))
-        results["nginx"] = nginx_part(args.runs, 16)
-        results["nginx"]["measured_utc"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
-        results["nginx"]["earlier_runs"] = earlier
-        print("nginx", results["nginx"])
+        key = "nginx_apart" if args.placement == "apart" else "nginx"
+        earlier = earlier_runs(results.get(key, {}))
+        results[key] = nginx_part(args.runs, 16, apart=args.placement == "apart")
+        results[key]["placement"] = args.placement
+        results[key]["measured_utc"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+        results[key]["earlier_runs"] = earlier
+        print(key, results[key])
     if "estimate" in parts:
         results["estimate"] = estimate_part(10, 100, "0-5")
         print("estimate", results["estimate"])
