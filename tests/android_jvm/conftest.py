@@ -73,6 +73,12 @@ def non_sticky_classpath(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return compiled(tmp_path_factory.mktemp("android-non-sticky"), ["Bridge:service.py:foregroundServiceType=dataSync"])
 
 
+#: Seconds a scenario whose process Android is expected to end waits for that after its answer: the simulated
+#: system ends it on its own main thread (stopSelf, then onDestroy, then p4a's killProcess), which a loaded
+#: machine may run after the notebook has already seen the job's final row.
+DEATH_WAIT_S = 60
+
+
 def scenario_runner(classpath: Path, tmp_path: Path):
     """``run(name, extra_env=None, expect_death=False, **device)`` -> ``{"calls", "result", "exit"}``:
     ``calls`` is the journal of Android calls, ``result`` the scenario's JSON answer (None when the simulated
@@ -91,6 +97,8 @@ def scenario_runner(classpath: Path, tmp_path: Path):
         env["FMTC_STUB_CLASSPATH"] = str(classpath)
         env["FMTC_STUB_OPTIONS"] = " ".join(f"-Dstub.{key}={value}" for key, value in options.items())
         env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+        if expect_death:
+            env["FMTC_SCENARIO_DEATH_WAIT_S"] = str(DEATH_WAIT_S)
         proc = subprocess.run([sys.executable, str(HERE / "scenarios.py"), name], env=env, capture_output=True,
                               text=True, timeout=120)
         calls = journal.read_text().splitlines() if journal.exists() else []

@@ -499,4 +499,6 @@ SCENARIOS = {f.__name__: f for f in (
 if __name__ == "__main__":
     outcome = SCENARIOS[sys.argv[1]]()
     print(json.dumps({"result": outcome}, default=lambda value: value.to_dict()), flush=True)  # JobRows too
+    # Where the test expects Android to end this process, give it the time: the answer may come first
+    time.sleep(float(os.environ.get("FMTC_SCENARIO_DEATH_WAIT_S", "0")))
     os._exit(0)  # the JVM's threads (the simulated system's main thread) must not keep the process
