@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -206,7 +207,7 @@ def placed_apart(template: str) -> Iterator[None]:
     ``template`` on CPU 1, as a client and a server on another machine would be; all CPUs again afterwards."""
     import psutil
 
-    port = int(template.split(":")[2].split("/")[0])
+    port = urllib.parse.urlsplit(template).port
     listeners = {c.pid for c in psutil.net_connections("tcp") if c.laddr and c.laddr.port == port
                  and c.status == psutil.CONN_LISTEN and c.pid}
     masters = {psutil.Process(pid) for pid in listeners}
@@ -332,7 +333,7 @@ def nginx_part(runs: int, parallel: int, apart: bool = False) -> dict:
 def at_filing(rates: dict[str, list[float]]) -> dict:
     """This checkout's engine against the engine of :data:`ENGINE_AT_FILING`, both in processes of their own,
     and that engine against the loop storing nothing: ratios of medians and the median of each round's ratio
-    (empty when the commit could not be extracted)."""
+    (when the commit could not be extracted, one entry saying so)."""
     if "engine_at_filing" not in rates:
         return {"engine_at_filing": f"not run: git could not extract {ENGINE_AT_FILING}"}
     own, filed, bare = rates["engine_own_process"], rates["engine_at_filing"], rates["bare_read_only"]
